@@ -1,0 +1,57 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface FirewallArgs {
+  /** The firewall's name in DigitalOcean. */
+  readonly firewallName: string;
+  /** The environment's droplet tag: the firewall follows droplets as they are replaced. */
+  readonly tag: string;
+  /** CIDRs allowed to reach SSH (port 22). */
+  readonly sshSourceAddresses: string[];
+}
+
+const ANYWHERE = ["0.0.0.0/0", "::/0"];
+
+type InboundRule = digitalocean.types.input.FirewallInboundRule;
+type OutboundRule = digitalocean.types.input.FirewallOutboundRule;
+
+/**
+ * Inbound: HTTP and HTTPS from anywhere, SSH only from the given CIDRs; the API's port is never
+ * opened (nginx reaches it on loopback). Port ranges are spelled out: "all" causes perpetual diffs.
+ */
+export function inboundRules(sshSourceAddresses: string[]): InboundRule[] {
+  return [
+    { protocol: "tcp", portRange: "22", sourceAddresses: sshSourceAddresses },
+    { protocol: "tcp", portRange: "80", sourceAddresses: ANYWHERE },
+    { protocol: "tcp", portRange: "443", sourceAddresses: ANYWHERE },
+  ];
+}
+
+/** Outbound: everything, for package updates, image pulls and DNS. */
+export function outboundRules(): OutboundRule[] {
+  return [
+    { protocol: "tcp", portRange: "1-65535", destinationAddresses: ANYWHERE },
+    { protocol: "udp", portRange: "1-65535", destinationAddresses: ANYWHERE },
+    { protocol: "icmp", destinationAddresses: ANYWHERE },
+  ];
+}
+
+/** A DigitalOcean cloud firewall for every droplet carrying the environment's tag. */
+export class Firewall extends pulumi.ComponentResource {
+  public readonly firewall: digitalocean.Firewall;
+
+  constructor(name: string, args: FirewallArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("dropstack:network:Firewall", name, {}, opts);
+    this.firewall = new digitalocean.Firewall(
+      `${name}-rules`,
+      {
+        name: args.firewallName,
+        tags: [args.tag],
+        inboundRules: inboundRules(args.sshSourceAddresses),
+        outboundRules: outboundRules(),
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ firewallId: this.firewall.id });
+  }
+}

@@ -1,0 +1,43 @@
+import * as pulumi from "@pulumi/pulumi";
+import { SUPERVISOR_DIR, SupervisorProgramView, renderSupervisorProgram } from "../templates";
+import { Connection, RemoteFile } from "./RemoteFile";
+
+export interface SupervisorProgramArgs {
+  readonly connection: pulumi.Input<Connection>;
+  /** What the `[program:...]` section renders from, less the command. */
+  readonly program: Omit<SupervisorProgramView, "command">;
+  /** The command, which may come from other resources (an image digest). */
+  readonly command: pulumi.Input<string>;
+}
+
+/**
+ * A supervisord program: rendered, pushed, `supervisorctl reread` as the check (a bad file is
+ * rolled back), then `supervisorctl update <name>`, which (re)starts it only if it changed.
+ */
+export class SupervisorProgram extends pulumi.ComponentResource {
+  /** The rendered `[program:...]` section, as it lands on the droplet. */
+  public readonly config: pulumi.Output<string>;
+  public readonly file: RemoteFile;
+
+  constructor(name: string, args: SupervisorProgramArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("dropstack:process:SupervisorProgram", name, {}, opts);
+    const programName = args.program.name;
+    this.config = pulumi
+      .output(args.command)
+      .apply((command) => renderSupervisorProgram({ ...args.program, command }));
+    this.file = new RemoteFile(
+      `${name}-conf`,
+      {
+        connection: args.connection,
+        content: this.config,
+        stagedName: `supervisor.${programName}.conf`,
+        target: `${SUPERVISOR_DIR}/${programName}.conf`,
+        mode: "0644",
+        check: "sudo supervisorctl reread",
+        apply: `sudo supervisorctl update ${programName}`,
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ config: this.config });
+  }
+}

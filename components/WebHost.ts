@@ -1,0 +1,87 @@
+import * as command from "@pulumi/command";
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+import { DEPLOY_USER, renderCloudInit, renderWaitForBootstrap } from "../templates";
+import { Connection } from "./RemoteFile";
+
+export interface WebHostArgs {
+  /** The droplet's name in DigitalOcean, e.g. `staging-web-1`. */
+  readonly dropletName: string;
+  readonly region: pulumi.Input<string>;
+  readonly size: pulumi.Input<string>;
+  readonly image: pulumi.Input<string>;
+  /** SSH key fingerprints or ids; changing them replaces the droplet. */
+  readonly sshKeys: pulumi.Input<string>[];
+  readonly backups: boolean;
+  readonly monitoring: boolean;
+  /** DigitalOcean tags; the firewall targets the environment tag among them. */
+  readonly tags: string[];
+  /** Pulumi `protect` on the droplet and its reserved IP. */
+  readonly protect: boolean;
+  /** Private key matching one of `sshKeys`, for the deploy steps. */
+  readonly sshPrivateKey: pulumi.Input<string>;
+}
+
+/**
+ * A droplet bootstrapped by cloud-init, with a reserved IP that survives droplet replacement.
+ * `ready` finishes when the bootstrap has; every remote step depends on it.
+ */
+export class WebHost extends pulumi.ComponentResource {
+  public readonly droplet: digitalocean.Droplet;
+  /** The stable public address (the reserved IP). */
+  public readonly ipAddress: pulumi.Output<string>;
+  /**
+   * SSH connection for remote steps, as the deploy user. It resolves only after the bootstrap has
+   * finished, so every step that uses it waits for cloud-init without having to remember to.
+   */
+  public readonly connection: pulumi.Output<Connection>;
+  public readonly ready: command.remote.Command;
+
+  constructor(name: string, args: WebHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("dropstack:host:WebHost", name, {}, opts);
+    this.droplet = new digitalocean.Droplet(
+      `${name}-droplet`,
+      {
+        name: args.dropletName,
+        region: args.region,
+        size: args.size,
+        image: args.image,
+        sshKeys: args.sshKeys,
+        backups: args.backups,
+        monitoring: args.monitoring,
+        tags: args.tags,
+        userData: renderCloudInit(),
+        gracefulShutdown: true,
+      },
+      { parent: this, protect: args.protect },
+    );
+    const reservedIp = new digitalocean.ReservedIp(
+      `${name}-ip`,
+      { region: args.region },
+      { parent: this, protect: args.protect },
+    );
+    new digitalocean.ReservedIpAssignment(
+      `${name}-ip-assignment`,
+      { ipAddress: reservedIp.ipAddress, dropletId: this.droplet.id.apply(Number) },
+      { parent: this },
+    );
+    this.ipAddress = reservedIp.ipAddress;
+    const connection = pulumi.secret(
+      pulumi.all([this.droplet.ipv4Address, args.sshPrivateKey]).apply(([host, privateKey]) => ({
+        host,
+        user: DEPLOY_USER,
+        privateKey,
+        // A new droplet refuses SSH until cloud-init has created the deploy user: keep dialing.
+        dialErrorLimit: 60,
+        perDialTimeout: 15,
+      })),
+    );
+    this.ready = new command.remote.Command(
+      `${name}-bootstrap`,
+      { connection, create: renderWaitForBootstrap() },
+      { parent: this },
+    );
+    this.connection = pulumi.all([connection, this.ready.stdout]).apply(([ready]) => ready);
+    this.registerOutputs({ ipAddress: this.ipAddress, dropletId: this.droplet.id });
+  }
+}

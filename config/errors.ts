@@ -1,0 +1,78 @@
+/**
+ * Turns schema issues into the lines users see: `dropstack:<path>: <what is wrong>, got <value>`.
+ * Secret values are masked; unknown keys get the closest valid key suggested.
+ */
+import { closest } from "fastest-levenshtein";
+import type { z } from "zod";
+
+export const NAMESPACE = "dropstack";
+
+/** A config problem; `lines` holds one line per problem, ready to print. */
+export class ConfigError extends Error {
+  constructor(readonly lines: string[]) {
+    super(`invalid dropstack config:\n${lines.join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Path = readonly PropertyKey[];
+
+/** `["hosts", 1]` → `hosts[1]`; `["app", "port"]` → `app.port`. */
+export function formatPath(path: Path): string {
+  return path
+    .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+    .join("");
+}
+
+export function valueAt(root: unknown, path: Path): unknown {
+  let value = root;
+  for (const part of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[part];
+  }
+  return value;
+}
+
+const MAX_SHOWN = 80;
+function show(value: unknown, secret: boolean): string {
+  if (value === undefined) return "nothing";
+  if (secret) return "[secret]";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
+}
+
+/** The valid keys of an object schema at `path`, for "did you mean" hints. */
+export type KeysAt = (path: Path) => string[];
+
+export interface FormatOptions {
+  raw: unknown;
+  isSecret: (path: string) => boolean;
+  keysAt: KeysAt;
+}
+
+export function errorLine(path: Path, message: string, value: unknown, secret: boolean): string {
+  return `${NAMESPACE}:${formatPath(path)}: ${message}, got ${show(value, secret)}`;
+}
+
+/** One line per issue, in the order the schema reported them. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], options: FormatOptions): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) lines.push(unknownKeyLine([...issue.path, key], options));
+      continue;
+    }
+    const value = valueAt(options.raw, issue.path);
+    const message = value === undefined ? "is required" : issue.message;
+    lines.push(errorLine(issue.path, message, value, options.isSecret(formatPath(issue.path))));
+  }
+  return lines;
+}
+
+export function unknownKeyLine(path: Path, options: FormatOptions): string {
+  const parent = path.slice(0, -1);
+  const valid = options.keysAt(parent);
+  const hint = valid.length > 0 ? ` (did you mean ${formatPath([...parent, closest(String(path[path.length - 1]), valid)])}?)` : "";
+  const value = valueAt(options.raw, path);
+  return errorLine(path, `unknown key${hint}`, value, options.isSecret(formatPath(path)));
+}

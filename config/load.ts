@@ -1,0 +1,130 @@
+/**
+ * Builds the one typed, validated StackConfig from Pulumi's config map. `parseStackConfig` is pure
+ * (tests and the offline plan call it directly); `loadStackConfig` reads the running stack's config.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { ConfigError, FormatOptions, NAMESPACE, formatIssues } from "./errors";
+import { PRODUCTION_STACK } from "./rules";
+import { RawStackConfig, SECRET_PATHS, TEXT_KEYS, stackSchema, topLevel } from "./schema";
+
+/** Where the API's image comes from: a given reference, or a build pushed to a DO registry. */
+export type ImageSource =
+  | { kind: "image"; image: string }
+  | { kind: "build"; context: string; registry: string };
+
+/** Everything one stack needs, validated; secrets stay `Output` secrets. */
+export interface StackConfig {
+  readonly stack: string;
+  readonly production: boolean;
+  readonly region: RawStackConfig["region"];
+  readonly domain: string;
+  readonly hosts: string[];
+  readonly dnsTtl: number;
+  readonly droplet: RawStackConfig["droplet"];
+  readonly app: Omit<RawStackConfig["app"], "image" | "build" | "registry" | "secretEnv"> & {
+    readonly source: ImageSource;
+    readonly secretEnv: Record<string, pulumi.Output<string>>;
+  };
+  readonly proxy: RawStackConfig["proxy"];
+  readonly firewall: { readonly sshSourceAddresses: string[] };
+  readonly protect: boolean;
+  readonly tags: string[];
+  readonly sshPrivateKey: pulumi.Output<string>;
+}
+
+/** Where `app.build` points when neither `app.image` nor `app.build` is set. */
+export const DEFAULT_BUILD_CONTEXT = "./app";
+/** SSH stays reachable from anywhere outside production unless a stack narrows it. */
+const OPEN_SSH = ["0.0.0.0/0", "::/0"];
+
+/** Config values arrive as strings; objects, lists, numbers and booleans as their JSON text. */
+function decode(key: string, value: string): unknown {
+  if (TEXT_KEYS.has(key)) return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function keysOf(schema: unknown): string[] {
+  let node = schema as { shape?: object; _zod?: { def?: { innerType?: unknown; in?: unknown; out?: unknown } } };
+  while (node && !node.shape && node._zod?.def) {
+    const def = node._zod.def;
+    node = (def.innerType ?? def.out ?? def.in) as typeof node;
+  }
+  return node?.shape ? Object.keys(node.shape) : [];
+}
+
+function keysAt(path: readonly PropertyKey[]): string[] {
+  if (path.length === 0) return Object.keys(topLevel);
+  if (path.length === 1) return keysOf(topLevel[path[0] as keyof typeof topLevel]);
+  return [];
+}
+
+/**
+ * Validates a stack's config map (`dropstack:key` → string, as Pulumi passes it).
+ * @param secretKeys config keys Pulumi holds as secrets; their values are never printed.
+ * @throws ConfigError with one line per problem.
+ */
+export function parseStackConfig(
+  stack: string,
+  config: Record<string, string>,
+  secretKeys: readonly string[] = [],
+): StackConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(config)) {
+    const [namespace, key] = fullKey.split(":", 2);
+    if (namespace === NAMESPACE && key !== undefined && value !== undefined) raw[key] = decode(key, value);
+  }
+  const secretTop = new Set(secretKeys.map((k) => k.replace(`${NAMESPACE}:`, "")));
+  const options: FormatOptions = {
+    raw,
+    keysAt,
+    isSecret: (path) => secretTop.has(path.split(/[.[]/, 1)[0]) || SECRET_PATHS.some((re) => re.test(path)),
+  };
+  const result = stackSchema(stack).safeParse(raw);
+  if (!result.success) throw new ConfigError(formatIssues(result.error.issues, options));
+  return resolve(stack, result.data);
+}
+
+function resolve(stack: string, c: z.infer<ReturnType<typeof stackSchema>>): StackConfig {
+  const production = stack === PRODUCTION_STACK;
+  const { image, build, registry, secretEnv, ...app } = c.app;
+  const source: ImageSource =
+    image !== undefined
+      ? { kind: "image", image }
+      : { kind: "build", context: build ?? DEFAULT_BUILD_CONTEXT, registry: registry as string };
+  const ssh = c.firewall.sshSourceAddresses ?? [];
+  return {
+    ...c,
+    stack,
+    production,
+    app: {
+      ...app,
+      source,
+      secretEnv: Object.fromEntries(Object.entries(secretEnv).map(([k, v]) => [k, pulumi.secret(v)])),
+    },
+    firewall: { sshSourceAddresses: ssh.length > 0 ? ssh : OPEN_SSH },
+    protect: c.protect ?? production,
+    sshPrivateKey: pulumi.secret(c.sshPrivateKey),
+  };
+}
+
+/** Config keys the running Pulumi engine marks as secret (not part of the SDK's typed surface). */
+function secretConfigKeys(config: Record<string, string>): string[] {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  return Object.keys(config).filter((key) => runtime.isConfigSecret?.(key) ?? false);
+}
+
+/** The running stack's validated config. Throws ConfigError before any resource is declared. */
+export function loadStackConfig(): StackConfig {
+  const config = pulumi.runtime.allConfig();
+  return parseStackConfig(pulumi.getStack(), config, secretConfigKeys(config));
+}
+
+/** The fully qualified name of a host: `@` is the zone's apex. */
+export function fqdn(host: string, domain: string): string {
+  return host === "@" ? domain : `${host}.${domain}`;
+}

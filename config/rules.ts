@@ -1,0 +1,57 @@
+/**
+ * Value rules shared by the config schema: DigitalOcean slugs, DNS names, CIDRs, image references.
+ * Kept apart from the schema so review-stack derivation and tests can reuse them.
+ */
+import { isIPv4, isIPv6 } from "node:net";
+
+/** DigitalOcean regions that offer droplets, reserved IPs and container registries. */
+export const REGIONS = [
+  "ams3", "atl1", "blr1", "fra1", "lon1", "nyc1", "nyc2", "nyc3",
+  "sfo2", "sfo3", "sgp1", "syd1", "tor1",
+] as const;
+
+/** Ports the droplet itself already serves: ssh, http, https. */
+export const HOST_PORTS = [22, 80, 443] as const;
+
+/** Names dropstack sets in the API's environment itself; a user value would be silently lost. */
+export const RESERVED_ENV_NAMES = ["PORT", "RELEASE"] as const;
+
+export const PRODUCTION_STACK = "production";
+
+export const DROPLET_SIZE = /^[a-z0-9]+(-[a-z0-9]+)+$/;
+export const DROPLET_IMAGE = /^([a-z0-9][a-z0-9._-]*|\d+)$/;
+/** An SSH key as DigitalOcean knows it: its MD5 fingerprint or its numeric id. */
+export const SSH_KEY = /^(([0-9a-f]{2}:){15}[0-9a-f]{2}|\d+)$/;
+const DNS_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+/** A host relative to the zone: `@` for the apex, or one or more DNS labels. */
+export const HOST = new RegExp(`^(@|${DNS_LABEL}(\\.${DNS_LABEL})*)$`);
+export const DOMAIN = new RegExp(`^(${DNS_LABEL}\\.)+[a-z]{2,63}$`);
+export const APP_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+export const REGISTRY_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const RELEASE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const HEALTH_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/;
+export const NGINX_SIZE = /^[0-9]+[kKmMgG]?$/;
+/** DigitalOcean tag: letters, digits, colons, dashes and underscores, at most 255. */
+export const TAG = /^[A-Za-z0-9:_-]{1,255}$/;
+/**
+ * A container image reference that names its version: `[registry[:port]/]path:tag` and/or
+ * `@sha256:<digest>`. An untagged reference would float to `latest` and deploy unreviewed code.
+ */
+export const IMAGE_REFERENCE =
+  /^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$/;
+
+/** True for an IPv4 or IPv6 address with an optional, in-range prefix length. */
+export function isCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.split("/");
+  if (rest.length > 0) return false;
+  const max = isIPv4(address) ? 32 : isIPv6(address) ? 128 : -1;
+  if (max < 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= max;
+}
+
+/** True for a CIDR that admits every address of its family. */
+export function isAnywhere(cidr: string): boolean {
+  return /^(0\.0\.0\.0|::)\/0$/.test(cidr);
+}

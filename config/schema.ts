@@ -1,0 +1,147 @@
+/**
+ * The schema of dropstack's stack config (namespace `dropstack:`). Each field's message says what
+ * a valid value is; `errors.ts` adds the key path and the value that was given.
+ */
+import { z } from "zod";
+import * as rules from "./rules";
+
+/** `pulumi config set --path` stores numbers and booleans as strings; accept both spellings. */
+const fromString = (parse: (s: string) => unknown) => (v: unknown) =>
+  typeof v === "string" ? parse(v) : v;
+const integer = (min: number, max: number) =>
+  z.preprocess(
+    fromString((s) => (/^-?\d+$/.test(s) ? Number(s) : s)),
+    z.number({ error: `must be an integer from ${min} to ${max}` }).int().min(min).max(max),
+  );
+const flag = () =>
+  z.preprocess(
+    fromString((s) => (s === "true" ? true : s === "false" ? false : s)),
+    z.boolean({ error: "must be true or false" }),
+  );
+const text = (pattern: RegExp, what: string) =>
+  z.string({ error: `must be ${what}` }).regex(pattern, { error: `must be ${what}` });
+const list = <T extends z.ZodType>(item: T, what: string) =>
+  z.array(item, { error: `must be a list of ${what}` });
+/** Names are checked in `stackSchema` so the error path ends at the bad name. */
+const envMap = z.record(
+  z.string(),
+  z
+    .string({ error: "must be a string (quote numbers and booleans)" })
+    .regex(/^[^\n\r\0]*$/, { error: "must be a single line without NUL" }),
+  { error: "must be a map of environment variable names to strings" },
+);
+
+const section = (what: string) => ({ error: `must be a map of ${what} settings` });
+
+const droplet = z.strictObject({
+  /** Droplet size slug. */
+  size: text(rules.DROPLET_SIZE, "a DigitalOcean size slug such as s-1vcpu-1gb").default("s-1vcpu-1gb"),
+  image: text(rules.DROPLET_IMAGE, "a DigitalOcean image slug or id").default("debian-12-x64"),
+  count: integer(1, 20).default(1),
+  sshKeys: list(text(rules.SSH_KEY, "an SSH key MD5 fingerprint or numeric id"), "SSH keys").min(1, {
+    error: "must list at least one SSH key (fingerprint or id) so the deploy steps can log in",
+  }),
+  backups: flag().default(false),
+  monitoring: flag().default(true),
+}, section("droplet"));
+
+const app = z.strictObject({
+  name: text(rules.APP_NAME, "a lower-case name of at most 31 letters, digits and dashes").default("api"),
+  image: text(rules.IMAGE_REFERENCE, "a full image reference with a tag or digest, e.g. ghcr.io/acme/api:1.4.2").optional(),
+  build: z.string({ error: "must be a path to a Docker build context" }).min(1).optional(),
+  registry: text(rules.REGISTRY_NAME, "the name of a DigitalOcean container registry").optional(),
+  port: integer(1024, 65535).default(8080),
+  healthPath: text(rules.HEALTH_PATH, "a URL path starting with /").default("/health"),
+  env: envMap.default({}),
+  secretEnv: envMap.default({}),
+  release: text(rules.RELEASE, "a release label such as v1.4.2"),
+}, section("app"));
+
+const proxy = z.strictObject({
+  clientMaxBodySize: text(rules.NGINX_SIZE, "an nginx size such as 10m, 512k or 1g").default("10m"),
+  readTimeoutSeconds: integer(1, 3600).default(60),
+}, section("proxy"));
+
+const firewall = z.strictObject({
+  sshSourceAddresses: list(
+    z.string({ error: "must be an IPv4 or IPv6 CIDR" }).refine(rules.isCidr, { error: "must be an IPv4 or IPv6 CIDR" }),
+    "CIDRs",
+  ).optional(),
+}, section("firewall"));
+
+/** Every top-level key and its schema; the order is the order of error lines. */
+export const topLevel = {
+  region: z.enum(rules.REGIONS, { error: `must be one of ${rules.REGIONS.join(", ")}` }),
+  domain: text(rules.DOMAIN, "a DNS zone such as example.com"),
+  hosts: list(text(rules.HOST, "@ or a host name relative to the zone, such as api"), "hosts").min(1, {
+    error: "must list at least one host",
+  }),
+  dnsTtl: integer(30, 86400).default(300),
+  droplet,
+  app,
+  proxy: proxy.default({ clientMaxBodySize: "10m", readTimeoutSeconds: 60 }),
+  firewall: firewall.default({}),
+  protect: flag().optional(),
+  tags: list(text(rules.TAG, "a DigitalOcean tag (letters, digits, : - _)"), "tags").default([]),
+  sshPrivateKey: z
+    .string({ error: "must be an SSH private key (set it with --secret)" })
+    .regex(/^-----BEGIN [A-Z ]*PRIVATE KEY-----/, { error: "must be an SSH private key in PEM or OpenSSH format" }),
+};
+
+/** Top-level keys whose value is text as given (never parsed as JSON). */
+export const TEXT_KEYS = new Set(["region", "domain", "sshPrivateKey"]);
+/** Config paths whose values are secrets: never printed, wrapped in `pulumi.secret`. */
+export const SECRET_PATHS = [/^app\.secretEnv(\.|$)/, /^sshPrivateKey$/];
+
+const base = z.strictObject(topLevel);
+export type RawStackConfig = z.infer<typeof base>;
+
+/** The schema for one stack, with the rules that depend on the stack name and on several keys. */
+export function stackSchema(stack: string) {
+  const production = stack === rules.PRODUCTION_STACK;
+  return base.superRefine((c, ctx) => {
+    const fail = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: "custom", path, message });
+    c.hosts.forEach((host, i) => {
+      const first = c.hosts.indexOf(host);
+      if (first !== i) fail(["hosts", i], `duplicates hosts[${first}]`);
+    });
+    if (rules.HOST_PORTS.includes(c.app.port as never)) {
+      fail(["app", "port"], `must not be a port the droplet serves itself (${rules.HOST_PORTS.join(", ")})`);
+    }
+    if (c.app.image !== undefined && c.app.build !== undefined) {
+      fail(["app", "build"], "must not be set together with app.image (choose one)");
+    }
+    if (c.app.image === undefined && c.app.registry === undefined) {
+      fail(["app", "registry"], "is required to push the built image (or set app.image instead)");
+    }
+    for (const map of ["env", "secretEnv"] as const) {
+      for (const name of Object.keys(c.app[map])) {
+        if (!rules.ENV_NAME.test(name)) fail(["app", map, name], "is not a valid environment variable name");
+      }
+    }
+    for (const name of Object.keys(c.app.env)) {
+      if (rules.RESERVED_ENV_NAMES.includes(name as never)) {
+        fail(["app", "env", name], "is set by dropstack itself (use app.port or app.release)");
+      }
+    }
+    for (const name of Object.keys(c.app.secretEnv)) {
+      if (rules.RESERVED_ENV_NAMES.includes(name as never)) {
+        fail(["app", "secretEnv", name], "is set by dropstack itself (use app.port or app.release)");
+      } else if (name in c.app.env) {
+        fail(["app", "secretEnv", name], `is also set in app.env.${name} (keep one)`);
+      }
+    }
+    const ssh = c.firewall.sshSourceAddresses;
+    if (production && (ssh === undefined || ssh.length === 0)) {
+      fail(["firewall", "sshSourceAddresses"], "is required in production (the CIDRs allowed to reach port 22)");
+    }
+    if (production) {
+      ssh?.forEach((cidr, i) => {
+        if (rules.isAnywhere(cidr)) {
+          fail(["firewall", "sshSourceAddresses", i], "must not open SSH to the whole internet in production");
+        }
+      });
+    }
+  });
+}

@@ -1,0 +1,13 @@
+// dropstack: one environment per stack. This file only wires config to components.
+import { loadStackConfig } from "./config";
+import { Environment } from "./components/Environment";
+
+const config = loadStackConfig();
+const environment = new Environment(config.stack, config);
+
+export const urls = environment.urls;
+/** The stable public address (the first web host's reserved IP). */
+export const ipAddress = environment.ipAddresses[0];
+export const ipAddresses = environment.ipAddresses;
+export const hosts = environment.hosts;
+export const release = environment.release;

@@ -1,0 +1,146 @@
+/**
+ * What the offline plan shows: a `pulumi preview`-like tree, a JSON document, and the files the
+ * program would put on each droplet. Secrets are masked and values a provider computes are shown
+ * as "(known after apply)" in all three.
+ */
+import { createHash } from "node:crypto";
+import * as path from "node:path";
+import { STAGING_DIR } from "../../templates";
+import type { RecordedResource } from "./mocks";
+import type { PlanResult } from "./plan";
+import { SECRET_MASK, isSecretWrapper, mapSecrets } from "./secrets";
+
+export const KNOWN_AFTER_APPLY = "(known after apply)";
+const DROPLET = "digitalocean:index/droplet:Droplet";
+const COPY = "command:remote:CopyToRemote";
+
+/** Replaces every value the mock invented (in strings and numbers) with the known-after-apply mark. */
+export function hideComputed(value: unknown, computed: ReadonlySet<string>): unknown {
+  if (typeof value === "number" && computed.has(String(value))) return KNOWN_AFTER_APPLY;
+  if (typeof value === "string") {
+    if (computed.has(value)) return KNOWN_AFTER_APPLY;
+    let text = value;
+    for (const token of computed) if (token.length >= 20 && text.includes(token)) text = text.split(token).join(KNOWN_AFTER_APPLY);
+    return text;
+  }
+  if (Array.isArray(value)) return value.map((item) => hideComputed(item, computed));
+  if (value !== null && typeof value === "object" && !isSecretWrapper(value) && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hideComputed(v, computed)]));
+  }
+  return value;
+}
+
+function isAsset(value: unknown): value is { text: Promise<string> } {
+  return typeof value === "object" && value !== null && (value as { __pulumiAsset?: boolean }).__pulumiAsset === true;
+}
+
+/** Inputs as the plan shows them: secrets masked, computed values marked, assets as their text. */
+export async function displayInputs(resource: RecordedResource, computed: ReadonlySet<string>): Promise<Record<string, unknown>> {
+  const shown: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(resource.inputs)) {
+    if (key.startsWith("__")) continue;
+    shown[key] = isAsset(value) ? await value.text : value;
+  }
+  return hideComputed(mapSecrets(shown), computed) as Record<string, unknown>;
+}
+
+export interface PlanJson {
+  stack: string;
+  resources: { type: string; name: string; parent: string | null; protect: boolean; inputs: Record<string, unknown> }[];
+  outputs: Record<string, unknown>;
+}
+
+export async function planJson(plan: PlanResult): Promise<PlanJson> {
+  const resources = [];
+  for (const r of plan.resources) {
+    resources.push({ type: r.type, name: r.name, parent: r.parent, protect: r.protect, inputs: await displayInputs(r, plan.mocks.computed) });
+  }
+  return { stack: plan.stack, resources, outputs: mapSecrets(plan.outputs) as Record<string, unknown> };
+}
+
+function summarise(value: unknown): string {
+  if (typeof value === "string") {
+    const lines = value.split("\n").filter(Boolean).length;
+    if (value.includes("\n") || value.length > 90) {
+      const hash = createHash("sha256").update(value).digest("hex").slice(0, 12);
+      return `<${lines} lines, ${value.length} bytes, sha256 ${hash}>`;
+    }
+    return value === SECRET_MASK || value === KNOWN_AFTER_APPLY ? value : JSON.stringify(value);
+  }
+  return JSON.stringify(value);
+}
+
+function inputLines(inputs: Record<string, unknown>): string[] {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(inputs)) {
+    if (Array.isArray(value) && value.some((v) => typeof v === "object" && v !== null)) {
+      lines.push(`${key}:`, ...value.map((item) => `  - ${JSON.stringify(item)}`));
+    } else {
+      lines.push(`${key}: ${summarise(value)}`);
+    }
+  }
+  return lines;
+}
+
+/** The tree, children under parents in declaration order, each with its inputs below it. */
+export async function planTree(plan: PlanResult): Promise<string> {
+  const children = new Map<string | null, RecordedResource[]>();
+  for (const r of plan.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+  const out: string[] = [
+    `Offline plan of stack ${plan.stack} (Pulumi mock runtime: no credentials, nothing is created)`,
+    "",
+    ` +  pulumi:pulumi:Stack  dropstack-${plan.stack}`,
+  ];
+  const walk = async (parent: string | null, prefix: string) => {
+    const list = children.get(parent) ?? [];
+    for (const [i, r] of list.entries()) {
+      const last = i === list.length - 1;
+      out.push(` +  ${prefix}${last ? "└─ " : "├─ "}${r.type}  ${r.name}${r.protect ? "  [protected]" : ""}`);
+      const inner = `${prefix}${last ? "   " : "│  "}`;
+      const bar = (children.get(r.name)?.length ?? 0) > 0 ? "│  " : "   ";
+      if (r.custom) {
+        for (const line of inputLines(await displayInputs(r, plan.mocks.computed))) out.push(`    ${inner}${bar}    ${line}`);
+      }
+      await walk(r.name, inner);
+    }
+  };
+  await walk(null, "");
+  const outputs = hideComputed(mapSecrets(plan.outputs), plan.mocks.computed) as Record<string, unknown>;
+  out.push("", "Outputs:");
+  for (const [key, value] of Object.entries(outputs)) out.push(`    ${key}: ${JSON.stringify(value)}`);
+  const protectedCount = plan.resources.filter((r) => r.protect).length;
+  out.push("", `Resources:`, `    + ${plan.resources.length + 1} resources to create (${protectedCount} protected)`);
+  return out.join("\n");
+}
+
+/** A file the program puts on a droplet, relative to `--out <dir>`. */
+export interface PlannedFile {
+  readonly path: string;
+  readonly content: string;
+}
+
+/**
+ * Every file per droplet: `<droplet>/cloud-init.yaml`, and each pushed file as
+ * `<droplet>/<kind>/<file>` from its staged name `<kind>.<file>`. Secret files hold the mask.
+ */
+export async function plannedFiles(plan: PlanResult): Promise<PlannedFile[]> {
+  const droplets = plan.resources.filter((r) => r.type === DROPLET);
+  const byAddress = new Map(droplets.map((d) => [String(d.outputs.ipv4Address), String(d.inputs.name)]));
+  const files: PlannedFile[] = droplets.map((d) => ({ path: path.posix.join(String(d.inputs.name), "cloud-init.yaml"), content: String(d.inputs.userData) }));
+  for (const copy of plan.resources.filter((r) => r.type === COPY)) {
+    const connection = copy.inputs.connection as { value?: { host?: string }; host?: string };
+    const droplet = byAddress.get(String(connection.value?.host ?? connection.host));
+    const staged = path.posix.relative(STAGING_DIR, String(copy.inputs.remotePath));
+    const dot = staged.indexOf(".");
+    if (droplet === undefined || staged.startsWith("..") || dot < 1) {
+      throw new Error(`cannot place ${copy.name} (${copy.inputs.remotePath}) on a droplet`);
+    }
+    const source = copy.inputs.source;
+    const content = isSecretWrapper(source) ? `${SECRET_MASK}\n` : isAsset(source) ? await source.text : String(source);
+    files.push({
+      path: path.posix.join(droplet, staged.slice(0, dot), staged.slice(dot + 1)),
+      content: hideComputed(content, plan.mocks.computed) as string,
+    });
+  }
+  return files;
+}

@@ -1,0 +1,91 @@
+/**
+ * Reads config the way the Pulumi CLI hands it to the program: `Pulumi.yaml` project defaults,
+ * overridden by `Pulumi.<stack>.yaml`. Without the stack's passphrase or KMS key, `secure:` values
+ * cannot be decrypted, so they become placeholders that are secret everywhere.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { SECRET_MASK } from "./secrets";
+
+export const PROJECT = "dropstack";
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
+/** Stands in for an encrypted SSH key: shaped like one, so validation passes, and masked. */
+export const PLACEHOLDER_PRIVATE_KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\n[placeholder: the offline plan never sees the real key]\n-----END OPENSSH PRIVATE KEY-----\n";
+
+export interface StackConfigMap {
+  /** `dropstack:key` → the string Pulumi passes (JSON text for objects, lists, numbers). */
+  readonly config: Record<string, string>;
+  /** Keys holding secrets. */
+  readonly secretKeys: string[];
+  /** What the plan filled in, for a note to the user. */
+  readonly notes: string[];
+}
+
+function qualify(key: string): string {
+  return key.includes(":") ? key : `${PROJECT}:${key}`;
+}
+
+const isSecure = (v: unknown): v is { secure: string } =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && "secure" in v;
+
+/** Replaces `secure:` values (at any depth) with a placeholder; reports whether any was found. */
+function withPlaceholders(key: string, value: unknown): { value: unknown; secret: boolean } {
+  if (isSecure(value)) return { value: key === `${PROJECT}:sshPrivateKey` ? PLACEHOLDER_PRIVATE_KEY : SECRET_MASK, secret: true };
+  if (Array.isArray(value)) {
+    const items = value.map((item) => withPlaceholders(key, item));
+    return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+  }
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value).map(([k, v]) => [k, withPlaceholders(key, v)] as const);
+    return { value: Object.fromEntries(entries.map(([k, v]) => [k, v.value])), secret: entries.some(([, v]) => v.secret) };
+  }
+  return { value, secret: false };
+}
+
+function asConfigString(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** Project-level defaults from `Pulumi.yaml` (`key: {default: ...}` or a short `key: value`). */
+export function projectDefaults(projectFile = path.join(PROJECT_DIR, "Pulumi.yaml")): Record<string, string> {
+  const project = parse(readFileSync(projectFile, "utf8")) as { config?: Record<string, unknown> };
+  const defaults: Record<string, string> = {};
+  for (const [key, declared] of Object.entries(project.config ?? {})) {
+    const isDeclaration = typeof declared === "object" && declared !== null && !Array.isArray(declared) &&
+      ("type" in declared || "default" in declared || "description" in declared);
+    const value = isDeclaration ? (declared as { default?: unknown }).default : declared;
+    if (value !== undefined) defaults[qualify(key)] = asConfigString(value);
+  }
+  return defaults;
+}
+
+export function stackFilePath(stack: string): string {
+  return path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
+}
+
+/** The config a stack's program sees: project defaults, then the stack file on top. */
+export function readStackConfig(stackFile: string, projectFile?: string): StackConfigMap {
+  if (!existsSync(stackFile)) throw new Error(`no stack config file at ${stackFile}`);
+  const parsed = (parse(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const config = projectDefaults(projectFile);
+  const secretKeys: string[] = [];
+  const notes: string[] = [];
+  for (const [rawKey, rawValue] of Object.entries(parsed.config ?? {})) {
+    const key = qualify(rawKey);
+    const { value, secret } = withPlaceholders(key, rawValue);
+    config[key] = asConfigString(value);
+    if (secret) secretKeys.push(key);
+  }
+  const keyName = `${PROJECT}:sshPrivateKey`;
+  if (!(keyName in config)) {
+    config[keyName] = PLACEHOLDER_PRIVATE_KEY;
+    secretKeys.push(keyName);
+    notes.push(`${keyName} is not set in ${path.basename(stackFile)}: using a placeholder (pulumi up needs the real key)`);
+  } else if (secretKeys.includes(keyName)) {
+    notes.push(`secure values are not decrypted offline: they are shown as ${SECRET_MASK}`);
+  }
+  return { config, secretKeys, notes };
+}
