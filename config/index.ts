@@ -1,2 +1,3 @@
 export { ConfigError } from "./errors";
-export { DEFAULT_BUILD_CONTEXT, ImageSource, StackConfig, fqdn, loadStackConfig, parseStackConfig } from "./load";
+export { DEFAULT_BUILD_CONTEXT, fqdn, loadStackConfig, parseStackConfig } from "./load";
+export type { ImageSource, StackConfig } from "./load";

@@ -8,10 +8,10 @@ import * as rules from "./rules";
 /** `pulumi config set --path` stores numbers and booleans as strings; accept both spellings. */
 const fromString = (parse: (s: string) => unknown) => (v: unknown) =>
   typeof v === "string" ? parse(v) : v;
-const integer = (min: number, max: number) =>
+const integer = (min: number, max: number, error = `must be an integer from ${min} to ${max}`) =>
   z.preprocess(
     fromString((s) => (/^-?\d+$/.test(s) ? Number(s) : s)),
-    z.number({ error: `must be an integer from ${min} to ${max}` }).int().min(min).max(max),
+    z.number({ error }).int().min(min).max(max),
   );
 const flag = () =>
   z.preprocess(
@@ -33,6 +33,8 @@ const envMap = z.record(
 
 const section = (what: string) => ({ error: `must be a map of ${what} settings` });
 
+const portMessage = `must be an integer from 1024 to 65535 (the droplet itself serves ${rules.HOST_PORTS.join(", ")})`;
+
 const droplet = z.strictObject({
   /** Droplet size slug. */
   size: text(rules.DROPLET_SIZE, "a DigitalOcean size slug such as s-1vcpu-1gb").default("s-1vcpu-1gb"),
@@ -50,7 +52,7 @@ const app = z.strictObject({
   image: text(rules.IMAGE_REFERENCE, "a full image reference with a tag or digest, e.g. ghcr.io/acme/api:1.4.2").optional(),
   build: z.string({ error: "must be a path to a Docker build context" }).min(1).optional(),
   registry: text(rules.REGISTRY_NAME, "the name of a DigitalOcean container registry").optional(),
-  port: integer(1024, 65535).default(8080),
+  port: integer(1024, 65535, portMessage).default(8080),
   healthPath: text(rules.HEALTH_PATH, "a URL path starting with /").default("/health"),
   env: envMap.default({}),
   secretEnv: envMap.default({}),
@@ -106,9 +108,6 @@ export function stackSchema(stack: string) {
       const first = c.hosts.indexOf(host);
       if (first !== i) fail(["hosts", i], `duplicates hosts[${first}]`);
     });
-    if (rules.HOST_PORTS.includes(c.app.port as never)) {
-      fail(["app", "port"], `must not be a port the droplet serves itself (${rules.HOST_PORTS.join(", ")})`);
-    }
     if (c.app.image !== undefined && c.app.build !== undefined) {
       fail(["app", "build"], "must not be set together with app.image (choose one)");
     }

@@ -1,0 +1,95 @@
+/**
+ * A config edit must never replace a droplet: DigitalOcean replaces one whenever its user data or
+ * SSH keys change. And no secret may reach the plan's output or the files it writes.
+ */
+import { planJson, planTree, plannedFiles } from "../scripts/lib/planOutput";
+import { T, committedStack, only, planStack, withConfig } from "./planHelpers";
+
+async function dropletIdentity(input = committedStack("staging")) {
+  const plan = await planStack("staging", input);
+  return only(plan, T.droplet).map((d) => ({ userData: d.inputs.userData, sshKeys: d.inputs.sshKeys }));
+}
+
+describe("config edits leave the droplet's user data and SSH keys byte-identical", () => {
+  let baseline: Awaited<ReturnType<typeof dropletIdentity>>;
+  beforeAll(async () => {
+    baseline = await dropletIdentity();
+    expect(baseline).toHaveLength(1);
+  });
+
+  test.each([
+    ["app.port", { "app.port": 9090 }],
+    ["hosts", { hosts: ["api.staging", "www.staging", "@"] }],
+    ["domain", { domain: "example.org" }],
+    ["app.image", { "app.image": "ghcr.io/acme/api:2.0.0", "app.build": undefined, "app.registry": undefined }],
+    ["app.release", { "app.release": "v9.9.9" }],
+    ["app.env and secretEnv", { "app.env": { A: "1" }, "app.secretEnv": { B: "2" } }],
+    ["proxy", { proxy: { clientMaxBodySize: "1g", readTimeoutSeconds: 300 } }],
+  ])("%s", async (_, edits) => {
+    const edited = await dropletIdentity(withConfig(committedStack("staging"), edits));
+    expect(edited).toEqual(baseline);
+  });
+
+  test("the check itself notices a change (different SSH keys reach the droplet)", async () => {
+    // Guards the test above against comparing two empty lists or the wrong field.
+    const plan = await planStack("staging", withConfig(committedStack("staging"), { "droplet.sshKeys": ["12345"] }));
+    expect(only(plan, T.droplet)[0].inputs.sshKeys).not.toEqual(baseline[0].sshKeys);
+  });
+});
+
+describe("secrets never appear in plain text", () => {
+  const SECRET_ENV = "sEcReT-eNv-7f3a9c";
+  const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nPRIVATE-KEY-BODY-b81e2d\n-----END OPENSSH PRIVATE KEY-----\n";
+  let plan: Awaited<ReturnType<typeof planStack>>;
+  beforeAll(async () => {
+    const input = withConfig(
+      committedStack("production"),
+      { "app.secretEnv": { API_TOKEN: SECRET_ENV }, sshPrivateKey: PRIVATE_KEY },
+      ["dropstack:app", "dropstack:sshPrivateKey"],
+    );
+    plan = await planStack("production", input);
+  });
+
+  test("the program did receive them (so the checks below are not vacuous)", () => {
+    const raw = JSON.stringify(plan.resources.map((r) => r.inputs));
+    expect(raw).toContain("PRIVATE-KEY-BODY-b81e2d");
+  });
+
+  test("not in the tree, the JSON, or any file written by --out", async () => {
+    const tree = await planTree(plan);
+    const json = JSON.stringify(await planJson(plan));
+    const files = await plannedFiles(plan);
+    const registryToken = [...plan.mocks.computed].find((v) => v.startsWith("token-"));
+    expect(registryToken).toBeDefined();
+    for (const text of [tree, json, ...files.map((f) => f.content)]) {
+      expect(text).not.toContain(SECRET_ENV);
+      expect(text).not.toContain("PRIVATE-KEY-BODY-b81e2d");
+      expect(text).not.toContain(registryToken);
+      expect(text).not.toContain(Buffer.from(`${registryToken}:`).toString("base64").slice(0, 20));
+    }
+    const secretFiles = files.filter((f) => f.content === "[secret]\n").map((f) => f.path);
+    expect(secretFiles.sort()).toEqual(["production-web-1/docker/config.json", "production-web-1/env/api.secret.env"]);
+    expect(files.find((f) => f.path === "production-web-1/env/api.env")?.content).toBe("LOG_LEVEL=warn\nPORT=8080\nRELEASE=v0.1.0\n");
+  });
+
+  test("the secret env file and registry login are installed 0600", () => {
+    const installs = only(plan, T.command).filter((c) => /secret-env-install|registry-login-install/.test(c.name));
+    expect(installs).toHaveLength(2);
+    for (const install of installs) expect(String(install.inputs.create)).toMatch(/install -m 0600 -o root -g root/);
+  });
+});
+
+test("--out writes the files the program puts on each droplet", async () => {
+  const plan = await planStack("production");
+  const files = await plannedFiles(plan);
+  expect(files.map((f) => f.path).sort()).toEqual([
+    "production-web-1/cloud-init.yaml",
+    "production-web-1/docker/config.json",
+    "production-web-1/env/api.env",
+    "production-web-1/nginx/dropstack.conf",
+    "production-web-1/supervisor/api.conf",
+  ]);
+  // The supervisor command names the image by digest, computed at apply time.
+  const program = files.find((f) => f.path.endsWith("supervisor/api.conf"))!.content;
+  expect(program).toContain("registry.digitalocean.com/dropstack/api@sha256:(known after apply)'");
+});

@@ -1,0 +1,78 @@
+/**
+ * Shared helpers for tests that evaluate the real program under the recording mocks.
+ * Each plan loads the program and @pulumi/pulumi afresh (the program registers on import).
+ */
+import type { PlanResult } from "../scripts/lib/plan";
+import type { RecordedResource } from "../scripts/lib/mocks";
+import { StackConfigMap, readStackConfig, stackFilePath } from "../scripts/lib/stackFiles";
+
+export const T = {
+  environment: "dropstack:index:Environment",
+  webHost: "dropstack:host:WebHost",
+  droplet: "digitalocean:index/droplet:Droplet",
+  reservedIp: "digitalocean:index/reservedIp:ReservedIp",
+  ipAssignment: "digitalocean:index/reservedIpAssignment:ReservedIpAssignment",
+  firewall: "digitalocean:index/firewall:Firewall",
+  dnsRecord: "digitalocean:index/dnsRecord:DnsRecord",
+  registryCredentials: "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials",
+  image: "docker:index/image:Image",
+  command: "command:remote:Command",
+  copy: "command:remote:CopyToRemote",
+  remoteFile: "dropstack:remote:RemoteFile",
+  nginxSite: "dropstack:proxy:NginxSite",
+  supervisorProgram: "dropstack:process:SupervisorProgram",
+  apiService: "dropstack:app:ApiService",
+  apiImage: "dropstack:app:ApiImage",
+  dnsRecords: "dropstack:dns:DnsRecords",
+  firewallComponent: "dropstack:network:Firewall",
+} as const;
+
+/** Sets `a.b.c` in a stack's config map (values JSON-encoded as Pulumi passes them). */
+export function withConfig(input: StackConfigMap, edits: Record<string, unknown>, secretKeys: string[] = []): StackConfigMap {
+  const config = { ...input.config };
+  for (const [dotted, value] of Object.entries(edits)) {
+    const [top, ...rest] = dotted.split(".");
+    const key = `dropstack:${top}`;
+    if (rest.length === 0) {
+      if (value === undefined) delete config[key];
+      else config[key] = typeof value === "string" ? value : JSON.stringify(value);
+      continue;
+    }
+    const object = config[key] ? JSON.parse(config[key]) : {};
+    let node = object;
+    for (const part of rest.slice(0, -1)) node = node[part] ??= {};
+    if (value === undefined) delete node[rest[rest.length - 1]];
+    else node[rest[rest.length - 1]] = value;
+    config[key] = JSON.stringify(object);
+  }
+  return { ...input, config, secretKeys: [...input.secretKeys, ...secretKeys] };
+}
+
+export function committedStack(stack: string): StackConfigMap {
+  return readStackConfig(stackFilePath(stack));
+}
+
+/** Runs the program for `stack` with `input` (default: the committed stack file). */
+export async function planStack(stack: string, input: StackConfigMap = committedStack(stack)): Promise<PlanResult> {
+  jest.resetModules();
+  const { runPlan } = (await import("../scripts/lib/plan")) as typeof import("../scripts/lib/plan");
+  return runPlan(stack, input);
+}
+
+export function only(plan: PlanResult, type: string): RecordedResource[] {
+  return plan.resources.filter((r) => r.type === type);
+}
+
+export function one(plan: PlanResult, type: string, name: string): RecordedResource {
+  const found = plan.resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}; have ${plan.resources.map((r) => r.name).join(", ")}`);
+  return found;
+}
+
+/** Text of a CopyToRemote's StringAsset source (secret or not). */
+export async function copiedText(copy: RecordedResource): Promise<string> {
+  const { revealSecrets } = await import("../scripts/lib/secrets");
+  const source = revealSecrets(copy.inputs.source) as { text: Promise<string> } | { value: { text: Promise<string> } };
+  const asset = "text" in source ? source : (source as { value: { text: Promise<string> } }).value;
+  return asset.text;
+}

@@ -1,0 +1,130 @@
+/**
+ * The renderers, called directly without mocks: snapshots for review, plus exact assertions on the
+ * directives that matter, so a snapshot update cannot quietly hide a regression.
+ */
+import { parse } from "yaml";
+import {
+  renderCloudInit,
+  renderDockerRun,
+  renderEnvFile,
+  renderInstallFile,
+  renderNginxSite,
+  renderSupervisorProgram,
+} from "../templates";
+
+const site = {
+  stack: "staging",
+  upstream: "api",
+  appPort: 8080,
+  serverNames: ["api.staging.example.com", "example.com"],
+  clientMaxBodySize: "10m",
+  readTimeoutSeconds: 30,
+};
+
+describe("nginx site", () => {
+  const conf = renderNginxSite(site);
+  test("snapshot", () => expect(conf).toMatchSnapshot());
+  test("upstream on loopback with keepalive", () => {
+    expect(conf).toMatch(/upstream api \{\n\s+server 127\.0\.0\.1:8080;\n\s+# .*\n\s+keepalive 32;/);
+    expect(conf).toContain("proxy_http_version 1.1;");
+    expect(conf).toContain('proxy_set_header Connection "";');
+  });
+  test("server_name lists every FQDN; a default server refuses other Hosts", () => {
+    expect(conf).toContain("server_name api.staging.example.com example.com;");
+    expect(conf).toMatch(/listen 80 default_server;\n[^}]*server_name _;[^}]*return 444;/);
+  });
+  test("forwarding headers, limits, timeouts, no version banner", () => {
+    for (const directive of [
+      "proxy_set_header Host $host;",
+      "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+      "proxy_set_header X-Forwarded-Proto $scheme;",
+      "proxy_set_header X-Forwarded-Host $host;",
+      "client_max_body_size 10m;",
+      "proxy_read_timeout 30s;",
+      "proxy_send_timeout 30s;",
+    ]) {
+      expect(conf).toContain(directive);
+    }
+    expect(conf.match(/server_tokens off;/g)).toHaveLength(2);
+  });
+  test("502 and 504 answer JSON", () => {
+    expect(conf).toContain("error_page 502 /_dropstack/502.json;");
+    expect(conf).toContain("error_page 504 /_dropstack/504.json;");
+    const bodies = [...conf.matchAll(/return (50[24]) '(.*)\\n';/g)].map((m) => [m[1], JSON.parse(m[2]).status]);
+    expect(bodies).toEqual([["502", 502], ["504", 504]]);
+  });
+  test("the sandbox can move the listener to loopback without IPv6", () => {
+    const local = renderNginxSite({ ...site, listen: "127.0.0.1:8088", ipv6: false });
+    expect(local).toContain("listen 127.0.0.1:8088 default_server;");
+    expect(local).not.toContain("[::]");
+  });
+});
+
+describe("supervisor program", () => {
+  const conf = renderSupervisorProgram({
+    stack: "staging",
+    name: "api",
+    command: renderDockerRun({ name: "api", port: 8080, envFiles: ["/etc/dropstack/api.env"], image: "ghcr.io/acme/api:1.0" }),
+    environment: { HOME: "/root", PCT: "100%", QUOTE: 'say "hi"' },
+  });
+  test("snapshot", () => expect(conf).toMatchSnapshot());
+  test("restart policy, TERM stop, rotated logs", () => {
+    for (const line of ["[program:api]", "autorestart=true", "startsecs=5", "stopsignal=TERM", "stopwaitsecs=30", "stdout_logfile_maxbytes=10MB", "stdout_logfile_backups=5", "stderr_logfile=/var/log/supervisor/api.err.log"]) {
+      expect(conf.split("\n")).toContain(line);
+    }
+  });
+  test("environment is quoted, and % is escaped for supervisord's expansion", () => {
+    expect(conf).toContain('environment=HOME="/root",PCT="100%%",QUOTE="say \\"hi\\""');
+  });
+  test("the container runs in the foreground, published on loopback only, with its env file", () => {
+    expect(conf).toContain(
+      "command=/bin/sh -c 'docker rm -f api >/dev/null 2>&1; exec docker run --rm --name api -p 127.0.0.1:8080:8080 --env-file /etc/dropstack/api.env ghcr.io/acme/api:1.0'",
+    );
+  });
+});
+
+describe("cloud-init bootstrap", () => {
+  const userData = renderCloudInit();
+  const doc = parse(userData);
+  test("snapshot", () => expect(userData).toMatchSnapshot());
+  test("installs the engine, nginx, supervisor and unattended upgrades", () => {
+    expect(userData.startsWith("#cloud-config\n")).toBe(true);
+    expect(doc.packages).toEqual(expect.arrayContaining(["docker.io", "nginx-light", "supervisor", "unattended-upgrades"]));
+  });
+  test("a non-root deploy user; root login and passwords off", () => {
+    expect(doc.users).toEqual([expect.objectContaining({ name: "deploy", lock_passwd: true, sudo: "ALL=(ALL) NOPASSWD:ALL" })]);
+    expect(doc.ssh_pwauth).toBe(false);
+    const sshd = doc.write_files.find((f: { path: string }) => f.path.startsWith("/etc/ssh/sshd_config.d/"));
+    expect(sshd.content).toMatch(/^PermitRootLogin no$/m);
+    expect(sshd.content).toMatch(/^PasswordAuthentication no$/m);
+  });
+  test("mentions no port, host name, image or release", () => {
+    const directives = userData.split("\n").filter((line) => !line.trim().startsWith("#")).join("\n");
+    expect(directives).not.toMatch(/\b(8080|example\.com|registry|release|RELEASE|api|dropstack-\w+)\b/);
+  });
+});
+
+test("env file: one literal NAME=value per line", () => {
+  expect(renderEnvFile({ A: "1", B: "x y=z" })).toBe("A=1\nB=x y=z\n");
+  expect(renderEnvFile({})).toBe("");
+});
+
+describe("install script", () => {
+  const script = renderInstallFile({
+    staged: "/var/lib/dropstack/incoming/nginx.dropstack.conf",
+    target: "/etc/nginx/sites-enabled/dropstack.conf",
+    mode: "0644",
+    check: "sudo nginx -t -q",
+    apply: "sudo systemctl reload nginx",
+  });
+  test("snapshot", () => expect(script).toMatchSnapshot());
+  test("checks before applying and keeps the previous file outside nginx's include dir", () => {
+    const check = script.indexOf("if ! ( sudo nginx -t -q )");
+    const apply = script.indexOf("sudo systemctl reload nginx");
+    expect(check).toBeGreaterThan(script.indexOf('sudo install -m 0644 -o root -g root "$staged" "$target"'));
+    expect(apply).toBeGreaterThan(check);
+    expect(script).toContain("previous='/var/lib/dropstack/previous/dropstack.conf'");
+    expect(script).toContain('sudo mv "$previous" "$target"');
+    expect(script).toMatch(/^set -eu$/m);
+  });
+});

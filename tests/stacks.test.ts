@@ -1,0 +1,110 @@
+/** The committed stacks, evaluated by the real program under the recording mocks. */
+import { T, committedStack, copiedText, one, only, planStack, withConfig } from "./planHelpers";
+
+const STACKS = ["dev", "staging", "production"] as const;
+
+describe.each(STACKS)("stack %s", (stack) => {
+  let plan: Awaited<ReturnType<typeof planStack>>;
+  beforeAll(async () => {
+    plan = await planStack(stack);
+  });
+
+  test("declares the environment tree with every child under its component", () => {
+    const names = plan.resources.map((r) => `${r.type} ${r.name} <- ${r.parent}`);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        `${T.environment} ${stack} <- null`,
+        `${T.apiImage} ${stack}-image <- ${stack}`,
+        `${T.webHost} ${stack}-web-1 <- ${stack}`,
+        `${T.droplet} ${stack}-web-1-droplet <- ${stack}-web-1`,
+        `${T.reservedIp} ${stack}-web-1-ip <- ${stack}-web-1`,
+        `${T.ipAssignment} ${stack}-web-1-ip-assignment <- ${stack}-web-1`,
+        `${T.command} ${stack}-web-1-bootstrap <- ${stack}-web-1`,
+        `${T.nginxSite} ${stack}-web-1-nginx <- ${stack}`,
+        `${T.apiService} ${stack}-web-1-api <- ${stack}`,
+        `${T.supervisorProgram} ${stack}-web-1-api-program <- ${stack}-web-1-api`,
+        `${T.firewallComponent} ${stack}-firewall <- ${stack}`,
+        `${T.firewall} ${stack}-firewall-rules <- ${stack}-firewall`,
+        `${T.dnsRecords} ${stack}-dns <- ${stack}`,
+      ]),
+    );
+    // Only the Environment is a root: nothing escapes the tree.
+    expect(plan.resources.filter((r) => r.parent === null).map((r) => r.name)).toEqual([stack]);
+  });
+
+  test("one droplet, tagged for the environment, bootstrapped by config-free cloud-init", () => {
+    const [droplet] = only(plan, T.droplet);
+    expect(only(plan, T.droplet)).toHaveLength(1);
+    expect(droplet.inputs).toMatchObject({ name: `${stack}-web-1`, image: "debian-12-x64", monitoring: true });
+    expect(droplet.inputs.tags).toEqual(expect.arrayContaining([`dropstack-${stack}`, "dropstack"]));
+    expect(droplet.inputs.userData).toMatch(/^#cloud-config\n/);
+  });
+
+  test("firewall targets the environment tag: 80/443 from anywhere, 22 from the allowed CIDRs only", () => {
+    const [firewall] = only(plan, T.firewall);
+    expect(firewall.inputs.tags).toEqual([`dropstack-${stack}`]);
+    const inbound = firewall.inputs.inboundRules as { portRange: string; sourceAddresses: string[] }[];
+    expect(inbound.map((r) => r.portRange)).toEqual(["22", "80", "443"]);
+    expect(inbound[1].sourceAddresses).toEqual(["0.0.0.0/0", "::/0"]);
+    const app = JSON.parse(committedStack(stack).config["dropstack:app"]);
+    expect(inbound.map((r) => r.portRange)).not.toContain(String(app.port));
+    if (stack === "production") {
+      expect(inbound[0].sourceAddresses).toEqual(["203.0.113.0/24", "2001:db8::/32"]);
+    }
+  });
+
+  test("one A record per host, pointing at the reserved IP", () => {
+    const hosts = JSON.parse(committedStack(stack).config["dropstack:hosts"]) as string[];
+    const records = only(plan, T.dnsRecord);
+    const [ip] = only(plan, T.reservedIp);
+    expect(records.map((r) => r.inputs.name)).toEqual(hosts);
+    for (const record of records) {
+      expect(record.inputs).toMatchObject({ domain: "example.com", type: "A", ttl: 300, value: ip.outputs.ipAddress });
+    }
+  });
+
+  test("protect is on exactly for production's droplets, reserved IPs and DNS records", () => {
+    const protectedTypes = new Set(plan.resources.filter((r) => r.protect).map((r) => r.type));
+    if (stack === "production") {
+      expect([...protectedTypes].sort()).toEqual([T.dnsRecord, T.droplet, T.reservedIp].sort());
+    } else {
+      expect(protectedTypes.size).toBe(0);
+    }
+  });
+
+  test("the API's nginx site and supervisor program are pushed after bootstrap", async () => {
+    const site = await copiedText(one(plan, T.copy, `${stack}-web-1-nginx-site-copy`));
+    expect(site).toContain("server 127.0.0.1:8080;");
+    const program = await copiedText(one(plan, T.copy, `${stack}-web-1-api-program-conf-copy`));
+    expect(program).toMatch(/^\[program:api\]$/m);
+    expect(program).toMatch(/-p 127\.0\.0\.1:8080:8080 .*registry\.digitalocean\.com\/dropstack\/api@sha256:[0-9a-f]{64}'/);
+    for (const r of only(plan, T.copy)) expect(r.dependsOn).toContain(`${stack}-web-1-bootstrap`);
+  });
+});
+
+test("droplet.count 3 declares three web hosts, each with its own reserved IP, and round-robin A records", async () => {
+  const plan = await planStack("staging", withConfig(committedStack("staging"), { "droplet.count": 3 }));
+  expect(only(plan, T.droplet).map((d) => d.inputs.name)).toEqual(["staging-web-1", "staging-web-2", "staging-web-3"]);
+  expect(only(plan, T.reservedIp)).toHaveLength(3);
+  expect(only(plan, T.dnsRecord).map((r) => r.name)).toEqual(["staging-dns-api-staging-1", "staging-dns-api-staging-2", "staging-dns-api-staging-3"]);
+  expect(only(plan, T.nginxSite)).toHaveLength(3);
+});
+
+test("app.image is used as given: no build, no registry credentials", async () => {
+  const image = "ghcr.io/acme/api:1.4.2";
+  const plan = await planStack("staging", withConfig(committedStack("staging"), { "app.image": image, "app.build": undefined, "app.registry": undefined }));
+  expect(only(plan, T.image)).toHaveLength(0);
+  expect(only(plan, T.registryCredentials)).toHaveLength(0);
+  const program = await copiedText(one(plan, T.copy, "staging-web-1-api-program-conf-copy"));
+  expect(program).toContain(` ${image}'`);
+});
+
+test("an invalid stack fails before any resource is declared", async () => {
+  const input = withConfig(committedStack("staging"), { "app.port": 80, regoin: "x" });
+  jest.resetModules();
+  const { runPlan } = await import("../scripts/lib/plan");
+  const { RecordingMocks } = await import("../scripts/lib/mocks");
+  const created = jest.spyOn(RecordingMocks.prototype, "newResource");
+  await expect(runPlan("staging", input)).rejects.toThrow(/^invalid dropstack config:\ndropstack:app\.port: .*\ndropstack:regoin: unknown key/);
+  expect(created).not.toHaveBeenCalled();
+});
