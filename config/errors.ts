@@ -17,10 +17,20 @@ export class ConfigError extends Error {
 
 type Path = readonly PropertyKey[];
 
-/** `["hosts", 1]` → `hosts[1]`; `["app", "port"]` → `app.port`. */
+const PLAIN_KEY = /^[A-Za-z0-9_@-]+$/;
+
+/**
+ * `["hosts", 1]` → `hosts[1]`; `["app", "port"]` → `app.port`. A key that is not plain (a user's
+ * map key with spaces or a newline) is quoted, `app.env["a b"]`, so a line stays one line.
+ */
 export function formatPath(path: Path): string {
   return path
-    .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+    .map((part, i) => {
+      if (typeof part === "number") return `[${part}]`;
+      const key = String(part);
+      if (!PLAIN_KEY.test(key)) return `[${JSON.stringify(key)}]`;
+      return i === 0 ? key : `.${key}`;
+    })
     .join("");
 }
 
@@ -63,7 +73,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], options: Forma
       continue;
     }
     const value = valueAt(options.raw, issue.path);
-    const message = value === undefined ? "is required" : issue.message;
+    // A missing value gets "is required" unless a rule explained why it is required.
+    const message = value === undefined && issue.code !== "custom" ? "is required" : issue.message;
     lines.push(errorLine(issue.path, message, value, options.isSecret(formatPath(issue.path))));
   }
   return lines;

@@ -73,11 +73,13 @@ export function parseStackConfig(
   config: Record<string, string>,
   secretKeys: readonly string[] = [],
 ): StackConfig {
-  const raw: Record<string, unknown> = {};
-  for (const [fullKey, value] of Object.entries(config)) {
-    const [namespace, key] = fullKey.split(":", 2);
-    if (namespace === NAMESPACE && key !== undefined && value !== undefined) raw[key] = decode(key, value);
-  }
+  // fromEntries makes own properties, so even a key named __proto__ is just an unknown key.
+  const prefix = `${NAMESPACE}:`;
+  const raw: Record<string, unknown> = Object.fromEntries(
+    Object.entries(config)
+      .filter(([fullKey, value]) => fullKey.startsWith(prefix) && value !== undefined)
+      .map(([fullKey, value]) => [fullKey.slice(prefix.length), decode(fullKey.slice(prefix.length), value)]),
+  );
   const secretTop = new Set(secretKeys.map((k) => k.replace(`${NAMESPACE}:`, "")));
   const options: FormatOptions = {
     raw,

@@ -51,7 +51,7 @@ export function isCidr(value: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= max;
 }
 
-/** True for a CIDR that admits every address of its family. */
+/** True for a CIDR whose prefix length is 0: it admits every address of its family, however written. */
 export function isAnywhere(cidr: string): boolean {
-  return /^(0\.0\.0\.0|::)\/0$/.test(cidr);
+  return /\/0+$/.test(cidr);
 }

@@ -93,54 +93,63 @@ export const topLevel = {
 /** Top-level keys whose value is text as given (never parsed as JSON). */
 export const TEXT_KEYS = new Set(["region", "domain", "sshPrivateKey"]);
 /** Config paths whose values are secrets: never printed, wrapped in `pulumi.secret`. */
-export const SECRET_PATHS = [/^app\.secretEnv(\.|$)/, /^sshPrivateKey$/];
+export const SECRET_PATHS = [/^app\.secretEnv(\.|\[|$)/, /^sshPrivateKey$/];
 
 const base = z.strictObject(topLevel);
 export type RawStackConfig = z.infer<typeof base>;
 
-/** The schema for one stack, with the rules that depend on the stack name and on several keys. */
+type Loose = Record<string, unknown>;
+const asSection = (value: unknown): Loose =>
+  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Loose) : {};
+const strings = (value: unknown): (string | undefined)[] =>
+  Array.isArray(value) ? value.map((v) => (typeof v === "string" ? v : undefined)) : [];
+
+/**
+ * The schema for one stack, with the rules that depend on the stack name and on several keys.
+ * Those rules run even when a field has a type error (`when`), so one run reports every problem;
+ * they therefore read the data defensively.
+ */
 export function stackSchema(stack: string) {
   const production = stack === rules.PRODUCTION_STACK;
-  return base.superRefine((c, ctx) => {
-    const fail = (path: (string | number)[], message: string) =>
-      ctx.addIssue({ code: "custom", path, message });
-    c.hosts.forEach((host, i) => {
-      const first = c.hosts.indexOf(host);
-      if (first !== i) fail(["hosts", i], `duplicates hosts[${first}]`);
-    });
-    if (c.app.image !== undefined && c.app.build !== undefined) {
-      fail(["app", "build"], "must not be set together with app.image (choose one)");
-    }
-    if (c.app.image === undefined && c.app.registry === undefined) {
-      fail(["app", "registry"], "is required to push the built image (or set app.image instead)");
-    }
-    for (const map of ["env", "secretEnv"] as const) {
-      for (const name of Object.keys(c.app[map])) {
-        if (!rules.ENV_NAME.test(name)) fail(["app", map, name], "is not a valid environment variable name");
-      }
-    }
-    for (const name of Object.keys(c.app.env)) {
-      if (rules.RESERVED_ENV_NAMES.includes(name as never)) {
-        fail(["app", "env", name], "is set by dropstack itself (use app.port or app.release)");
-      }
-    }
-    for (const name of Object.keys(c.app.secretEnv)) {
-      if (rules.RESERVED_ENV_NAMES.includes(name as never)) {
-        fail(["app", "secretEnv", name], "is set by dropstack itself (use app.port or app.release)");
-      } else if (name in c.app.env) {
-        fail(["app", "secretEnv", name], `is also set in app.env.${name} (keep one)`);
-      }
-    }
-    const ssh = c.firewall.sshSourceAddresses;
-    if (production && (ssh === undefined || ssh.length === 0)) {
-      fail(["firewall", "sshSourceAddresses"], "is required in production (the CIDRs allowed to reach port 22)");
-    }
-    if (production) {
-      ssh?.forEach((cidr, i) => {
-        if (rules.isAnywhere(cidr)) {
-          fail(["firewall", "sshSourceAddresses", i], "must not open SSH to the whole internet in production");
-        }
+  return base.superRefine(
+    (data, ctx) => {
+      const fail = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+      const c = data as unknown as Loose;
+      const hosts = strings(c.hosts);
+      hosts.forEach((host, i) => {
+        const first = hosts.indexOf(host);
+        if (host !== undefined && first !== i) fail(["hosts", i], `duplicates hosts[${first}]`);
       });
-    }
-  });
+      const app = asSection(c.app);
+      if (app.image !== undefined && app.build !== undefined) {
+        fail(["app", "build"], "must not be set together with app.image (choose one)");
+      }
+      if (app.image === undefined && app.registry === undefined && app === c.app) {
+        fail(["app", "registry"], "is required to push the built image (or set app.image instead)");
+      }
+      const env = asSection(app.env);
+      for (const map of ["env", "secretEnv"] as const) {
+        for (const name of Object.keys(asSection(app[map]))) {
+          if (!rules.ENV_NAME.test(name)) fail(["app", map, name], "is not a valid environment variable name");
+          else if (rules.RESERVED_ENV_NAMES.includes(name as never)) {
+            fail(["app", map, name], "is set by dropstack itself (use app.port or app.release)");
+          } else if (map === "secretEnv" && Object.hasOwn(env, name)) {
+            fail(["app", map, name], `is also set in app.env.${name} (keep one)`);
+          }
+        }
+      }
+      if (production) {
+        const ssh = asSection(c.firewall).sshSourceAddresses;
+        if (ssh === undefined || (Array.isArray(ssh) && ssh.length === 0)) {
+          fail(["firewall", "sshSourceAddresses"], "is required in production (the CIDRs allowed to reach port 22)");
+        }
+        strings(ssh).forEach((cidr, i) => {
+          if (cidr !== undefined && rules.isCidr(cidr) && rules.isAnywhere(cidr)) {
+            fail(["firewall", "sshSourceAddresses", i], "must not open SSH to the whole internet in production");
+          }
+        });
+      }
+    },
+    { when: () => true },
+  );
 }
