@@ -38,9 +38,11 @@ const HEADERS_TIMEOUT_MS = 66_000;
 function intEnv(env, name, def, min, max) {
   const raw = env[name];
   if (raw === undefined || raw === "") return { value: def };
-  if (!/^\d+$/.test(raw.trim())) return { error: `${name} must be an integer ${min}..${max}, got "${raw}"` };
+  if (!/^\d+$/.test(raw.trim()))
+    return { error: `${name} must be an integer ${min}..${max}, got "${raw}"` };
   const value = Number(raw.trim());
-  if (value < min || value > max) return { error: `${name} must be an integer ${min}..${max}, got "${raw}"` };
+  if (value < min || value > max)
+    return { error: `${name} must be an integer ${min}..${max}, got "${raw}"` };
   return { value };
 }
 
@@ -99,7 +101,12 @@ function createServer(options = {}) {
   async function route(req, res, path) {
     if (req.method === "GET" && path === "/health") {
       await countBody(req);
-      return sendJson(res, healthStatus, { status: healthStatus === 200 ? "ok" : "unhealthy" }, release);
+      return sendJson(
+        res,
+        healthStatus,
+        { status: healthStatus === 200 ? "ok" : "unhealthy" },
+        release,
+      );
     }
     if (req.method === "GET" && path === "/version") {
       await countBody(req);
@@ -108,14 +115,19 @@ function createServer(options = {}) {
     if ((req.method === "GET" || req.method === "POST") && path === "/echo") {
       const bodyBytes = await countBody(req);
       if (echoDelayMs > 0) await sleep(echoDelayMs);
-      return sendJson(res, 200, {
-        method: req.method,
-        path,
-        headers: req.headers, // Node lower-cases header names
-        bodyBytes,
-        remoteAddress: req.socket.remoteAddress,
+      return sendJson(
+        res,
+        200,
+        {
+          method: req.method,
+          path,
+          headers: req.headers, // Node lower-cases header names
+          bodyBytes,
+          remoteAddress: req.socket.remoteAddress,
+          release,
+        },
         release,
-      }, release);
+      );
     }
     req.resume(); // discard any body so the socket can be reused
     return sendJson(res, 404, { error: "not_found", path }, release);
@@ -140,7 +152,9 @@ function createServer(options = {}) {
       log({ time, method: req.method, path, status, ms: Math.round(ms * 1000) / 1000, release });
     });
     route(req, res, path).catch((err) => {
-      process.stderr.write(`request error ${req.method} ${path}: ${err && err.stack ? err.stack : err}\n`);
+      process.stderr.write(
+        `request error ${req.method} ${path}: ${err && err.stack ? err.stack : err}\n`,
+      );
       if (res.headersSent) return res.destroy();
       sendJson(res, 500, { error: "internal_error" }, release);
     });
@@ -161,7 +175,9 @@ function main() {
   }
   const { release } = config;
   const logEvent = (obj) =>
-    process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...obj, release }) + "\n");
+    process.stdout.write(
+      JSON.stringify({ time: new Date().toISOString(), ...obj, release }) + "\n",
+    );
   const server = createServer(config);
 
   // Explicit handlers matter: as PID 1 in a container, Node gets no default SIGTERM action.
@@ -180,7 +196,9 @@ function main() {
     server.closeIdleConnections();
     logEvent({ event: "shutdown", signal, timeoutMs: config.shutdownTimeoutMs });
     setTimeout(() => {
-      process.stderr.write(`dropstack-sample-api: shutdown timed out after ${config.shutdownTimeoutMs} ms, forcing exit\n`);
+      process.stderr.write(
+        `dropstack-sample-api: shutdown timed out after ${config.shutdownTimeoutMs} ms, forcing exit\n`,
+      );
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
   }
@@ -188,7 +206,9 @@ function main() {
   process.on("SIGINT", () => shutdown("SIGINT"));
 
   server.on("error", (err) => {
-    process.stderr.write(`dropstack-sample-api: cannot listen on ${config.bindAddress}:${config.port}: ${err.message}\n`);
+    process.stderr.write(
+      `dropstack-sample-api: cannot listen on ${config.bindAddress}:${config.port}: ${err.message}\n`,
+    );
     process.exit(1);
   });
   setTimeout(() => {

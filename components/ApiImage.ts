@@ -15,7 +15,10 @@ export interface ApiImageArgs {
 }
 
 /** Registry user and password from a Docker config JSON such as DigitalOcean hands out. */
-export function registryLogin(dockerConfigJson: string, server: string): { username: string; password: string } {
+export function registryLogin(
+  dockerConfigJson: string,
+  server: string,
+): { username: string; password: string } {
   const auth = JSON.parse(dockerConfigJson)?.auths?.[server]?.auth;
   if (typeof auth !== "string") throw new Error(`registry credentials hold no login for ${server}`);
   const decoded = Buffer.from(auth, "base64").toString("utf8");

@@ -21,7 +21,9 @@ export interface ApiServiceArgs {
 }
 
 /** The variables dropstack sets for the API, after the user's own. */
-export function apiEnvironment(args: Pick<ApiServiceArgs, "env" | "port" | "release">): Record<string, string> {
+export function apiEnvironment(
+  args: Pick<ApiServiceArgs, "env" | "port" | "release">,
+): Record<string, string> {
   return { ...args.env, PORT: String(args.port), RELEASE: args.release };
 }
 

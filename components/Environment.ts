@@ -88,16 +88,31 @@ export class Environment extends pulumi.ComponentResource {
     this.ipAddresses = webHosts.map((host) => host.ipAddress);
     new Firewall(
       `${name}-firewall`,
-      { firewallName: `dropstack-${name}`, tag: tags[0], sshSourceAddresses: config.firewall.sshSourceAddresses },
+      {
+        firewallName: `dropstack-${name}`,
+        tag: tags[0],
+        sshSourceAddresses: config.firewall.sshSourceAddresses,
+      },
       { parent: this },
     );
     new DnsRecords(
       `${name}-dns`,
-      { domain: config.domain, hosts: config.hosts, addresses: this.ipAddresses, ttl: config.dnsTtl, protect: config.protect },
+      {
+        domain: config.domain,
+        hosts: config.hosts,
+        addresses: this.ipAddresses,
+        ttl: config.dnsTtl,
+        protect: config.protect,
+      },
       { parent: this },
     );
     this.urls = this.hosts.map((host) => `http://${host}/`);
     this.release = config.app.release;
-    this.registerOutputs({ urls: this.urls, ipAddresses: this.ipAddresses, hosts: this.hosts, release: this.release });
+    this.registerOutputs({
+      urls: this.urls,
+      ipAddresses: this.ipAddresses,
+      hosts: this.hosts,
+      release: this.release,
+    });
   }
 }

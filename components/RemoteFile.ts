@@ -48,7 +48,13 @@ export class RemoteFile extends pulumi.ComponentResource {
       `${name}-install`,
       {
         connection: args.connection,
-        create: renderInstallFile({ staged, target: args.target, mode: args.mode, check: args.check, apply: args.apply }),
+        create: renderInstallFile({
+          staged,
+          target: args.target,
+          mode: args.mode,
+          check: args.check,
+          apply: args.apply,
+        }),
         triggers: [hash],
       },
       { parent: this, dependsOn: [copy] },

@@ -65,7 +65,10 @@ export function errorLine(path: Path, message: string, value: unknown, secret: b
 }
 
 /** One line per issue, in the order the schema reported them. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], options: FormatOptions): string[] {
+export function formatIssues(
+  issues: readonly z.core.$ZodIssue[],
+  options: FormatOptions,
+): string[] {
   const lines: string[] = [];
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
@@ -83,7 +86,10 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], options: Forma
 export function unknownKeyLine(path: Path, options: FormatOptions): string {
   const parent = path.slice(0, -1);
   const valid = options.keysAt(parent);
-  const hint = valid.length > 0 ? ` (did you mean ${formatPath([...parent, closest(String(path[path.length - 1]), valid)])}?)` : "";
+  const hint =
+    valid.length > 0
+      ? ` (did you mean ${formatPath([...parent, closest(String(path[path.length - 1]), valid)])}?)`
+      : "";
   const value = valueAt(options.raw, path);
   return errorLine(path, `unknown key${hint}`, value, options.isSecret(formatPath(path)));
 }

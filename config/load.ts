@@ -10,8 +10,7 @@ import { RawStackConfig, SECRET_PATHS, TEXT_KEYS, stackSchema, topLevel } from "
 
 /** Where the API's image comes from: a given reference, or a build pushed to a DO registry. */
 export type ImageSource =
-  | { kind: "image"; image: string }
-  | { kind: "build"; context: string; registry: string };
+  { kind: "image"; image: string } | { kind: "build"; context: string; registry: string };
 
 /** Everything one stack needs, validated; secrets stay `Output` secrets. */
 export interface StackConfig {
@@ -49,7 +48,10 @@ function decode(key: string, value: string): unknown {
 }
 
 function keysOf(schema: unknown): string[] {
-  let node = schema as { shape?: object; _zod?: { def?: { innerType?: unknown; in?: unknown; out?: unknown } } };
+  let node = schema as {
+    shape?: object;
+    _zod?: { def?: { innerType?: unknown; in?: unknown; out?: unknown } };
+  };
   while (node && !node.shape && node._zod?.def) {
     const def = node._zod.def;
     node = (def.innerType ?? def.out ?? def.in) as typeof node;
@@ -78,13 +80,17 @@ export function parseStackConfig(
   const raw: Record<string, unknown> = Object.fromEntries(
     Object.entries(config)
       .filter(([fullKey, value]) => fullKey.startsWith(prefix) && value !== undefined)
-      .map(([fullKey, value]) => [fullKey.slice(prefix.length), decode(fullKey.slice(prefix.length), value)]),
+      .map(([fullKey, value]) => [
+        fullKey.slice(prefix.length),
+        decode(fullKey.slice(prefix.length), value),
+      ]),
   );
   const secretTop = new Set(secretKeys.map((k) => k.replace(`${NAMESPACE}:`, "")));
   const options: FormatOptions = {
     raw,
     keysAt,
-    isSecret: (path) => secretTop.has(path.split(/[.[]/, 1)[0]) || SECRET_PATHS.some((re) => re.test(path)),
+    isSecret: (path) =>
+      secretTop.has(path.split(/[.[]/, 1)[0]) || SECRET_PATHS.some((re) => re.test(path)),
   };
   const result = stackSchema(stack).safeParse(raw);
   if (!result.success) throw new ConfigError(formatIssues(result.error.issues, options));
@@ -106,7 +112,9 @@ function resolve(stack: string, c: z.infer<ReturnType<typeof stackSchema>>): Sta
     app: {
       ...app,
       source,
-      secretEnv: Object.fromEntries(Object.entries(secretEnv).map(([k, v]) => [k, pulumi.secret(v)])),
+      secretEnv: Object.fromEntries(
+        Object.entries(secretEnv).map(([k, v]) => [k, pulumi.secret(v)]),
+      ),
     },
     firewall: { sshSourceAddresses: ssh.length > 0 ? ssh : OPEN_SSH },
     protect: c.protect ?? production,

@@ -6,8 +6,19 @@ import { isIPv4, isIPv6 } from "node:net";
 
 /** DigitalOcean regions that offer droplets, reserved IPs and container registries. */
 export const REGIONS = [
-  "ams3", "atl1", "blr1", "fra1", "lon1", "nyc1", "nyc2", "nyc3",
-  "sfo2", "sfo3", "sgp1", "syd1", "tor1",
+  "ams3",
+  "atl1",
+  "blr1",
+  "fra1",
+  "lon1",
+  "nyc1",
+  "nyc2",
+  "nyc3",
+  "sfo2",
+  "sfo3",
+  "sgp1",
+  "syd1",
+  "tor1",
 ] as const;
 
 /** Ports the droplet itself already serves: ssh, http, https. */

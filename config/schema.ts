@@ -35,49 +35,79 @@ const section = (what: string) => ({ error: `must be a map of ${what} settings` 
 
 const portMessage = `must be an integer from 1024 to 65535 (the droplet itself serves ${rules.HOST_PORTS.join(", ")})`;
 
-const droplet = z.strictObject({
-  /** Droplet size slug. */
-  size: text(rules.DROPLET_SIZE, "a DigitalOcean size slug such as s-1vcpu-1gb").default("s-1vcpu-1gb"),
-  image: text(rules.DROPLET_IMAGE, "a DigitalOcean image slug or id").default("debian-12-x64"),
-  count: integer(1, 20).default(1),
-  sshKeys: list(text(rules.SSH_KEY, "an SSH key MD5 fingerprint or numeric id"), "SSH keys").min(1, {
-    error: "must list at least one SSH key (fingerprint or id) so the deploy steps can log in",
-  }),
-  backups: flag().default(false),
-  monitoring: flag().default(true),
-}, section("droplet"));
+const droplet = z.strictObject(
+  {
+    /** Droplet size slug. */
+    size: text(rules.DROPLET_SIZE, "a DigitalOcean size slug such as s-1vcpu-1gb").default(
+      "s-1vcpu-1gb",
+    ),
+    image: text(rules.DROPLET_IMAGE, "a DigitalOcean image slug or id").default("debian-12-x64"),
+    count: integer(1, 20).default(1),
+    sshKeys: list(text(rules.SSH_KEY, "an SSH key MD5 fingerprint or numeric id"), "SSH keys").min(
+      1,
+      {
+        error: "must list at least one SSH key (fingerprint or id) so the deploy steps can log in",
+      },
+    ),
+    backups: flag().default(false),
+    monitoring: flag().default(true),
+  },
+  section("droplet"),
+);
 
-const app = z.strictObject({
-  name: text(rules.APP_NAME, "a lower-case name of at most 31 letters, digits and dashes").default("api"),
-  image: text(rules.IMAGE_REFERENCE, "a full image reference with a tag or digest, e.g. ghcr.io/acme/api:1.4.2").optional(),
-  build: z.string({ error: "must be a path to a Docker build context" }).min(1).optional(),
-  registry: text(rules.REGISTRY_NAME, "the name of a DigitalOcean container registry").optional(),
-  port: integer(1024, 65535, portMessage).default(8080),
-  healthPath: text(rules.HEALTH_PATH, "a URL path starting with /").default("/health"),
-  env: envMap.default({}),
-  secretEnv: envMap.default({}),
-  release: text(rules.RELEASE, "a release label such as v1.4.2"),
-}, section("app"));
+const app = z.strictObject(
+  {
+    name: text(
+      rules.APP_NAME,
+      "a lower-case name of at most 31 letters, digits and dashes",
+    ).default("api"),
+    image: text(
+      rules.IMAGE_REFERENCE,
+      "a full image reference with a tag or digest, e.g. ghcr.io/acme/api:1.4.2",
+    ).optional(),
+    build: z.string({ error: "must be a path to a Docker build context" }).min(1).optional(),
+    registry: text(rules.REGISTRY_NAME, "the name of a DigitalOcean container registry").optional(),
+    port: integer(1024, 65535, portMessage).default(8080),
+    healthPath: text(rules.HEALTH_PATH, "a URL path starting with /").default("/health"),
+    env: envMap.default({}),
+    secretEnv: envMap.default({}),
+    release: text(rules.RELEASE, "a release label such as v1.4.2"),
+  },
+  section("app"),
+);
 
-const proxy = z.strictObject({
-  clientMaxBodySize: text(rules.NGINX_SIZE, "an nginx size such as 10m, 512k or 1g").default("10m"),
-  readTimeoutSeconds: integer(1, 3600).default(60),
-}, section("proxy"));
+const proxy = z.strictObject(
+  {
+    clientMaxBodySize: text(rules.NGINX_SIZE, "an nginx size such as 10m, 512k or 1g").default(
+      "10m",
+    ),
+    readTimeoutSeconds: integer(1, 3600).default(60),
+  },
+  section("proxy"),
+);
 
-const firewall = z.strictObject({
-  sshSourceAddresses: list(
-    z.string({ error: "must be an IPv4 or IPv6 CIDR" }).refine(rules.isCidr, { error: "must be an IPv4 or IPv6 CIDR" }),
-    "CIDRs",
-  ).optional(),
-}, section("firewall"));
+const firewall = z.strictObject(
+  {
+    sshSourceAddresses: list(
+      z
+        .string({ error: "must be an IPv4 or IPv6 CIDR" })
+        .refine(rules.isCidr, { error: "must be an IPv4 or IPv6 CIDR" }),
+      "CIDRs",
+    ).optional(),
+  },
+  section("firewall"),
+);
 
 /** Every top-level key and its schema; the order is the order of error lines. */
 export const topLevel = {
   region: z.enum(rules.REGIONS, { error: `must be one of ${rules.REGIONS.join(", ")}` }),
   domain: text(rules.DOMAIN, "a DNS zone such as example.com"),
-  hosts: list(text(rules.HOST, "@ or a host name relative to the zone, such as api"), "hosts").min(1, {
-    error: "must list at least one host",
-  }),
+  hosts: list(text(rules.HOST, "@ or a host name relative to the zone, such as api"), "hosts").min(
+    1,
+    {
+      error: "must list at least one host",
+    },
+  ),
   dnsTtl: integer(30, 86400).default(300),
   droplet,
   app,
@@ -87,7 +117,9 @@ export const topLevel = {
   tags: list(text(rules.TAG, "a DigitalOcean tag (letters, digits, : - _)"), "tags").default([]),
   sshPrivateKey: z
     .string({ error: "must be an SSH private key (set it with --secret)" })
-    .regex(/^-----BEGIN [A-Z ]*PRIVATE KEY-----/, { error: "must be an SSH private key in PEM or OpenSSH format" }),
+    .regex(/^-----BEGIN [A-Z ]*PRIVATE KEY-----/, {
+      error: "must be an SSH private key in PEM or OpenSSH format",
+    }),
 };
 
 /** Top-level keys whose value is text as given (never parsed as JSON). */
@@ -113,7 +145,8 @@ export function stackSchema(stack: string) {
   const production = stack === rules.PRODUCTION_STACK;
   return base.superRefine(
     (data, ctx) => {
-      const fail = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+      const fail = (path: (string | number)[], message: string) =>
+        ctx.addIssue({ code: "custom", path, message });
       const c = data as unknown as Loose;
       const hosts = strings(c.hosts);
       hosts.forEach((host, i) => {
@@ -130,7 +163,8 @@ export function stackSchema(stack: string) {
       const env = asSection(app.env);
       for (const map of ["env", "secretEnv"] as const) {
         for (const name of Object.keys(asSection(app[map]))) {
-          if (!rules.ENV_NAME.test(name)) fail(["app", map, name], "is not a valid environment variable name");
+          if (!rules.ENV_NAME.test(name))
+            fail(["app", map, name], "is not a valid environment variable name");
           else if (rules.RESERVED_ENV_NAMES.includes(name as never)) {
             fail(["app", map, name], "is set by dropstack itself (use app.port or app.release)");
           } else if (map === "secretEnv" && Object.hasOwn(env, name)) {
@@ -141,11 +175,17 @@ export function stackSchema(stack: string) {
       if (production) {
         const ssh = asSection(c.firewall).sshSourceAddresses;
         if (ssh === undefined || (Array.isArray(ssh) && ssh.length === 0)) {
-          fail(["firewall", "sshSourceAddresses"], "is required in production (the CIDRs allowed to reach port 22)");
+          fail(
+            ["firewall", "sshSourceAddresses"],
+            "is required in production (the CIDRs allowed to reach port 22)",
+          );
         }
         strings(ssh).forEach((cidr, i) => {
           if (cidr !== undefined && rules.isCidr(cidr) && rules.isAnywhere(cidr)) {
-            fail(["firewall", "sshSourceAddresses", i], "must not open SSH to the whole internet in production");
+            fail(
+              ["firewall", "sshSourceAddresses", i],
+              "must not open SSH to the whole internet in production",
+            );
           }
         });
       }

@@ -12,7 +12,8 @@ import { runPlan } from "./lib/plan";
 import { planJson, planTree, plannedFiles } from "./lib/planOutput";
 import { readStackConfig, stackFilePath } from "./lib/stackFiles";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--config <Pulumi.x.yaml>] [--json] [--out <dir>]";
+const USAGE =
+  "usage: npm run plan -- --stack <name> [--config <Pulumi.x.yaml>] [--json] [--out <dir>]";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -58,7 +59,10 @@ main().then(
   (error: unknown) => {
     if (error instanceof ConfigError) {
       console.error(error.lines.join("\n"));
-    } else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    } else if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
       console.error((error as Error).message);
     } else if (error instanceof Error && error.message.startsWith("no stack config file")) {
       console.error(`plan: ${error.message}`);

@@ -107,7 +107,14 @@ afterEach(async () => {
   // Nothing may outlive a test, whatever state it left the server in.
   const children = [...running];
   for (const c of children) c.kill("SIGKILL");
-  await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once("close", r)))));
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise((r) =>
+          c.exitCode !== null || c.signalCode !== null ? r(null) : c.once("close", r),
+        ),
+    ),
+  );
 });
 
 describe("routes", () => {
@@ -153,7 +160,12 @@ describe("routes", () => {
     expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");
     expect(res.headers["x-release"]).toBe("r-echo");
     const echo = JSON.parse(res.body);
-    expect(echo).toMatchObject({ method: "POST", path: "/echo", bodyBytes: Buffer.byteLength(body), release: "r-echo" });
+    expect(echo).toMatchObject({
+      method: "POST",
+      path: "/echo",
+      bodyBytes: Buffer.byteLength(body),
+      release: "r-echo",
+    });
     expect(echo.headers).toMatchObject({
       host: "api.example.test",
       "x-forwarded-for": "203.0.113.7, 10.0.0.2",
@@ -215,16 +227,22 @@ describe("logging", () => {
 });
 
 describe("configuration", () => {
-  test.each(["abc", "0", "65536", "80.5", "-1", "8080x"])("PORT=%s refuses to start: exit 1, one stderr line", async (bad) => {
-    const app = spawnApp({ PORT: bad, BIND_ADDRESS: "127.0.0.1" });
-    // race a timer so a server that wrongly starts fails fast instead of at the jest timeout
-    const exit = await Promise.race([app.exited, sleep(5000).then(() => ({ code: "still running" }))]);
-    expect(exit.code).toBe(1);
-    const errLines = app.stderr().trim().split("\n");
-    expect(errLines).toHaveLength(1);
-    expect(errLines[0]).toContain("PORT");
-    expect(errLines[0]).toContain(bad);
-  });
+  test.each(["abc", "0", "65536", "80.5", "-1", "8080x"])(
+    "PORT=%s refuses to start: exit 1, one stderr line",
+    async (bad) => {
+      const app = spawnApp({ PORT: bad, BIND_ADDRESS: "127.0.0.1" });
+      // race a timer so a server that wrongly starts fails fast instead of at the jest timeout
+      const exit = await Promise.race([
+        app.exited,
+        sleep(5000).then(() => ({ code: "still running" })),
+      ]);
+      expect(exit.code).toBe(1);
+      const errLines = app.stderr().trim().split("\n");
+      expect(errLines).toHaveLength(1);
+      expect(errLines[0]).toContain("PORT");
+      expect(errLines[0]).toContain(bad);
+    },
+  );
 
   test("defaults: port 8080 on 0.0.0.0, release unknown (checked without binding)", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -254,7 +272,9 @@ describe("configuration", () => {
     try {
       const res = await rawRequest(app.port, { path: "/health", agent });
       expect(res.headers["keep-alive"]).toMatch(/timeout=(\d+)/);
-      expect(Number(/timeout=(\d+)/.exec(res.headers["keep-alive"] as string)![1])).toBeGreaterThan(60);
+      expect(Number(/timeout=(\d+)/.exec(res.headers["keep-alive"] as string)![1])).toBeGreaterThan(
+        60,
+      );
     } finally {
       agent.destroy();
     }
@@ -262,7 +282,10 @@ describe("configuration", () => {
 
   test("STARTUP_DELAY_MS delays listening", async () => {
     const port = await freePort();
-    const app = spawnApp({ PORT: String(port), BIND_ADDRESS: "127.0.0.1", STARTUP_DELAY_MS: "1500" }, port);
+    const app = spawnApp(
+      { PORT: String(port), BIND_ADDRESS: "127.0.0.1", STARTUP_DELAY_MS: "1500" },
+      port,
+    );
     await sleep(400); // plenty for node to boot, well inside the delay
     await expect(fetch(`${app.base}/health`)).rejects.toThrow();
     await waitFor(() => hasEvent(app, "listening"), "listening after delay");
@@ -272,7 +295,11 @@ describe("configuration", () => {
 
 describe("graceful shutdown", () => {
   test("SIGTERM lets an in-flight request finish, refuses new ones, then exits 0", async () => {
-    const app = await startApp({ ECHO_DELAY_MS: "1500", SHUTDOWN_TIMEOUT_MS: "8000", RELEASE: "r-drain" });
+    const app = await startApp({
+      ECHO_DELAY_MS: "1500",
+      SHUTDOWN_TIMEOUT_MS: "8000",
+      RELEASE: "r-drain",
+    });
     const slow = fetch(`${app.base}/echo`, { method: "POST", body: "payload" }).then(async (r) => ({
       status: r.status,
       body: await r.json(),

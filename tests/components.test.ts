@@ -9,17 +9,28 @@ import { T, committedStack, one, only, planStack, withConfig } from "./planHelpe
 test("registryLogin reads user and password from a Docker config, password may hold colons", () => {
   const auth = Buffer.from("user-1:pa:ss").toString("base64");
   const json = JSON.stringify({ auths: { "registry.digitalocean.com": { auth } } });
-  expect(registryLogin(json, "registry.digitalocean.com")).toEqual({ username: "user-1", password: "pa:ss" });
-  expect(() => registryLogin(json, "ghcr.io")).toThrow("registry credentials hold no login for ghcr.io");
+  expect(registryLogin(json, "registry.digitalocean.com")).toEqual({
+    username: "user-1",
+    password: "pa:ss",
+  });
+  expect(() => registryLogin(json, "ghcr.io")).toThrow(
+    "registry credentials hold no login for ghcr.io",
+  );
 });
 
 test("inbound rules never open anything but 22 (restricted), 80 and 443", () => {
   fc.assert(
-    fc.property(fc.array(fc.ipV4().map((ip) => `${ip}/32`), { minLength: 1, maxLength: 5 }), (cidrs) => {
-      const rules = inboundRules(cidrs);
-      expect(rules.map((r) => r.portRange)).toEqual(["22", "80", "443"]);
-      expect(rules[0].sourceAddresses).toEqual(cidrs);
-    }),
+    fc.property(
+      fc.array(
+        fc.ipV4().map((ip) => `${ip}/32`),
+        { minLength: 1, maxLength: 5 },
+      ),
+      (cidrs) => {
+        const rules = inboundRules(cidrs);
+        expect(rules.map((r) => r.portRange)).toEqual(["22", "80", "443"]);
+        expect(rules[0].sourceAddresses).toEqual(cidrs);
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -42,18 +53,23 @@ describe("RemoteFile steps", () => {
     expect(install.inputs.triggers).toEqual([contentHash(text)]);
     expect(install.dependsOn).toContain(copy.name);
     expect(copy.inputs.remotePath).toBe("/var/lib/dropstack/incoming/nginx.dropstack.conf");
-    expect(String(install.inputs.create)).toContain("target='/etc/nginx/sites-enabled/dropstack.conf'");
+    expect(String(install.inputs.create)).toContain(
+      "target='/etc/nginx/sites-enabled/dropstack.conf'",
+    );
   });
 
   test("the supervisor program is installed only after its env file and registry login", () => {
     const program = one(plan, T.copy, "dev-web-1-api-program-conf-copy");
-    expect(program.dependsOn).toEqual(expect.arrayContaining(["dev-web-1-api-env-install", "dev-web-1-api-registry-login-install"]));
+    expect(program.dependsOn).toEqual(
+      expect.arrayContaining(["dev-web-1-api-env-install", "dev-web-1-api-registry-login-install"]),
+    );
   });
 
   test("the bootstrap step connects as the deploy user and waits for cloud-init", () => {
     const bootstrap = one(plan, T.command, "dev-web-1-bootstrap");
     expect(String(bootstrap.inputs.create)).toContain("cloud-init status --wait");
-    const connection = (bootstrap.inputs.connection as { value: { user: string; host: string } }).value;
+    const connection = (bootstrap.inputs.connection as { value: { user: string; host: string } })
+      .value;
     expect(connection.user).toBe("deploy");
     const [droplet] = only(plan, T.droplet);
     expect(connection.host).toBe(droplet.outputs.ipv4Address);
@@ -63,8 +79,15 @@ describe("RemoteFile steps", () => {
 test("a changed app.port re-pushes nginx and supervisor files but not the bootstrap", async () => {
   const before = await planStack("dev");
   const after = await planStack("dev", withConfig(committedStack("dev"), { "app.port": 9000 }));
-  const triggers = (plan: typeof before, name: string) => JSON.stringify(one(plan, T.copy, name).inputs.triggers);
-  expect(triggers(after, "dev-web-1-nginx-site-copy")).not.toBe(triggers(before, "dev-web-1-nginx-site-copy"));
-  expect(triggers(after, "dev-web-1-api-env-copy")).not.toBe(triggers(before, "dev-web-1-api-env-copy"));
-  expect(one(after, T.command, "dev-web-1-bootstrap").inputs.create).toBe(one(before, T.command, "dev-web-1-bootstrap").inputs.create);
+  const triggers = (plan: typeof before, name: string) =>
+    JSON.stringify(one(plan, T.copy, name).inputs.triggers);
+  expect(triggers(after, "dev-web-1-nginx-site-copy")).not.toBe(
+    triggers(before, "dev-web-1-nginx-site-copy"),
+  );
+  expect(triggers(after, "dev-web-1-api-env-copy")).not.toBe(
+    triggers(before, "dev-web-1-api-env-copy"),
+  );
+  expect(one(after, T.command, "dev-web-1-bootstrap").inputs.create).toBe(
+    one(before, T.command, "dev-web-1-bootstrap").inputs.create,
+  );
 });

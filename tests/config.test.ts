@@ -29,7 +29,9 @@ function baseConfig(stack: string): Obj {
     droplet: { sshKeys: [FINGERPRINT] },
     app: { release: "v1.4.2", registry: "dropstack" },
     sshPrivateKey: PRIVATE_KEY,
-    ...(stack === rules.PRODUCTION_STACK ? { firewall: { sshSourceAddresses: ["203.0.113.0/24"] } } : {}),
+    ...(stack === rules.PRODUCTION_STACK
+      ? { firewall: { sshSourceAddresses: ["203.0.113.0/24"] } }
+      : {}),
   };
 }
 
@@ -61,7 +63,11 @@ function toConfigMap(values: Obj): Record<string, string> {
 }
 
 /** A valid config map for `stack` with `overrides` applied; `extra` entries are added verbatim. */
-function configMap(overrides: Overrides = {}, stack = "staging", extra: Record<string, string> = {}) {
+function configMap(
+  overrides: Overrides = {},
+  stack = "staging",
+  extra: Record<string, string> = {},
+) {
   const values = structuredClone(baseConfig(stack));
   for (const [path, value] of Object.entries(overrides)) setPath(values, path.split("."), value);
   return { ...toConfigMap(values), ...extra };
@@ -73,7 +79,10 @@ interface ParseOptions {
   extra?: Record<string, string>;
 }
 
-function parse(overrides: Overrides = {}, { stack = "staging", secretKeys = [], extra = {} }: ParseOptions = {}) {
+function parse(
+  overrides: Overrides = {},
+  { stack = "staging", secretKeys = [], extra = {} }: ParseOptions = {},
+) {
   return parseStackConfig(stack, configMap(overrides, stack, extra), secretKeys);
 }
 
@@ -160,18 +169,24 @@ describe("valid configs", () => {
     expect(c.firewall.sshSourceAddresses).toEqual(["203.0.113.0/24"]);
   });
 
-  test.each(["dev", "staging", "pr-42"])("stack %s is not protected and leaves SSH open by default", (stack) => {
-    const c = parse({}, { stack });
-    expect(c.production).toBe(false);
-    expect(c.protect).toBe(false);
-    expect(c.firewall.sshSourceAddresses).toEqual(["0.0.0.0/0", "::/0"]);
-  });
+  test.each(["dev", "staging", "pr-42"])(
+    "stack %s is not protected and leaves SSH open by default",
+    (stack) => {
+      const c = parse({}, { stack });
+      expect(c.production).toBe(false);
+      expect(c.protect).toBe(false);
+      expect(c.firewall.sshSourceAddresses).toEqual(["0.0.0.0/0", "::/0"]);
+    },
+  );
 
   test("a non-production stack may narrow SSH, and an empty list falls back to open", () => {
-    expect(parse({ "firewall.sshSourceAddresses": ["203.0.113.7/32"] }).firewall.sshSourceAddresses).toEqual([
-      "203.0.113.7/32",
+    expect(
+      parse({ "firewall.sshSourceAddresses": ["203.0.113.7/32"] }).firewall.sshSourceAddresses,
+    ).toEqual(["203.0.113.7/32"]);
+    expect(parse({ "firewall.sshSourceAddresses": [] }).firewall.sshSourceAddresses).toEqual([
+      "0.0.0.0/0",
+      "::/0",
     ]);
-    expect(parse({ "firewall.sshSourceAddresses": [] }).firewall.sshSourceAddresses).toEqual(["0.0.0.0/0", "::/0"]);
   });
 
   test("protect can be overridden either way", () => {
@@ -226,7 +241,14 @@ describe("valid configs", () => {
         domain: "acme.co.uk",
         hosts: ["@", "api", "www.eu"],
         dnsTtl: 3600,
-        droplet: { size: "s-2vcpu-4gb", image: "ubuntu-24-04-x64", count: 2, sshKeys: [FINGERPRINT, "12345"], backups: true, monitoring: false },
+        droplet: {
+          size: "s-2vcpu-4gb",
+          image: "ubuntu-24-04-x64",
+          count: 2,
+          sshKeys: [FINGERPRINT, "12345"],
+          backups: true,
+          monitoring: false,
+        },
         "app.name": "billing",
         "app.port": 3000,
         "app.healthPath": "/healthz?full=1",
@@ -242,20 +264,44 @@ describe("valid configs", () => {
     expect(c.domain).toBe("acme.co.uk");
     expect(c.hosts).toEqual(["@", "api", "www.eu"]);
     expect(c.dnsTtl).toBe(3600);
-    expect(c.droplet).toEqual({ size: "s-2vcpu-4gb", image: "ubuntu-24-04-x64", count: 2, sshKeys: [FINGERPRINT, "12345"], backups: true, monitoring: false });
-    expect(c.app).toMatchObject({ name: "billing", port: 3000, healthPath: "/healthz?full=1", env: { LOG_LEVEL: "warn", EMPTY: "" }, release: "2024.06.01+build.7" });
+    expect(c.droplet).toEqual({
+      size: "s-2vcpu-4gb",
+      image: "ubuntu-24-04-x64",
+      count: 2,
+      sshKeys: [FINGERPRINT, "12345"],
+      backups: true,
+      monitoring: false,
+    });
+    expect(c.app).toMatchObject({
+      name: "billing",
+      port: 3000,
+      healthPath: "/healthz?full=1",
+      env: { LOG_LEVEL: "warn", EMPTY: "" },
+      release: "2024.06.01+build.7",
+    });
     expect(c.proxy).toEqual({ clientMaxBodySize: "512k", readTimeoutSeconds: 120 });
-    expect(c.firewall.sshSourceAddresses).toEqual(["203.0.113.0/24", "2001:db8::/32", "198.51.100.7"]);
+    expect(c.firewall.sshSourceAddresses).toEqual([
+      "203.0.113.0/24",
+      "2001:db8::/32",
+      "198.51.100.7",
+    ]);
     expect(c.tags).toEqual(["team-api", "env:prod", "cost_center"]);
   });
 
   test("keys of other namespaces are ignored", () => {
-    const c = parseStackConfig("staging", { ...configMap(), "digitalocean:token": "x", "aws:region": "us-east-1" });
+    const c = parseStackConfig("staging", {
+      ...configMap(),
+      "digitalocean:token": "x",
+      "aws:region": "us-east-1",
+    });
     expect(c.region).toBe("fra1");
   });
 
   test("secretEnv values and the SSH private key come back as secret Outputs", async () => {
-    const c = parse({ "app.env": { LOG_LEVEL: "info" }, "app.secretEnv": { DB_PASSWORD: "hunter2", API_TOKEN: "t0k3n" } });
+    const c = parse({
+      "app.env": { LOG_LEVEL: "info" },
+      "app.secretEnv": { DB_PASSWORD: "hunter2", API_TOKEN: "t0k3n" },
+    });
     expect(c.app.env).toEqual({ LOG_LEVEL: "info" });
     expect(Object.keys(c.app.secretEnv).sort()).toEqual(["API_TOKEN", "DB_PASSWORD"]);
     for (const output of Object.values(c.app.secretEnv)) {
@@ -284,17 +330,56 @@ interface Case {
 
 const invalid: Case[] = [
   // Missing required keys.
-  { name: "missing region", overrides: { region: MISSING }, lines: ["dropstack:region: is required, got nothing"] },
-  { name: "missing domain", overrides: { domain: MISSING }, lines: ["dropstack:domain: is required, got nothing"] },
-  { name: "missing hosts", overrides: { hosts: MISSING }, lines: ["dropstack:hosts: is required, got nothing"] },
-  { name: "missing droplet", overrides: { droplet: MISSING }, lines: ["dropstack:droplet: is required, got nothing"] },
-  { name: "missing droplet.sshKeys", overrides: { "droplet.sshKeys": MISSING }, lines: ["dropstack:droplet.sshKeys: is required, got nothing"] },
-  { name: "missing app", overrides: { app: MISSING }, lines: ["dropstack:app: is required, got nothing"] },
-  { name: "missing app.release", overrides: { "app.release": MISSING }, lines: ["dropstack:app.release: is required, got nothing"] },
-  { name: "missing sshPrivateKey", overrides: { sshPrivateKey: MISSING }, lines: ["dropstack:sshPrivateKey: is required, got nothing"] },
+  {
+    name: "missing region",
+    overrides: { region: MISSING },
+    lines: ["dropstack:region: is required, got nothing"],
+  },
+  {
+    name: "missing domain",
+    overrides: { domain: MISSING },
+    lines: ["dropstack:domain: is required, got nothing"],
+  },
+  {
+    name: "missing hosts",
+    overrides: { hosts: MISSING },
+    lines: ["dropstack:hosts: is required, got nothing"],
+  },
+  {
+    name: "missing droplet",
+    overrides: { droplet: MISSING },
+    lines: ["dropstack:droplet: is required, got nothing"],
+  },
+  {
+    name: "missing droplet.sshKeys",
+    overrides: { "droplet.sshKeys": MISSING },
+    lines: ["dropstack:droplet.sshKeys: is required, got nothing"],
+  },
+  {
+    name: "missing app",
+    overrides: { app: MISSING },
+    lines: ["dropstack:app: is required, got nothing"],
+  },
+  {
+    name: "missing app.release",
+    overrides: { "app.release": MISSING },
+    lines: ["dropstack:app.release: is required, got nothing"],
+  },
+  {
+    name: "missing sshPrivateKey",
+    overrides: { sshPrivateKey: MISSING },
+    lines: ["dropstack:sshPrivateKey: is required, got nothing"],
+  },
   {
     name: "every required key missing",
-    overrides: { region: MISSING, domain: MISSING, hosts: MISSING, droplet: MISSING, app: MISSING, sshPrivateKey: MISSING },
+    overrides: {
+      region: MISSING,
+      domain: MISSING,
+      hosts: MISSING,
+      droplet: MISSING,
+      app: MISSING,
+      sshPrivateKey: MISSING,
+    },
     lines: [
       "dropstack:region: is required, got nothing",
       "dropstack:domain: is required, got nothing",
@@ -305,48 +390,146 @@ const invalid: Case[] = [
     ],
   },
   // Region, domain, hosts, DNS.
-  { name: "region not in the allow-list", overrides: { region: "nyc4" }, lines: [`dropstack:region: must be one of ${REGION_LIST}, got "nyc4"`] },
-  { name: "region in upper case", overrides: { region: "FRA1" }, lines: [`dropstack:region: must be one of ${REGION_LIST}, got "FRA1"`] },
-  { name: "domain without a TLD", overrides: { domain: "example" }, lines: ['dropstack:domain: must be a DNS zone such as example.com, got "example"'] },
-  { name: "domain with a scheme", overrides: { domain: "https://example.com" }, lines: ['dropstack:domain: must be a DNS zone such as example.com, got "https://example.com"'] },
+  {
+    name: "region not in the allow-list",
+    overrides: { region: "nyc4" },
+    lines: [`dropstack:region: must be one of ${REGION_LIST}, got "nyc4"`],
+  },
+  {
+    name: "region in upper case",
+    overrides: { region: "FRA1" },
+    lines: [`dropstack:region: must be one of ${REGION_LIST}, got "FRA1"`],
+  },
+  {
+    name: "domain without a TLD",
+    overrides: { domain: "example" },
+    lines: ['dropstack:domain: must be a DNS zone such as example.com, got "example"'],
+  },
+  {
+    name: "domain with a scheme",
+    overrides: { domain: "https://example.com" },
+    lines: ['dropstack:domain: must be a DNS zone such as example.com, got "https://example.com"'],
+  },
   {
     name: "bad host name",
     overrides: { hosts: ["api", "bad_host"] },
-    lines: ['dropstack:hosts[1]: must be @ or a host name relative to the zone, such as api, got "bad_host"'],
+    lines: [
+      'dropstack:hosts[1]: must be @ or a host name relative to the zone, such as api, got "bad_host"',
+    ],
   },
-  { name: "duplicate host", overrides: { hosts: ["api", "api"] }, lines: ['dropstack:hosts[1]: duplicates hosts[0], got "api"'] },
-  { name: "duplicate apex", overrides: { hosts: ["@", "www", "@"] }, lines: ['dropstack:hosts[2]: duplicates hosts[0], got "@"'] },
-  { name: "empty hosts", overrides: { hosts: [] }, lines: ["dropstack:hosts: must list at least one host, got []"] },
-  { name: "hosts not a list", overrides: { hosts: "api" }, lines: ['dropstack:hosts: must be a list of hosts, got "api"'] },
-  { name: "dnsTtl too low", overrides: { dnsTtl: 10 }, lines: ["dropstack:dnsTtl: must be an integer from 30 to 86400, got 10"] },
+  {
+    name: "duplicate host",
+    overrides: { hosts: ["api", "api"] },
+    lines: ['dropstack:hosts[1]: duplicates hosts[0], got "api"'],
+  },
+  {
+    name: "duplicate apex",
+    overrides: { hosts: ["@", "www", "@"] },
+    lines: ['dropstack:hosts[2]: duplicates hosts[0], got "@"'],
+  },
+  {
+    name: "empty hosts",
+    overrides: { hosts: [] },
+    lines: ["dropstack:hosts: must list at least one host, got []"],
+  },
+  {
+    name: "hosts not a list",
+    overrides: { hosts: "api" },
+    lines: ['dropstack:hosts: must be a list of hosts, got "api"'],
+  },
+  {
+    name: "dnsTtl too low",
+    overrides: { dnsTtl: 10 },
+    lines: ["dropstack:dnsTtl: must be an integer from 30 to 86400, got 10"],
+  },
   // Droplet.
-  { name: "droplet.count 0", overrides: { "droplet.count": 0 }, lines: ["dropstack:droplet.count: must be an integer from 1 to 20, got 0"] },
-  { name: "droplet.count 21", overrides: { "droplet.count": 21 }, lines: ["dropstack:droplet.count: must be an integer from 1 to 20, got 21"] },
-  { name: "droplet.count 1.5", overrides: { "droplet.count": 1.5 }, lines: ["dropstack:droplet.count: must be an integer from 1 to 20, got 1.5"] },
-  { name: 'droplet.count "1.5"', overrides: { "droplet.count": "1.5" }, lines: ['dropstack:droplet.count: must be an integer from 1 to 20, got "1.5"'] },
+  {
+    name: "droplet.count 0",
+    overrides: { "droplet.count": 0 },
+    lines: ["dropstack:droplet.count: must be an integer from 1 to 20, got 0"],
+  },
+  {
+    name: "droplet.count 21",
+    overrides: { "droplet.count": 21 },
+    lines: ["dropstack:droplet.count: must be an integer from 1 to 20, got 21"],
+  },
+  {
+    name: "droplet.count 1.5",
+    overrides: { "droplet.count": 1.5 },
+    lines: ["dropstack:droplet.count: must be an integer from 1 to 20, got 1.5"],
+  },
+  {
+    name: 'droplet.count "1.5"',
+    overrides: { "droplet.count": "1.5" },
+    lines: ['dropstack:droplet.count: must be an integer from 1 to 20, got "1.5"'],
+  },
   {
     name: "bad droplet size slug",
     overrides: { "droplet.size": "large" },
-    lines: ['dropstack:droplet.size: must be a DigitalOcean size slug such as s-1vcpu-1gb, got "large"'],
+    lines: [
+      'dropstack:droplet.size: must be a DigitalOcean size slug such as s-1vcpu-1gb, got "large"',
+    ],
   },
   {
     name: "bad sshKeys entry",
     overrides: { "droplet.sshKeys": ["my-laptop"] },
-    lines: ['dropstack:droplet.sshKeys[0]: must be an SSH key MD5 fingerprint or numeric id, got "my-laptop"'],
+    lines: [
+      'dropstack:droplet.sshKeys[0]: must be an SSH key MD5 fingerprint or numeric id, got "my-laptop"',
+    ],
   },
   {
     name: "empty sshKeys",
     overrides: { "droplet.sshKeys": [] },
-    lines: ["dropstack:droplet.sshKeys: must list at least one SSH key (fingerprint or id) so the deploy steps can log in, got []"],
+    lines: [
+      "dropstack:droplet.sshKeys: must list at least one SSH key (fingerprint or id) so the deploy steps can log in, got []",
+    ],
   },
-  { name: "droplet.backups not a boolean", overrides: { "droplet.backups": "yes" }, lines: ['dropstack:droplet.backups: must be true or false, got "yes"'] },
+  {
+    name: "droplet.backups not a boolean",
+    overrides: { "droplet.backups": "yes" },
+    lines: ['dropstack:droplet.backups: must be true or false, got "yes"'],
+  },
   // App.
-  { name: "app.port 80", overrides: { "app.port": 80 }, lines: ["dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got 80"] },
-  { name: "app.port 1023", overrides: { "app.port": 1023 }, lines: ["dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got 1023"] },
-  { name: "app.port 65536", overrides: { "app.port": 65536 }, lines: ["dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got 65536"] },
-  { name: 'app.port "abc"', overrides: { "app.port": "abc" }, lines: ['dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got "abc"'] },
-  { name: "app.name in upper case", overrides: { "app.name": "API" }, lines: ['dropstack:app.name: must be a lower-case name of at most 31 letters, digits and dashes, got "API"'] },
-  { name: "empty app.release", overrides: { "app.release": "" }, lines: ['dropstack:app.release: must be a release label such as v1.4.2, got ""'] },
+  {
+    name: "app.port 80",
+    overrides: { "app.port": 80 },
+    lines: [
+      "dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got 80",
+    ],
+  },
+  {
+    name: "app.port 1023",
+    overrides: { "app.port": 1023 },
+    lines: [
+      "dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got 1023",
+    ],
+  },
+  {
+    name: "app.port 65536",
+    overrides: { "app.port": 65536 },
+    lines: [
+      "dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got 65536",
+    ],
+  },
+  {
+    name: 'app.port "abc"',
+    overrides: { "app.port": "abc" },
+    lines: [
+      'dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got "abc"',
+    ],
+  },
+  {
+    name: "app.name in upper case",
+    overrides: { "app.name": "API" },
+    lines: [
+      'dropstack:app.name: must be a lower-case name of at most 31 letters, digits and dashes, got "API"',
+    ],
+  },
+  {
+    name: "empty app.release",
+    overrides: { "app.release": "" },
+    lines: ['dropstack:app.release: must be a release label such as v1.4.2, got ""'],
+  },
   {
     name: "healthPath without a leading slash",
     overrides: { "app.healthPath": "health" },
@@ -370,17 +553,23 @@ const invalid: Case[] = [
   {
     name: "env not a map",
     overrides: { "app.env": "LOG_LEVEL=debug" },
-    lines: ['dropstack:app.env: must be a map of environment variable names to strings, got "LOG_LEVEL=debug"'],
+    lines: [
+      'dropstack:app.env: must be a map of environment variable names to strings, got "LOG_LEVEL=debug"',
+    ],
   },
   {
     name: "env using reserved PORT",
     overrides: { "app.env": { PORT: "9000" } },
-    lines: ['dropstack:app.env.PORT: is set by dropstack itself (use app.port or app.release), got "9000"'],
+    lines: [
+      'dropstack:app.env.PORT: is set by dropstack itself (use app.port or app.release), got "9000"',
+    ],
   },
   {
     name: "secretEnv using reserved RELEASE",
     overrides: { "app.secretEnv": { RELEASE: "hunter2" } },
-    lines: ["dropstack:app.secretEnv.RELEASE: is set by dropstack itself (use app.port or app.release), got [secret]"],
+    lines: [
+      "dropstack:app.secretEnv.RELEASE: is set by dropstack itself (use app.port or app.release), got [secret]",
+    ],
   },
   {
     name: "secretEnv value with a newline is masked",
@@ -390,39 +579,57 @@ const invalid: Case[] = [
   {
     name: "secretEnv value that is not a string is masked",
     overrides: { "app.secretEnv": { PIN: 987654 } },
-    lines: ["dropstack:app.secretEnv.PIN: must be a string (quote numbers and booleans), got [secret]"],
+    lines: [
+      "dropstack:app.secretEnv.PIN: must be a string (quote numbers and booleans), got [secret]",
+    ],
   },
   {
     name: "secretEnv with an invalid name is masked",
     overrides: { "app.secretEnv": { "db-password": "hunter2" } },
-    lines: ["dropstack:app.secretEnv.db-password: is not a valid environment variable name, got [secret]"],
+    lines: [
+      "dropstack:app.secretEnv.db-password: is not a valid environment variable name, got [secret]",
+    ],
   },
   {
     name: "secretEnv not a map is masked",
     overrides: { "app.secretEnv": "DB_PASSWORD=hunter2" },
-    lines: ["dropstack:app.secretEnv: must be a map of environment variable names to strings, got [secret]"],
+    lines: [
+      "dropstack:app.secretEnv: must be a map of environment variable names to strings, got [secret]",
+    ],
   },
   {
     name: "key both in env and secretEnv",
     overrides: { "app.env": { DB_PASSWORD: "plain" }, "app.secretEnv": { DB_PASSWORD: "hunter2" } },
-    lines: ["dropstack:app.secretEnv.DB_PASSWORD: is also set in app.env.DB_PASSWORD (keep one), got [secret]"],
+    lines: [
+      "dropstack:app.secretEnv.DB_PASSWORD: is also set in app.env.DB_PASSWORD (keep one), got [secret]",
+    ],
   },
   {
     name: "app.image without a tag",
     overrides: { "app.registry": MISSING, "app.image": "ghcr.io/acme/api" },
-    lines: ['dropstack:app.image: must be a full image reference with a tag or digest, e.g. ghcr.io/acme/api:1.4.2, got "ghcr.io/acme/api"'],
+    lines: [
+      'dropstack:app.image: must be a full image reference with a tag or digest, e.g. ghcr.io/acme/api:1.4.2, got "ghcr.io/acme/api"',
+    ],
   },
   {
     name: "app.image and app.build together",
     overrides: { "app.image": "ghcr.io/acme/api:1.4.2", "app.build": "./app" },
-    lines: ['dropstack:app.build: must not be set together with app.image (choose one), got "./app"'],
+    lines: [
+      'dropstack:app.build: must not be set together with app.image (choose one), got "./app"',
+    ],
   },
-  { name: "empty app.build", overrides: { "app.build": "" }, lines: ['dropstack:app.build: must be a path to a Docker build context, got ""'] },
+  {
+    name: "empty app.build",
+    overrides: { "app.build": "" },
+    lines: ['dropstack:app.build: must be a path to a Docker build context, got ""'],
+  },
   // Proxy.
   {
     name: 'proxy.clientMaxBodySize "10 MB"',
     overrides: { "proxy.clientMaxBodySize": "10 MB" },
-    lines: ['dropstack:proxy.clientMaxBodySize: must be an nginx size such as 10m, 512k or 1g, got "10 MB"'],
+    lines: [
+      'dropstack:proxy.clientMaxBodySize: must be an nginx size such as 10m, 512k or 1g, got "10 MB"',
+    ],
   },
   {
     name: "proxy.readTimeoutSeconds 0",
@@ -433,7 +640,9 @@ const invalid: Case[] = [
   {
     name: "invalid CIDR",
     overrides: { "firewall.sshSourceAddresses": ["10.0.0.0/33"] },
-    lines: ['dropstack:firewall.sshSourceAddresses[0]: must be an IPv4 or IPv6 CIDR, got "10.0.0.0/33"'],
+    lines: [
+      'dropstack:firewall.sshSourceAddresses[0]: must be an IPv4 or IPv6 CIDR, got "10.0.0.0/33"',
+    ],
   },
   {
     name: "CIDR that is not an address",
@@ -444,27 +653,39 @@ const invalid: Case[] = [
     name: "production with an empty sshSourceAddresses",
     stack: "production",
     overrides: { "firewall.sshSourceAddresses": [] },
-    lines: ["dropstack:firewall.sshSourceAddresses: is required in production (the CIDRs allowed to reach port 22), got []"],
+    lines: [
+      "dropstack:firewall.sshSourceAddresses: is required in production (the CIDRs allowed to reach port 22), got []",
+    ],
   },
   {
     name: "production with 0.0.0.0/0",
     stack: "production",
     overrides: { "firewall.sshSourceAddresses": ["0.0.0.0/0"] },
-    lines: ['dropstack:firewall.sshSourceAddresses[0]: must not open SSH to the whole internet in production, got "0.0.0.0/0"'],
+    lines: [
+      'dropstack:firewall.sshSourceAddresses[0]: must not open SSH to the whole internet in production, got "0.0.0.0/0"',
+    ],
   },
   {
     name: "production with ::/0",
     stack: "production",
     overrides: { "firewall.sshSourceAddresses": ["203.0.113.0/24", "::/0"] },
-    lines: ['dropstack:firewall.sshSourceAddresses[1]: must not open SSH to the whole internet in production, got "::/0"'],
+    lines: [
+      'dropstack:firewall.sshSourceAddresses[1]: must not open SSH to the whole internet in production, got "::/0"',
+    ],
   },
   // Tags, protect.
   {
     name: "tag with a space",
     overrides: { tags: ["team-api", "team api"] },
-    lines: ['dropstack:tags[1]: must be a DigitalOcean tag (letters, digits, : - _), got "team api"'],
+    lines: [
+      'dropstack:tags[1]: must be a DigitalOcean tag (letters, digits, : - _), got "team api"',
+    ],
   },
-  { name: "protect not a boolean", overrides: { protect: "yes" }, lines: ['dropstack:protect: must be true or false, got "yes"'] },
+  {
+    name: "protect not a boolean",
+    overrides: { protect: "yes" },
+    lines: ['dropstack:protect: must be true or false, got "yes"'],
+  },
   // Unknown keys and sections of the wrong shape.
   {
     name: "unknown top-level key",
@@ -479,17 +700,37 @@ const invalid: Case[] = [
   {
     name: "unknown droplet key",
     overrides: { "droplet.sshkey": [FINGERPRINT] },
-    lines: [`dropstack:droplet.sshkey: unknown key (did you mean droplet.sshKeys?), got ["${FINGERPRINT}"]`],
+    lines: [
+      `dropstack:droplet.sshkey: unknown key (did you mean droplet.sshKeys?), got ["${FINGERPRINT}"]`,
+    ],
   },
   {
     name: "unknown proxy key",
     overrides: { "proxy.readTimeout": 30 },
-    lines: ["dropstack:proxy.readTimeout: unknown key (did you mean proxy.readTimeoutSeconds?), got 30"],
+    lines: [
+      "dropstack:proxy.readTimeout: unknown key (did you mean proxy.readTimeoutSeconds?), got 30",
+    ],
   },
-  { name: "droplet not an object", overrides: { droplet: "s-1vcpu-1gb" }, lines: ['dropstack:droplet: must be a map of droplet settings, got "s-1vcpu-1gb"'] },
-  { name: "app is a list", overrides: { app: ["api"] }, lines: ['dropstack:app: must be a map of app settings, got ["api"]'] },
-  { name: "proxy is null", overrides: { proxy: null }, lines: ["dropstack:proxy: must be a map of proxy settings, got null"] },
-  { name: "firewall is a number", overrides: { firewall: 22 }, lines: ["dropstack:firewall: must be a map of firewall settings, got 22"] },
+  {
+    name: "droplet not an object",
+    overrides: { droplet: "s-1vcpu-1gb" },
+    lines: ['dropstack:droplet: must be a map of droplet settings, got "s-1vcpu-1gb"'],
+  },
+  {
+    name: "app is a list",
+    overrides: { app: ["api"] },
+    lines: ['dropstack:app: must be a map of app settings, got ["api"]'],
+  },
+  {
+    name: "proxy is null",
+    overrides: { proxy: null },
+    lines: ["dropstack:proxy: must be a map of proxy settings, got null"],
+  },
+  {
+    name: "firewall is a number",
+    overrides: { firewall: 22 },
+    lines: ["dropstack:firewall: must be a map of firewall settings, got 22"],
+  },
   // Several problems at once: every line, in schema order, then the cross-field rules.
   {
     name: "several errors at once",
@@ -529,13 +770,17 @@ const invalid: Case[] = [
     name: "secret list key with an invalid item",
     secretKeys: ["dropstack:hosts"],
     overrides: { hosts: ["api", "Hunter2"] },
-    lines: ["dropstack:hosts[1]: must be @ or a host name relative to the zone, such as api, got [secret]"],
+    lines: [
+      "dropstack:hosts[1]: must be @ or a host name relative to the zone, such as api, got [secret]",
+    ],
   },
   {
     name: "secret section with an invalid nested value",
     secretKeys: ["dropstack:app"],
     overrides: { "app.port": 1023 },
-    lines: ["dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got [secret]"],
+    lines: [
+      "dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got [secret]",
+    ],
   },
   {
     name: "secret unknown key",
@@ -546,7 +791,9 @@ const invalid: Case[] = [
   {
     name: "sshPrivateKey that is a public key is masked even when not marked secret",
     overrides: { sshPrivateKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIhunter2 me@laptop" },
-    lines: ["dropstack:sshPrivateKey: must be an SSH private key in PEM or OpenSSH format, got [secret]"],
+    lines: [
+      "dropstack:sshPrivateKey: must be an SSH private key in PEM or OpenSSH format, got [secret]",
+    ],
   },
 ];
 
@@ -577,7 +824,10 @@ describe("invalid configs", () => {
     const secret = "hunter2-S3CR3T-value";
     let error: unknown;
     try {
-      parse({ "app.secretEnv": { A: `${secret}\n`, "bad name": secret, PORT: secret }, sshPrivateKey: secret });
+      parse({
+        "app.secretEnv": { A: `${secret}\n`, "bad name": secret, PORT: secret },
+        sshPrivateKey: secret,
+      });
     } catch (e) {
       error = e;
     }
@@ -597,13 +847,17 @@ const knownBad: Case[] = [
   {
     name: "no registry when building keeps the reason it is required",
     overrides: { "app.registry": MISSING },
-    lines: ["dropstack:app.registry: is required to push the built image (or set app.image instead), got nothing"],
+    lines: [
+      "dropstack:app.registry: is required to push the built image (or set app.image instead), got nothing",
+    ],
   },
   {
     name: "production without a firewall section says that production requires it",
     stack: "production",
     overrides: { firewall: MISSING },
-    lines: ["dropstack:firewall.sshSourceAddresses: is required in production (the CIDRs allowed to reach port 22), got nothing"],
+    lines: [
+      "dropstack:firewall.sshSourceAddresses: is required in production (the CIDRs allowed to reach port 22), got nothing",
+    ],
   },
   // rules.isAnywhere only matches the literal spellings 0.0.0.0/0 and ::/0, but isCidr accepts any
   // address with a /0 prefix, which admits every address all the same.
@@ -611,13 +865,17 @@ const knownBad: Case[] = [
     name: "production with 10.0.0.0/0",
     stack: "production",
     overrides: { "firewall.sshSourceAddresses": ["10.0.0.0/0"] },
-    lines: ['dropstack:firewall.sshSourceAddresses[0]: must not open SSH to the whole internet in production, got "10.0.0.0/0"'],
+    lines: [
+      'dropstack:firewall.sshSourceAddresses[0]: must not open SSH to the whole internet in production, got "10.0.0.0/0"',
+    ],
   },
   {
     name: "production with 0::/0",
     stack: "production",
     overrides: { "firewall.sshSourceAddresses": ["0::/0"] },
-    lines: ['dropstack:firewall.sshSourceAddresses[0]: must not open SSH to the whole internet in production, got "0::/0"'],
+    lines: [
+      'dropstack:firewall.sshSourceAddresses[0]: must not open SSH to the whole internet in production, got "0::/0"',
+    ],
   },
   // A type error anywhere makes zod skip stackSchema's superRefine, so the production firewall
   // rule (and duplicate hosts, image/build, registry, env clashes) only show up on the next run.
@@ -656,7 +914,9 @@ describe("fixed problems in config/", () => {
   test("a dropstack:__proto__ key is reported as unknown, not read as config", () => {
     const map = configMap();
     delete map["dropstack:region"];
-    expect(() => parseStackConfig("staging", { ...map, "dropstack:__proto__": '{"region":"fra1"}' })).toThrow(ConfigError);
+    expect(() =>
+      parseStackConfig("staging", { ...map, "dropstack:__proto__": '{"region":"fra1"}' }),
+    ).toThrow(ConfigError);
   });
 });
 
@@ -673,9 +933,22 @@ const LINE = new RegExp(
   String.raw`^dropstack:(?:[A-Za-z0-9_@-]+|${QUOTED})(?:\[\d+\]|\.[A-Za-z0-9_@-]+|${QUOTED})*: .+, got .+$`,
 );
 
-const TOP_KEYS = ["region", "domain", "hosts", "dnsTtl", "droplet", "app", "proxy", "firewall", "protect", "tags", "sshPrivateKey"];
+const TOP_KEYS = [
+  "region",
+  "domain",
+  "hosts",
+  "dnsTtl",
+  "droplet",
+  "app",
+  "proxy",
+  "firewall",
+  "protect",
+  "tags",
+  "sshPrivateKey",
+];
 
-const hex = (length: number) => fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: length, maxLength: length });
+const hex = (length: number) =>
+  fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: length, maxLength: length });
 /** A recognizable secret: it must never show up in an error. */
 const secretToken = hex(16).map((h) => `S3CR3T${h}`);
 
@@ -689,30 +962,52 @@ const junk: fc.Arbitrary<unknown> = fc.oneof(
 );
 /** Mostly `valid`, sometimes anything at all. */
 const maybe = <T>(valid: fc.Arbitrary<T>) =>
-  fc.oneof({ weight: 3, arbitrary: valid as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: junk });
+  fc.oneof(
+    { weight: 3, arbitrary: valid as fc.Arbitrary<unknown> },
+    { weight: 1, arbitrary: junk },
+  );
 /** A number, or the same number as `pulumi config set --path` may store it. */
-const intish = (min: number, max: number) => fc.integer({ min, max }).chain((n) => fc.constantFrom<unknown>(n, String(n)));
+const intish = (min: number, max: number) =>
+  fc.integer({ min, max }).chain((n) => fc.constantFrom<unknown>(n, String(n)));
 const flagish = fc.boolean().chain((b) => fc.constantFrom<unknown>(b, String(b)));
 const unknownKeyName = fc.stringMatching(/^[a-z][A-Za-z0-9_-]{0,10}$/);
 /** Adds up to two unknown keys to a section. */
 const withUnknownKeys = (section: fc.Arbitrary<Obj>) =>
-  fc.tuple(section, fc.dictionary(unknownKeyName, junk, { maxKeys: 2 })).map(([s, extra]) => ({ ...extra, ...s }));
+  fc
+    .tuple(section, fc.dictionary(unknownKeyName, junk, { maxKeys: 2 }))
+    .map(([s, extra]) => ({ ...extra, ...s }));
 
 // Valid values, built from the rules the schema itself uses.
 const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/);
 const validDomain = fc
   .tuple(fc.array(label, { minLength: 1, maxLength: 3 }), fc.stringMatching(/^[a-z]{2,6}$/))
   .map(([labels, tld]) => [...labels, tld].join("."));
-const validHost = fc.oneof(fc.constant("@"), fc.array(label, { minLength: 1, maxLength: 3 }).map((l) => l.join(".")));
+const validHost = fc.oneof(
+  fc.constant("@"),
+  fc.array(label, { minLength: 1, maxLength: 3 }).map((l) => l.join(".")),
+);
 const validHosts = fc.uniqueArray(validHost, { minLength: 1, maxLength: 4 });
-const fingerprint = fc.array(hex(2), { minLength: 16, maxLength: 16 }).map((bytes) => bytes.join(":"));
-const validSshKeys = fc.array(fc.oneof(fingerprint, fc.integer({ min: 1, max: 99999999 }).map(String)), { minLength: 1, maxLength: 3 });
-const ipv4Cidr = fc.tuple(fc.ipV4(), fc.option(fc.integer({ min: 1, max: 32 }), { nil: undefined })).map(([a, p]) => (p === undefined ? a : `${a}/${p}`));
-const ipv6Cidr = fc.tuple(fc.ipV6(), fc.option(fc.integer({ min: 1, max: 128 }), { nil: undefined })).map(([a, p]) => (p === undefined ? a : `${a}/${p}`));
+const fingerprint = fc
+  .array(hex(2), { minLength: 16, maxLength: 16 })
+  .map((bytes) => bytes.join(":"));
+const validSshKeys = fc.array(
+  fc.oneof(fingerprint, fc.integer({ min: 1, max: 99999999 }).map(String)),
+  { minLength: 1, maxLength: 3 },
+);
+const ipv4Cidr = fc
+  .tuple(fc.ipV4(), fc.option(fc.integer({ min: 1, max: 32 }), { nil: undefined }))
+  .map(([a, p]) => (p === undefined ? a : `${a}/${p}`));
+const ipv6Cidr = fc
+  .tuple(fc.ipV6(), fc.option(fc.integer({ min: 1, max: 128 }), { nil: undefined }))
+  .map(([a, p]) => (p === undefined ? a : `${a}/${p}`));
 /** CIDRs that production accepts: never a /0. */
 const narrowCidrs = fc.array(fc.oneof(ipv4Cidr, ipv6Cidr), { minLength: 1, maxLength: 3 });
-const singleLine = fc.string({ unit: "grapheme", maxLength: 20 }).filter((s) => !/[\n\r\0]/.test(s));
-const envName = fc.stringMatching(rules.ENV_NAME).filter((n) => n.length <= 20 && !(rules.RESERVED_ENV_NAMES as readonly string[]).includes(n));
+const singleLine = fc
+  .string({ unit: "grapheme", maxLength: 20 })
+  .filter((s) => !/[\n\r\0]/.test(s));
+const envName = fc
+  .stringMatching(rules.ENV_NAME)
+  .filter((n) => n.length <= 20 && !(rules.RESERVED_ENV_NAMES as readonly string[]).includes(n));
 
 const validDroplet = fc.record(
   {
@@ -731,18 +1026,27 @@ const validProxy = fc.record(
 );
 /** env and secretEnv with distinct names. */
 const validEnvs = fc
-  .uniqueArray(fc.tuple(envName, singleLine, fc.boolean()), { maxLength: 6, selector: ([name]) => name })
+  .uniqueArray(fc.tuple(envName, singleLine, fc.boolean()), {
+    maxLength: 6,
+    selector: ([name]) => name,
+  })
   .map((entries) => ({
     env: Object.fromEntries(entries.filter(([, , secret]) => !secret).map(([n, v]) => [n, v])),
     secretEnv: Object.fromEntries(entries.filter(([, , secret]) => secret).map(([n, v]) => [n, v])),
   }));
 const validSource = fc.oneof(
   fc.record(
-    { image: fc.stringMatching(rules.IMAGE_REFERENCE), registry: fc.stringMatching(rules.REGISTRY_NAME) },
+    {
+      image: fc.stringMatching(rules.IMAGE_REFERENCE),
+      registry: fc.stringMatching(rules.REGISTRY_NAME),
+    },
     { requiredKeys: ["image"] },
   ),
   fc.record(
-    { build: fc.string({ minLength: 1, maxLength: 20 }), registry: fc.stringMatching(rules.REGISTRY_NAME) },
+    {
+      build: fc.string({ minLength: 1, maxLength: 20 }),
+      registry: fc.stringMatching(rules.REGISTRY_NAME),
+    },
     { requiredKeys: ["registry"] },
   ),
 );
@@ -761,7 +1065,9 @@ const validApp = fc
     fc.boolean(),
     validSource,
   )
-  .map(([app, envs, withEnvs, source]) => ({ ...app, ...(withEnvs ? envs : {}), ...source }) as Obj);
+  .map(
+    ([app, envs, withEnvs, source]) => ({ ...app, ...(withEnvs ? envs : {}), ...source }) as Obj,
+  );
 
 const stackName = fc.constantFrom("production", "staging", "dev", "pr-7");
 
@@ -779,12 +1085,33 @@ const validInput = stackName.chain((stack) => {
         proxy: validProxy,
         firewall: production
           ? fc.record({ sshSourceAddresses: narrowCidrs })
-          : fc.record({ sshSourceAddresses: fc.array(fc.oneof(ipv4Cidr, ipv6Cidr, fc.constantFrom("0.0.0.0/0", "::/0")), { maxLength: 3 }) }, { requiredKeys: [] }),
+          : fc.record(
+              {
+                sshSourceAddresses: fc.array(
+                  fc.oneof(ipv4Cidr, ipv6Cidr, fc.constantFrom("0.0.0.0/0", "::/0")),
+                  { maxLength: 3 },
+                ),
+              },
+              { requiredKeys: [] },
+            ),
         protect: flagish,
-        tags: fc.array(fc.stringMatching(rules.TAG).filter((t) => t.length <= 40), { maxLength: 3 }),
+        tags: fc.array(
+          fc.stringMatching(rules.TAG).filter((t) => t.length <= 40),
+          { maxLength: 3 },
+        ),
         sshPrivateKey: fc.string({ maxLength: 40 }).map((body) => `${KEY_HEADER}\n${body}`),
       },
-      { requiredKeys: ["region", "domain", "hosts", "droplet", "app", "sshPrivateKey", ...(production ? ["firewall" as const] : [])] },
+      {
+        requiredKeys: [
+          "region",
+          "domain",
+          "hosts",
+          "droplet",
+          "app",
+          "sshPrivateKey",
+          ...(production ? ["firewall" as const] : []),
+        ],
+      },
     )
     .map((values) => ({ stack, values: values as Obj }));
 });
@@ -824,12 +1151,31 @@ const randomInput = fc
                 registry: maybe(fc.stringMatching(rules.REGISTRY_NAME)),
                 port: maybe(fc.oneof(intish(0, 70000), fc.constantFrom<unknown>(22, 80, 443))),
                 healthPath: maybe(fc.stringMatching(rules.HEALTH_PATH)),
-                env: maybe(fc.dictionary(fc.oneof(envName, fc.string({ maxLength: 8 }), fc.constantFrom("PORT", "RELEASE", "DB_URL")), maybe(singleLine), { maxKeys: 4 })),
+                env: maybe(
+                  fc.dictionary(
+                    fc.oneof(
+                      envName,
+                      fc.string({ maxLength: 8 }),
+                      fc.constantFrom("PORT", "RELEASE", "DB_URL"),
+                    ),
+                    maybe(singleLine),
+                    { maxKeys: 4 },
+                  ),
+                ),
                 // Values that are secret: a token alone, with a newline, or inside a wrong type.
                 secretEnv: fc.oneof(
                   fc.dictionary(
-                    fc.oneof(envName, fc.string({ maxLength: 8 }), fc.constantFrom("PORT", "RELEASE", "DB_URL")),
-                    fc.oneof(secretToken, secretToken.map((t) => `${t}\nmore`), secretToken.map((t) => ({ t })), secretToken.map((t) => [t])),
+                    fc.oneof(
+                      envName,
+                      fc.string({ maxLength: 8 }),
+                      fc.constantFrom("PORT", "RELEASE", "DB_URL"),
+                    ),
+                    fc.oneof(
+                      secretToken,
+                      secretToken.map((t) => `${t}\nmore`),
+                      secretToken.map((t) => ({ t })),
+                      secretToken.map((t) => [t]),
+                    ),
                     { maxKeys: 4 },
                   ),
                   secretToken,
@@ -844,7 +1190,10 @@ const randomInput = fc
         proxy: maybe(
           withUnknownKeys(
             fc.record(
-              { clientMaxBodySize: maybe(fc.stringMatching(rules.NGINX_SIZE)), readTimeoutSeconds: maybe(intish(-1, 4000)) },
+              {
+                clientMaxBodySize: maybe(fc.stringMatching(rules.NGINX_SIZE)),
+                readTimeoutSeconds: maybe(intish(-1, 4000)),
+              },
               { requiredKeys: [] },
             ),
           ),
@@ -852,35 +1201,78 @@ const randomInput = fc
         firewall: maybe(
           withUnknownKeys(
             fc.record(
-              { sshSourceAddresses: maybe(fc.array(maybe(fc.oneof(ipv4Cidr, ipv6Cidr, fc.constantFrom("0.0.0.0/0", "::/0", "10.0.0.0/33"))), { maxLength: 3 })) },
+              {
+                sshSourceAddresses: maybe(
+                  fc.array(
+                    maybe(
+                      fc.oneof(
+                        ipv4Cidr,
+                        ipv6Cidr,
+                        fc.constantFrom("0.0.0.0/0", "::/0", "10.0.0.0/33"),
+                      ),
+                    ),
+                    { maxLength: 3 },
+                  ),
+                ),
+              },
               { requiredKeys: [] },
             ),
           ),
         ),
         protect: maybe(flagish),
-        tags: maybe(fc.array(maybe(fc.stringMatching(rules.TAG).filter((t) => t.length <= 40)), { maxLength: 3 })),
-        sshPrivateKey: fc.oneof(secretToken.map((t) => `${KEY_HEADER}\n${t}`), secretToken, secretToken.map((t) => ({ key: t }))),
+        tags: maybe(
+          fc.array(maybe(fc.stringMatching(rules.TAG).filter((t) => t.length <= 40)), {
+            maxLength: 3,
+          }),
+        ),
+        sshPrivateKey: fc.oneof(
+          secretToken.map((t) => `${KEY_HEADER}\n${t}`),
+          secretToken,
+          secretToken.map((t) => ({ key: t })),
+        ),
       },
       { requiredKeys: [] },
     ),
     // Unknown top-level keys, some of them held by Pulumi as secrets (with secret values).
-    fc.dictionary(unknownKeyName.filter((k) => !TOP_KEYS.includes(k)), junk, { maxKeys: 2 }),
-    fc.dictionary(unknownKeyName.filter((k) => !TOP_KEYS.includes(k)).map((k) => `${k}Secret`), secretToken, { maxKeys: 2 }),
+    fc.dictionary(
+      unknownKeyName.filter((k) => !TOP_KEYS.includes(k)),
+      junk,
+      { maxKeys: 2 },
+    ),
+    fc.dictionary(
+      unknownKeyName.filter((k) => !TOP_KEYS.includes(k)).map((k) => `${k}Secret`),
+      secretToken,
+      { maxKeys: 2 },
+    ),
     // Known keys Pulumi holds as secrets: their values are replaced by a token.
     fc.subarray(["region", "domain", "tags", "hosts"], { maxLength: 2 }),
     secretToken,
   )
   .map(([stack, known, unknown, secretUnknown, secretKnown, token]) => {
     const values: Obj = { ...unknown, ...known, ...secretUnknown };
-    for (const key of secretKnown) values[key] = key === "tags" || key === "hosts" ? [`${token} x`] : token;
+    for (const key of secretKnown)
+      values[key] = key === "tags" || key === "hosts" ? [`${token} x`] : token;
     const secretKeys = [...Object.keys(secretUnknown), ...secretKnown].map((k) => `dropstack:${k}`);
     return { stack, map: { ...toConfigMap(values), "other:key": token.toLowerCase() }, secretKeys };
   });
 
 const MUTABLE_PATHS = [
   ...TOP_KEYS,
-  ...["size", "image", "count", "sshKeys", "backups", "monitoring", "extra"].map((k) => `droplet.${k}`),
-  ...["name", "image", "build", "registry", "port", "prot", "healthPath", "env", "secretEnv", "release"].map((k) => `app.${k}`),
+  ...["size", "image", "count", "sshKeys", "backups", "monitoring", "extra"].map(
+    (k) => `droplet.${k}`,
+  ),
+  ...[
+    "name",
+    "image",
+    "build",
+    "registry",
+    "port",
+    "prot",
+    "healthPath",
+    "env",
+    "secretEnv",
+    "release",
+  ].map((k) => `app.${k}`),
   "proxy.clientMaxBodySize",
   "proxy.readTimeoutSeconds",
   "firewall.sshSourceAddresses",
@@ -894,7 +1286,16 @@ const mutation = fc.tuple(
     { weight: 1, arbitrary: junk },
     {
       weight: 2,
-      arbitrary: fc.constantFrom<unknown>(80, "0.0.0.0/0", ["::/0"], [], ["api", "api"], "ghcr.io/acme/api:1", "./app", { PORT: "1" }),
+      arbitrary: fc.constantFrom<unknown>(
+        80,
+        "0.0.0.0/0",
+        ["::/0"],
+        [],
+        ["api", "api"],
+        "ghcr.io/acme/api:1",
+        "./app",
+        { PORT: "1" },
+      ),
     },
   ),
 );
@@ -915,7 +1316,10 @@ const mutatedInput = fc
     validInput,
     secretEnvWithTokens,
     fc.boolean(),
-    fc.oneof(secretToken.map((t) => `${KEY_HEADER}\n${t}`), secretToken),
+    fc.oneof(
+      secretToken.map((t) => `${KEY_HEADER}\n${t}`),
+      secretToken,
+    ),
     fc.array(mutation, { maxLength: 3 }),
     fc.subarray(TOP_KEYS, { maxLength: 1 }),
   )
@@ -924,7 +1328,8 @@ const mutatedInput = fc
     const app = config.app as Obj;
     app.secretEnv = secretEnv;
     const [firstSecret] = Object.keys(secretEnv);
-    if (clash && firstSecret !== undefined) app.env = { ...(app.env as Obj | undefined), [firstSecret]: "plain" };
+    if (clash && firstSecret !== undefined)
+      app.env = { ...(app.env as Obj | undefined), [firstSecret]: "plain" };
     config.sshPrivateKey = sshPrivateKey;
     for (const [path, value] of mutations) {
       try {
@@ -936,7 +1341,10 @@ const mutatedInput = fc
     return { stack, map: toConfigMap(config), secretKeys: secretTop.map((k) => `dropstack:${k}`) };
   });
 
-const mixedInput = fc.oneof({ weight: 1, arbitrary: randomInput }, { weight: 2, arbitrary: mutatedInput });
+const mixedInput = fc.oneof(
+  { weight: 1, arbitrary: randomInput },
+  { weight: 2, arbitrary: mutatedInput },
+);
 
 const TOKEN = /S3CR3T[0-9a-f]{16}/g;
 
@@ -974,8 +1382,14 @@ describe("properties", () => {
         expect(c.droplet.sshKeys).toEqual((values.droplet as Obj).sshKeys);
         expect(c.app.port).toBe(app.port === undefined ? 8080 : Number(app.port));
         expect(c.app.source.kind).toBe(app.image === undefined ? "build" : "image");
-        expect(Object.keys(c.app.secretEnv).sort()).toEqual(Object.keys((app.secretEnv as Obj | undefined) ?? {}).sort());
-        expect(c.protect).toBe(values.protect === undefined ? stack === rules.PRODUCTION_STACK : String(values.protect) === "true");
+        expect(Object.keys(c.app.secretEnv).sort()).toEqual(
+          Object.keys((app.secretEnv as Obj | undefined) ?? {}).sort(),
+        );
+        expect(c.protect).toBe(
+          values.protect === undefined
+            ? stack === rules.PRODUCTION_STACK
+            : String(values.protect) === "true",
+        );
         expect(c.firewall.sshSourceAddresses.length).toBeGreaterThan(0);
       }),
       { numRuns: 1000 },

@@ -7,7 +7,10 @@ import { T, committedStack, only, planStack, withConfig } from "./planHelpers";
 
 async function dropletIdentity(input = committedStack("staging")) {
   const plan = await planStack("staging", input);
-  return only(plan, T.droplet).map((d) => ({ userData: d.inputs.userData, sshKeys: d.inputs.sshKeys }));
+  return only(plan, T.droplet).map((d) => ({
+    userData: d.inputs.userData,
+    sshKeys: d.inputs.sshKeys,
+  }));
 }
 
 describe("config edits leave the droplet's user data and SSH keys byte-identical", () => {
@@ -21,7 +24,10 @@ describe("config edits leave the droplet's user data and SSH keys byte-identical
     ["app.port", { "app.port": 9090 }],
     ["hosts", { hosts: ["api.staging", "www.staging", "@"] }],
     ["domain", { domain: "example.org" }],
-    ["app.image", { "app.image": "ghcr.io/acme/api:2.0.0", "app.build": undefined, "app.registry": undefined }],
+    [
+      "app.image",
+      { "app.image": "ghcr.io/acme/api:2.0.0", "app.build": undefined, "app.registry": undefined },
+    ],
     ["app.release", { "app.release": "v9.9.9" }],
     ["app.env and secretEnv", { "app.env": { A: "1" }, "app.secretEnv": { B: "2" } }],
     ["proxy", { proxy: { clientMaxBodySize: "1g", readTimeoutSeconds: 300 } }],
@@ -32,14 +38,18 @@ describe("config edits leave the droplet's user data and SSH keys byte-identical
 
   test("the check itself notices a change (different SSH keys reach the droplet)", async () => {
     // Guards the test above against comparing two empty lists or the wrong field.
-    const plan = await planStack("staging", withConfig(committedStack("staging"), { "droplet.sshKeys": ["12345"] }));
+    const plan = await planStack(
+      "staging",
+      withConfig(committedStack("staging"), { "droplet.sshKeys": ["12345"] }),
+    );
     expect(only(plan, T.droplet)[0].inputs.sshKeys).not.toEqual(baseline[0].sshKeys);
   });
 });
 
 describe("secrets never appear in plain text", () => {
   const SECRET_ENV = "sEcReT-eNv-7f3a9c";
-  const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nPRIVATE-KEY-BODY-b81e2d\n-----END OPENSSH PRIVATE KEY-----\n";
+  const PRIVATE_KEY =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nPRIVATE-KEY-BODY-b81e2d\n-----END OPENSSH PRIVATE KEY-----\n";
   let plan: Awaited<ReturnType<typeof planStack>>;
   beforeAll(async () => {
     const input = withConfig(
@@ -68,14 +78,22 @@ describe("secrets never appear in plain text", () => {
       expect(text).not.toContain(Buffer.from(`${registryToken}:`).toString("base64").slice(0, 20));
     }
     const secretFiles = files.filter((f) => f.content === "[secret]\n").map((f) => f.path);
-    expect(secretFiles.sort()).toEqual(["production-web-1/docker/config.json", "production-web-1/env/api.secret.env"]);
-    expect(files.find((f) => f.path === "production-web-1/env/api.env")?.content).toBe("LOG_LEVEL=warn\nPORT=8080\nRELEASE=v0.1.0\n");
+    expect(secretFiles.sort()).toEqual([
+      "production-web-1/docker/config.json",
+      "production-web-1/env/api.secret.env",
+    ]);
+    expect(files.find((f) => f.path === "production-web-1/env/api.env")?.content).toBe(
+      "LOG_LEVEL=warn\nPORT=8080\nRELEASE=v0.1.0\n",
+    );
   });
 
   test("the secret env file and registry login are installed 0600", () => {
-    const installs = only(plan, T.command).filter((c) => /secret-env-install|registry-login-install/.test(c.name));
+    const installs = only(plan, T.command).filter((c) =>
+      /secret-env-install|registry-login-install/.test(c.name),
+    );
     expect(installs).toHaveLength(2);
-    for (const install of installs) expect(String(install.inputs.create)).toMatch(/install -m 0600 -o root -g root/);
+    for (const install of installs)
+      expect(String(install.inputs.create)).toMatch(/install -m 0600 -o root -g root/);
   });
 });
 

@@ -8,14 +8,20 @@ const ROOT = path.resolve(__dirname, "..");
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 
 function plan(...args: string[]) {
-  const run = spawnSync(TSX, ["scripts/plan.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 60000 });
+  const run = spawnSync(TSX, ["scripts/plan.ts", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 60000,
+  });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
     const full = path.join(dir, entry);
-    return statSync(full).isDirectory() ? filesUnder(full).map((f) => path.join(entry, f)) : [entry];
+    return statSync(full).isDirectory()
+      ? filesUnder(full).map((f) => path.join(entry, f))
+      : [entry];
   });
 }
 
@@ -24,7 +30,9 @@ test("the tree: every resource, computed values marked, a summary line", () => {
   expect(code).toBe(0);
   expect(stdout).toContain(" +  pulumi:pulumi:Stack  dropstack-staging");
   expect(stdout).toMatch(/└─ dropstack:index:Environment  staging\n/);
-  expect(stdout).toMatch(/digitalocean:index\/dnsRecord:DnsRecord  staging-dns-api-staging\n(.*\n)*?.*value: \(known after apply\)/);
+  expect(stdout).toMatch(
+    /digitalocean:index\/dnsRecord:DnsRecord  staging-dns-api-staging\n(.*\n)*?.*value: \(known after apply\)/,
+  );
   expect(stdout).toMatch(/\+ 30 resources to create \(0 protected\)/);
 });
 
@@ -40,17 +48,32 @@ test("--json: resources with type, name, parent and masked inputs; outputs", () 
     release: "v0.1.0",
     urls: ["http://example.com/", "http://api.example.com/"],
   });
-  const droplet = doc.resources.find((r: { type: string }) => r.type === "digitalocean:index/droplet:Droplet");
-  expect(droplet).toMatchObject({ name: "production-web-1-droplet", parent: "production-web-1", protect: true });
+  const droplet = doc.resources.find(
+    (r: { type: string }) => r.type === "digitalocean:index/droplet:Droplet",
+  );
+  expect(droplet).toMatchObject({
+    name: "production-web-1-droplet",
+    parent: "production-web-1",
+    protect: true,
+  });
   expect(droplet.inputs.size).toBe("s-2vcpu-4gb");
-  for (const r of doc.resources.filter((r: { type: string }) => r.type.startsWith("command:remote"))) {
+  for (const r of doc.resources.filter((r: { type: string }) =>
+    r.type.startsWith("command:remote"),
+  )) {
     expect(r.inputs.connection).toBe("[secret]");
   }
 });
 
 test("--config with secure values: secrets shown as [secret], files written per droplet", () => {
   const out = mkdtempSync(path.join(os.tmpdir(), "plan-out-"));
-  const { code, stdout, stderr } = plan("--stack", "fixture", "--config", "tests/fixtures/Pulumi.with-secrets.yaml", "--out", out);
+  const { code, stdout, stderr } = plan(
+    "--stack",
+    "fixture",
+    "--config",
+    "tests/fixtures/Pulumi.with-secrets.yaml",
+    "--out",
+    out,
+  );
   expect(code).toBe(0);
   expect(stderr).toMatch(/secure values are not decrypted offline/);
   expect(stdout).not.toMatch(/c2VjcmV0|a2V5LWNp|bm90LWEta2V5/);
@@ -61,16 +84,32 @@ test("--config with secure values: secrets shown as [secret], files written per 
     "fixture-web-1/nginx/dropstack.conf",
     "fixture-web-1/supervisor/api.conf",
   ]);
-  expect(readFileSync(path.join(out, "fixture-web-1/env/api.secret.env"), "utf8")).toBe("[secret]\n");
-  expect(readFileSync(path.join(out, "fixture-web-1/env/api.env"), "utf8")).toBe("MODE=fixture\nPORT=9000\nRELEASE=v1.4.2\n");
-  expect(readFileSync(path.join(out, "fixture-web-1/nginx/dropstack.conf"), "utf8")).toContain("server 127.0.0.1:9000;");
+  expect(readFileSync(path.join(out, "fixture-web-1/env/api.secret.env"), "utf8")).toBe(
+    "[secret]\n",
+  );
+  expect(readFileSync(path.join(out, "fixture-web-1/env/api.env"), "utf8")).toBe(
+    "MODE=fixture\nPORT=9000\nRELEASE=v1.4.2\n",
+  );
+  expect(readFileSync(path.join(out, "fixture-web-1/nginx/dropstack.conf"), "utf8")).toContain(
+    "server 127.0.0.1:9000;",
+  );
 });
 
 test("invalid config: exit 1, one line per problem, no resources printed", () => {
-  const { code, stdout, stderr } = plan("--stack", "staging", "--config", "tests/fixtures/Pulumi.invalid.yaml");
+  const { code, stdout, stderr } = plan(
+    "--stack",
+    "staging",
+    "--config",
+    "tests/fixtures/Pulumi.invalid.yaml",
+  );
   expect(code).toBe(1);
   expect(stdout).toBe("");
-  expect(stderr.trim().split("\n").filter((l) => !l.startsWith("note:"))).toEqual([
+  expect(
+    stderr
+      .trim()
+      .split("\n")
+      .filter((l) => !l.startsWith("note:")),
+  ).toEqual([
     "dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got 443",
     'dropstack:regoin: unknown key (did you mean region?), got "nyc3"',
   ]);

@@ -14,7 +14,8 @@ export const T = {
   ipAssignment: "digitalocean:index/reservedIpAssignment:ReservedIpAssignment",
   firewall: "digitalocean:index/firewall:Firewall",
   dnsRecord: "digitalocean:index/dnsRecord:DnsRecord",
-  registryCredentials: "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials",
+  registryCredentials:
+    "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials",
   image: "docker:index/image:Image",
   command: "command:remote:Command",
   copy: "command:remote:CopyToRemote",
@@ -28,7 +29,11 @@ export const T = {
 } as const;
 
 /** Sets `a.b.c` in a stack's config map (values JSON-encoded as Pulumi passes them). */
-export function withConfig(input: StackConfigMap, edits: Record<string, unknown>, secretKeys: string[] = []): StackConfigMap {
+export function withConfig(
+  input: StackConfigMap,
+  edits: Record<string, unknown>,
+  secretKeys: string[] = [],
+): StackConfigMap {
   const config = { ...input.config };
   for (const [dotted, value] of Object.entries(edits)) {
     const [top, ...rest] = dotted.split(".");
@@ -53,7 +58,10 @@ export function committedStack(stack: string): StackConfigMap {
 }
 
 /** Runs the program for `stack` with `input` (default: the committed stack file). */
-export async function planStack(stack: string, input: StackConfigMap = committedStack(stack)): Promise<PlanResult> {
+export async function planStack(
+  stack: string,
+  input: StackConfigMap = committedStack(stack),
+): Promise<PlanResult> {
   jest.resetModules();
   const { runPlan } = (await import("../scripts/lib/plan")) as typeof import("../scripts/lib/plan");
   return runPlan(stack, input);
@@ -65,14 +73,18 @@ export function only(plan: PlanResult, type: string): RecordedResource[] {
 
 export function one(plan: PlanResult, type: string, name: string): RecordedResource {
   const found = plan.resources.find((r) => r.type === type && r.name === name);
-  if (!found) throw new Error(`no ${type} named ${name}; have ${plan.resources.map((r) => r.name).join(", ")}`);
+  if (!found)
+    throw new Error(
+      `no ${type} named ${name}; have ${plan.resources.map((r) => r.name).join(", ")}`,
+    );
   return found;
 }
 
 /** Text of a CopyToRemote's StringAsset source (secret or not). */
 export async function copiedText(copy: RecordedResource): Promise<string> {
   const { revealSecrets } = await import("../scripts/lib/secrets");
-  const source = revealSecrets(copy.inputs.source) as { text: Promise<string> } | { value: { text: Promise<string> } };
+  const source = revealSecrets(copy.inputs.source) as
+    { text: Promise<string> } | { value: { text: Promise<string> } };
   const asset = "text" in source ? source : (source as { value: { text: Promise<string> } }).value;
   return asset.text;
 }

@@ -11,7 +11,10 @@ import { committedStack, planStack, withConfig } from "./planHelpers";
 
 function tool(name: string, candidates: string[]): string {
   const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new Error(`${name} is not installed: run  apt-get install -y nginx-light supervisor cloud-init  (or bash .ci/run)`);
+  if (!found)
+    throw new Error(
+      `${name} is not installed: run  apt-get install -y nginx-light supervisor cloud-init  (or bash .ci/run)`,
+    );
   return found;
 }
 
@@ -20,7 +23,11 @@ const CASES: [string, string, Record<string, unknown>][] = [
   ["staging", "staging", {}],
   ["production", "production", {}],
   ["several hosts with the apex", "staging", { hosts: ["@", "api", "www.eu"] }],
-  ["custom port and large bodies", "staging", { "app.port": 31337, proxy: { clientMaxBodySize: "2g", readTimeoutSeconds: 3600 } }],
+  [
+    "custom port and large bodies",
+    "staging",
+    { "app.port": 31337, proxy: { clientMaxBodySize: "2g", readTimeoutSeconds: 3600 } },
+  ],
 ];
 
 describe.each(CASES)("%s", (_, stack, edits) => {
@@ -54,7 +61,11 @@ describe.each(CASES)("%s", (_, stack, edits) => {
 
   test("cloud-init schema accepts the user data", () => {
     const cloudInit = tool("cloud-init", ["/usr/bin/cloud-init"]);
-    const run = spawnSync(cloudInit, ["schema", "--config-file", path.join(droplet, "cloud-init.yaml")], { encoding: "utf8" });
+    const run = spawnSync(
+      cloudInit,
+      ["schema", "--config-file", path.join(droplet, "cloud-init.yaml")],
+      { encoding: "utf8" },
+    );
     expect(run.stdout + run.stderr).toContain("Valid cloud-config");
     expect(run.status).toBe(0);
   });

@@ -25,7 +25,9 @@ describe("nginx site", () => {
   const conf = renderNginxSite(site);
   test("snapshot", () => expect(conf).toMatchSnapshot());
   test("upstream on loopback with keepalive", () => {
-    expect(conf).toMatch(/upstream api \{\n\s+server 127\.0\.0\.1:8080;\n\s+# .*\n\s+keepalive 32;/);
+    expect(conf).toMatch(
+      /upstream api \{\n\s+server 127\.0\.0\.1:8080;\n\s+# .*\n\s+keepalive 32;/,
+    );
     expect(conf).toContain("proxy_http_version 1.1;");
     expect(conf).toContain('proxy_set_header Connection "";');
   });
@@ -50,8 +52,14 @@ describe("nginx site", () => {
   test("502 and 504 answer JSON", () => {
     expect(conf).toContain("error_page 502 /_dropstack/502.json;");
     expect(conf).toContain("error_page 504 /_dropstack/504.json;");
-    const bodies = [...conf.matchAll(/return (50[24]) '(.*)\\n';/g)].map((m) => [m[1], JSON.parse(m[2]).status]);
-    expect(bodies).toEqual([["502", 502], ["504", 504]]);
+    const bodies = [...conf.matchAll(/return (50[24]) '(.*)\\n';/g)].map((m) => [
+      m[1],
+      JSON.parse(m[2]).status,
+    ]);
+    expect(bodies).toEqual([
+      ["502", 502],
+      ["504", 504],
+    ]);
   });
   test("the sandbox can move the listener to loopback without IPv6", () => {
     const local = renderNginxSite({ ...site, listen: "127.0.0.1:8088", ipv6: false });
@@ -64,12 +72,26 @@ describe("supervisor program", () => {
   const conf = renderSupervisorProgram({
     stack: "staging",
     name: "api",
-    command: renderDockerRun({ name: "api", port: 8080, envFiles: ["/etc/dropstack/api.env"], image: "ghcr.io/acme/api:1.0" }),
+    command: renderDockerRun({
+      name: "api",
+      port: 8080,
+      envFiles: ["/etc/dropstack/api.env"],
+      image: "ghcr.io/acme/api:1.0",
+    }),
     environment: { HOME: "/root", PCT: "100%", QUOTE: 'say "hi"' },
   });
   test("snapshot", () => expect(conf).toMatchSnapshot());
   test("restart policy, TERM stop, rotated logs", () => {
-    for (const line of ["[program:api]", "autorestart=true", "startsecs=5", "stopsignal=TERM", "stopwaitsecs=30", "stdout_logfile_maxbytes=10MB", "stdout_logfile_backups=5", "stderr_logfile=/var/log/supervisor/api.err.log"]) {
+    for (const line of [
+      "[program:api]",
+      "autorestart=true",
+      "startsecs=5",
+      "stopsignal=TERM",
+      "stopwaitsecs=30",
+      "stdout_logfile_maxbytes=10MB",
+      "stdout_logfile_backups=5",
+      "stderr_logfile=/var/log/supervisor/api.err.log",
+    ]) {
       expect(conf.split("\n")).toContain(line);
     }
   });
@@ -89,18 +111,33 @@ describe("cloud-init bootstrap", () => {
   test("snapshot", () => expect(userData).toMatchSnapshot());
   test("installs the engine, nginx, supervisor and unattended upgrades", () => {
     expect(userData.startsWith("#cloud-config\n")).toBe(true);
-    expect(doc.packages).toEqual(expect.arrayContaining(["docker.io", "nginx-light", "supervisor", "unattended-upgrades"]));
+    expect(doc.packages).toEqual(
+      expect.arrayContaining(["docker.io", "nginx-light", "supervisor", "unattended-upgrades"]),
+    );
   });
   test("a non-root deploy user; root login and passwords off", () => {
-    expect(doc.users).toEqual([expect.objectContaining({ name: "deploy", lock_passwd: true, sudo: "ALL=(ALL) NOPASSWD:ALL" })]);
+    expect(doc.users).toEqual([
+      expect.objectContaining({
+        name: "deploy",
+        lock_passwd: true,
+        sudo: "ALL=(ALL) NOPASSWD:ALL",
+      }),
+    ]);
     expect(doc.ssh_pwauth).toBe(false);
-    const sshd = doc.write_files.find((f: { path: string }) => f.path.startsWith("/etc/ssh/sshd_config.d/"));
+    const sshd = doc.write_files.find((f: { path: string }) =>
+      f.path.startsWith("/etc/ssh/sshd_config.d/"),
+    );
     expect(sshd.content).toMatch(/^PermitRootLogin no$/m);
     expect(sshd.content).toMatch(/^PasswordAuthentication no$/m);
   });
   test("mentions no port, host name, image or release", () => {
-    const directives = userData.split("\n").filter((line) => !line.trim().startsWith("#")).join("\n");
-    expect(directives).not.toMatch(/\b(8080|example\.com|registry|release|RELEASE|api|dropstack-\w+)\b/);
+    const directives = userData
+      .split("\n")
+      .filter((line) => !line.trim().startsWith("#"))
+      .join("\n");
+    expect(directives).not.toMatch(
+      /\b(8080|example\.com|registry|release|RELEASE|api|dropstack-\w+)\b/,
+    );
   });
 });
 
@@ -121,7 +158,9 @@ describe("install script", () => {
   test("checks before applying and keeps the previous file outside nginx's include dir", () => {
     const check = script.indexOf("if ! ( sudo nginx -t -q )");
     const apply = script.indexOf("sudo systemctl reload nginx");
-    expect(check).toBeGreaterThan(script.indexOf('sudo install -m 0644 -o root -g root "$staged" "$target"'));
+    expect(check).toBeGreaterThan(
+      script.indexOf('sudo install -m 0644 -o root -g root "$staged" "$target"'),
+    );
     expect(apply).toBeGreaterThan(check);
     expect(script).toContain("previous='/var/lib/dropstack/previous/dropstack.conf'");
     expect(script).toContain('sudo mv "$previous" "$target"');

@@ -35,15 +35,24 @@ describe.each(STACKS)("stack %s", (stack) => {
   test("one droplet, tagged for the environment, bootstrapped by config-free cloud-init", () => {
     const [droplet] = only(plan, T.droplet);
     expect(only(plan, T.droplet)).toHaveLength(1);
-    expect(droplet.inputs).toMatchObject({ name: `${stack}-web-1`, image: "debian-12-x64", monitoring: true });
-    expect(droplet.inputs.tags).toEqual(expect.arrayContaining([`dropstack-${stack}`, "dropstack"]));
+    expect(droplet.inputs).toMatchObject({
+      name: `${stack}-web-1`,
+      image: "debian-12-x64",
+      monitoring: true,
+    });
+    expect(droplet.inputs.tags).toEqual(
+      expect.arrayContaining([`dropstack-${stack}`, "dropstack"]),
+    );
     expect(droplet.inputs.userData).toMatch(/^#cloud-config\n/);
   });
 
   test("firewall targets the environment tag: 80/443 from anywhere, 22 from the allowed CIDRs only", () => {
     const [firewall] = only(plan, T.firewall);
     expect(firewall.inputs.tags).toEqual([`dropstack-${stack}`]);
-    const inbound = firewall.inputs.inboundRules as { portRange: string; sourceAddresses: string[] }[];
+    const inbound = firewall.inputs.inboundRules as {
+      portRange: string;
+      sourceAddresses: string[];
+    }[];
     expect(inbound.map((r) => r.portRange)).toEqual(["22", "80", "443"]);
     expect(inbound[1].sourceAddresses).toEqual(["0.0.0.0/0", "::/0"]);
     const app = JSON.parse(committedStack(stack).config["dropstack:app"]);
@@ -59,7 +68,12 @@ describe.each(STACKS)("stack %s", (stack) => {
     const [ip] = only(plan, T.reservedIp);
     expect(records.map((r) => r.inputs.name)).toEqual(hosts);
     for (const record of records) {
-      expect(record.inputs).toMatchObject({ domain: "example.com", type: "A", ttl: 300, value: ip.outputs.ipAddress });
+      expect(record.inputs).toMatchObject({
+        domain: "example.com",
+        type: "A",
+        ttl: 300,
+        value: ip.outputs.ipAddress,
+      });
     }
   });
 
@@ -77,22 +91,42 @@ describe.each(STACKS)("stack %s", (stack) => {
     expect(site).toContain("server 127.0.0.1:8080;");
     const program = await copiedText(one(plan, T.copy, `${stack}-web-1-api-program-conf-copy`));
     expect(program).toMatch(/^\[program:api\]$/m);
-    expect(program).toMatch(/-p 127\.0\.0\.1:8080:8080 .*registry\.digitalocean\.com\/dropstack\/api@sha256:[0-9a-f]{64}'/);
+    expect(program).toMatch(
+      /-p 127\.0\.0\.1:8080:8080 .*registry\.digitalocean\.com\/dropstack\/api@sha256:[0-9a-f]{64}'/,
+    );
     for (const r of only(plan, T.copy)) expect(r.dependsOn).toContain(`${stack}-web-1-bootstrap`);
   });
 });
 
 test("droplet.count 3 declares three web hosts, each with its own reserved IP, and round-robin A records", async () => {
-  const plan = await planStack("staging", withConfig(committedStack("staging"), { "droplet.count": 3 }));
-  expect(only(plan, T.droplet).map((d) => d.inputs.name)).toEqual(["staging-web-1", "staging-web-2", "staging-web-3"]);
+  const plan = await planStack(
+    "staging",
+    withConfig(committedStack("staging"), { "droplet.count": 3 }),
+  );
+  expect(only(plan, T.droplet).map((d) => d.inputs.name)).toEqual([
+    "staging-web-1",
+    "staging-web-2",
+    "staging-web-3",
+  ]);
   expect(only(plan, T.reservedIp)).toHaveLength(3);
-  expect(only(plan, T.dnsRecord).map((r) => r.name)).toEqual(["staging-dns-api-staging-1", "staging-dns-api-staging-2", "staging-dns-api-staging-3"]);
+  expect(only(plan, T.dnsRecord).map((r) => r.name)).toEqual([
+    "staging-dns-api-staging-1",
+    "staging-dns-api-staging-2",
+    "staging-dns-api-staging-3",
+  ]);
   expect(only(plan, T.nginxSite)).toHaveLength(3);
 });
 
 test("app.image is used as given: no build, no registry credentials", async () => {
   const image = "ghcr.io/acme/api:1.4.2";
-  const plan = await planStack("staging", withConfig(committedStack("staging"), { "app.image": image, "app.build": undefined, "app.registry": undefined }));
+  const plan = await planStack(
+    "staging",
+    withConfig(committedStack("staging"), {
+      "app.image": image,
+      "app.build": undefined,
+      "app.registry": undefined,
+    }),
+  );
   expect(only(plan, T.image)).toHaveLength(0);
   expect(only(plan, T.registryCredentials)).toHaveLength(0);
   const program = await copiedText(one(plan, T.copy, "staging-web-1-api-program-conf-copy"));
@@ -105,6 +139,8 @@ test("an invalid stack fails before any resource is declared", async () => {
   const { runPlan } = await import("../scripts/lib/plan");
   const { RecordingMocks } = await import("../scripts/lib/mocks");
   const created = jest.spyOn(RecordingMocks.prototype, "newResource");
-  await expect(runPlan("staging", input)).rejects.toThrow(/^invalid dropstack config:\ndropstack:app\.port: .*\ndropstack:regoin: unknown key/);
+  await expect(runPlan("staging", input)).rejects.toThrow(
+    /^invalid dropstack config:\ndropstack:app\.port: .*\ndropstack:regoin: unknown key/,
+  );
   expect(created).not.toHaveBeenCalled();
 });

@@ -28,7 +28,9 @@ type MonitorRequest = {
   getProtect(): boolean;
   getDependenciesList(): string[];
 };
-type Monitor = { registerResource(req: MonitorRequest, callback: (err: unknown, res: unknown) => void): void };
+type Monitor = {
+  registerResource(req: MonitorRequest, callback: (err: unknown, res: unknown) => void): void;
+};
 
 const nameOfUrn = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 const digest = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -39,7 +41,10 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly computed = new Set<string>();
   private counter = 0;
   private readonly byKey = new Map<string, RecordedResource>();
-  private readonly pending = new Map<string, Pick<RecordedResource, "parent" | "protect" | "dependsOn">>();
+  private readonly pending = new Map<
+    string,
+    Pick<RecordedResource, "parent" | "protect" | "dependsOn">
+  >();
 
   /** Wraps the mock monitor so parent, protect and dependsOn (not given to newResource) are seen. */
   attach(monitor: unknown): void {
@@ -59,7 +64,10 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     };
   }
 
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+  newResource(args: pulumi.runtime.MockResourceArgs): {
+    id: string | undefined;
+    state: Record<string, unknown>;
+  } {
     const key = `${args.type}::${args.name}`;
     const recorded: RecordedResource = {
       type: args.type,
@@ -77,7 +85,10 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     if (!args.custom) return { id: undefined, state: args.inputs };
     const n = ++this.counter;
     const id = this.remember(String(410000000 + n));
-    recorded.outputs = { ...args.inputs, ...this.computedState(args.type, args.name, args.inputs, n) };
+    recorded.outputs = {
+      ...args.inputs,
+      ...this.computedState(args.type, args.name, args.inputs, n),
+    };
     return { id, state: recorded.outputs };
   }
 
@@ -99,7 +110,12 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     return value;
   }
 
-  private computedState(type: string, name: string, inputs: Record<string, unknown>, n: number): Record<string, unknown> {
+  private computedState(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    n: number,
+  ): Record<string, unknown> {
     switch (type) {
       case "digitalocean:index/droplet:Droplet":
         return {
@@ -115,8 +131,14 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         return { fqdn: `${host}${inputs.domain}` };
       }
       case "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials": {
-        const auth = Buffer.from(this.remember(`token-${digest(name).slice(0, 24)}`) + ":" + this.remember(`token-${digest(name).slice(24, 48)}`)).toString("base64");
-        return { dockerCredentials: JSON.stringify({ auths: { "registry.digitalocean.com": { auth } } }) };
+        const auth = Buffer.from(
+          this.remember(`token-${digest(name).slice(0, 24)}`) +
+            ":" +
+            this.remember(`token-${digest(name).slice(24, 48)}`),
+        ).toString("base64");
+        return {
+          dockerCredentials: JSON.stringify({ auths: { "registry.digitalocean.com": { auth } } }),
+        };
       }
       case "docker:index/image:Image": {
         const imageName = String(inputs.imageName);

@@ -20,22 +20,38 @@ export function hideComputed(value: unknown, computed: ReadonlySet<string>): unk
   if (typeof value === "string") {
     if (computed.has(value)) return KNOWN_AFTER_APPLY;
     let text = value;
-    for (const token of computed) if (token.length >= 20 && text.includes(token)) text = text.split(token).join(KNOWN_AFTER_APPLY);
+    for (const token of computed)
+      if (token.length >= 20 && text.includes(token))
+        text = text.split(token).join(KNOWN_AFTER_APPLY);
     return text;
   }
   if (Array.isArray(value)) return value.map((item) => hideComputed(item, computed));
-  if (value !== null && typeof value === "object" && !isSecretWrapper(value) && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hideComputed(v, computed)]));
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    !isSecretWrapper(value) &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, hideComputed(v, computed)]),
+    );
   }
   return value;
 }
 
 function isAsset(value: unknown): value is { text: Promise<string> } {
-  return typeof value === "object" && value !== null && (value as { __pulumiAsset?: boolean }).__pulumiAsset === true;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { __pulumiAsset?: boolean }).__pulumiAsset === true
+  );
 }
 
 /** Inputs as the plan shows them: secrets masked, computed values marked, assets as their text. */
-export async function displayInputs(resource: RecordedResource, computed: ReadonlySet<string>): Promise<Record<string, unknown>> {
+export async function displayInputs(
+  resource: RecordedResource,
+  computed: ReadonlySet<string>,
+): Promise<Record<string, unknown>> {
   const shown: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(resource.inputs)) {
     if (key.startsWith("__")) continue;
@@ -46,16 +62,32 @@ export async function displayInputs(resource: RecordedResource, computed: Readon
 
 export interface PlanJson {
   stack: string;
-  resources: { type: string; name: string; parent: string | null; protect: boolean; inputs: Record<string, unknown> }[];
+  resources: {
+    type: string;
+    name: string;
+    parent: string | null;
+    protect: boolean;
+    inputs: Record<string, unknown>;
+  }[];
   outputs: Record<string, unknown>;
 }
 
 export async function planJson(plan: PlanResult): Promise<PlanJson> {
   const resources = [];
   for (const r of plan.resources) {
-    resources.push({ type: r.type, name: r.name, parent: r.parent, protect: r.protect, inputs: await displayInputs(r, plan.mocks.computed) });
+    resources.push({
+      type: r.type,
+      name: r.name,
+      parent: r.parent,
+      protect: r.protect,
+      inputs: await displayInputs(r, plan.mocks.computed),
+    });
   }
-  return { stack: plan.stack, resources, outputs: mapSecrets(plan.outputs) as Record<string, unknown> };
+  return {
+    stack: plan.stack,
+    resources,
+    outputs: mapSecrets(plan.outputs) as Record<string, unknown>,
+  };
 }
 
 function summarise(value: unknown): string {
@@ -95,21 +127,32 @@ export async function planTree(plan: PlanResult): Promise<string> {
     const list = children.get(parent) ?? [];
     for (const [i, r] of list.entries()) {
       const last = i === list.length - 1;
-      out.push(` +  ${prefix}${last ? "└─ " : "├─ "}${r.type}  ${r.name}${r.protect ? "  [protected]" : ""}`);
+      out.push(
+        ` +  ${prefix}${last ? "└─ " : "├─ "}${r.type}  ${r.name}${r.protect ? "  [protected]" : ""}`,
+      );
       const inner = `${prefix}${last ? "   " : "│  "}`;
       const bar = (children.get(r.name)?.length ?? 0) > 0 ? "│  " : "   ";
       if (r.custom) {
-        for (const line of inputLines(await displayInputs(r, plan.mocks.computed))) out.push(`    ${inner}${bar}    ${line}`);
+        for (const line of inputLines(await displayInputs(r, plan.mocks.computed)))
+          out.push(`    ${inner}${bar}    ${line}`);
       }
       await walk(r.name, inner);
     }
   };
   await walk(null, "");
-  const outputs = hideComputed(mapSecrets(plan.outputs), plan.mocks.computed) as Record<string, unknown>;
+  const outputs = hideComputed(mapSecrets(plan.outputs), plan.mocks.computed) as Record<
+    string,
+    unknown
+  >;
   out.push("", "Outputs:");
-  for (const [key, value] of Object.entries(outputs)) out.push(`    ${key}: ${JSON.stringify(value)}`);
+  for (const [key, value] of Object.entries(outputs))
+    out.push(`    ${key}: ${JSON.stringify(value)}`);
   const protectedCount = plan.resources.filter((r) => r.protect).length;
-  out.push("", `Resources:`, `    + ${plan.resources.length + 1} resources to create (${protectedCount} protected)`);
+  out.push(
+    "",
+    `Resources:`,
+    `    + ${plan.resources.length + 1} resources to create (${protectedCount} protected)`,
+  );
   return out.join("\n");
 }
 
@@ -125,8 +168,13 @@ export interface PlannedFile {
  */
 export async function plannedFiles(plan: PlanResult): Promise<PlannedFile[]> {
   const droplets = plan.resources.filter((r) => r.type === DROPLET);
-  const byAddress = new Map(droplets.map((d) => [String(d.outputs.ipv4Address), String(d.inputs.name)]));
-  const files: PlannedFile[] = droplets.map((d) => ({ path: path.posix.join(String(d.inputs.name), "cloud-init.yaml"), content: String(d.inputs.userData) }));
+  const byAddress = new Map(
+    droplets.map((d) => [String(d.outputs.ipv4Address), String(d.inputs.name)]),
+  );
+  const files: PlannedFile[] = droplets.map((d) => ({
+    path: path.posix.join(String(d.inputs.name), "cloud-init.yaml"),
+    content: String(d.inputs.userData),
+  }));
   for (const copy of plan.resources.filter((r) => r.type === COPY)) {
     const connection = copy.inputs.connection as { value?: { host?: string }; host?: string };
     const droplet = byAddress.get(String(connection.value?.host ?? connection.host));
@@ -136,7 +184,11 @@ export async function plannedFiles(plan: PlanResult): Promise<PlannedFile[]> {
       throw new Error(`cannot place ${copy.name} (${copy.inputs.remotePath}) on a droplet`);
     }
     const source = copy.inputs.source;
-    const content = isSecretWrapper(source) ? `${SECRET_MASK}\n` : isAsset(source) ? await source.text : String(source);
+    const content = isSecretWrapper(source)
+      ? `${SECRET_MASK}\n`
+      : isAsset(source)
+        ? await source.text
+        : String(source);
     files.push({
       path: path.posix.join(droplet, staged.slice(0, dot), staged.slice(dot + 1)),
       content: hideComputed(content, plan.mocks.computed) as string,

@@ -16,10 +16,17 @@ export function isSecretWrapper(value: unknown): value is { value: unknown } {
 }
 
 /** Deep copy with every secret replaced by `replace(plain)` (default: the mask). */
-export function mapSecrets(value: unknown, replace: (plain: unknown) => unknown = () => SECRET_MASK): unknown {
+export function mapSecrets(
+  value: unknown,
+  replace: (plain: unknown) => unknown = () => SECRET_MASK,
+): unknown {
   if (isSecretWrapper(value)) return replace(value.value);
   if (Array.isArray(value)) return value.map((item) => mapSecrets(item, replace));
-  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapSecrets(v, replace)]));
   }
   return value;

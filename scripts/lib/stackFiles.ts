@@ -33,14 +33,21 @@ const isSecure = (v: unknown): v is { secure: string } =>
 
 /** Replaces `secure:` values (at any depth) with a placeholder; reports whether any was found. */
 function withPlaceholders(key: string, value: unknown): { value: unknown; secret: boolean } {
-  if (isSecure(value)) return { value: key === `${PROJECT}:sshPrivateKey` ? PLACEHOLDER_PRIVATE_KEY : SECRET_MASK, secret: true };
+  if (isSecure(value))
+    return {
+      value: key === `${PROJECT}:sshPrivateKey` ? PLACEHOLDER_PRIVATE_KEY : SECRET_MASK,
+      secret: true,
+    };
   if (Array.isArray(value)) {
     const items = value.map((item) => withPlaceholders(key, item));
     return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
   }
   if (typeof value === "object" && value !== null) {
     const entries = Object.entries(value).map(([k, v]) => [k, withPlaceholders(key, v)] as const);
-    return { value: Object.fromEntries(entries.map(([k, v]) => [k, v.value])), secret: entries.some(([, v]) => v.secret) };
+    return {
+      value: Object.fromEntries(entries.map(([k, v]) => [k, v.value])),
+      secret: entries.some(([, v]) => v.secret),
+    };
   }
   return { value, secret: false };
 }
@@ -50,11 +57,16 @@ function asConfigString(value: unknown): string {
 }
 
 /** Project-level defaults from `Pulumi.yaml` (`key: {default: ...}` or a short `key: value`). */
-export function projectDefaults(projectFile = path.join(PROJECT_DIR, "Pulumi.yaml")): Record<string, string> {
+export function projectDefaults(
+  projectFile = path.join(PROJECT_DIR, "Pulumi.yaml"),
+): Record<string, string> {
   const project = parse(readFileSync(projectFile, "utf8")) as { config?: Record<string, unknown> };
   const defaults: Record<string, string> = {};
   for (const [key, declared] of Object.entries(project.config ?? {})) {
-    const isDeclaration = typeof declared === "object" && declared !== null && !Array.isArray(declared) &&
+    const isDeclaration =
+      typeof declared === "object" &&
+      declared !== null &&
+      !Array.isArray(declared) &&
       ("type" in declared || "default" in declared || "description" in declared);
     const value = isDeclaration ? (declared as { default?: unknown }).default : declared;
     if (value !== undefined) defaults[qualify(key)] = asConfigString(value);
@@ -69,7 +81,9 @@ export function stackFilePath(stack: string): string {
 /** The config a stack's program sees: project defaults, then the stack file on top. */
 export function readStackConfig(stackFile: string, projectFile?: string): StackConfigMap {
   if (!existsSync(stackFile)) throw new Error(`no stack config file at ${stackFile}`);
-  const parsed = (parse(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const parsed = (parse(readFileSync(stackFile, "utf8")) ?? {}) as {
+    config?: Record<string, unknown>;
+  };
   const config = projectDefaults(projectFile);
   const secretKeys: string[] = [];
   const notes: string[] = [];
@@ -83,7 +97,9 @@ export function readStackConfig(stackFile: string, projectFile?: string): StackC
   if (!(keyName in config)) {
     config[keyName] = PLACEHOLDER_PRIVATE_KEY;
     secretKeys.push(keyName);
-    notes.push(`${keyName} is not set in ${path.basename(stackFile)}: using a placeholder (pulumi up needs the real key)`);
+    notes.push(
+      `${keyName} is not set in ${path.basename(stackFile)}: using a placeholder (pulumi up needs the real key)`,
+    );
   } else if (secretKeys.includes(keyName)) {
     notes.push(`secure values are not decrypted offline: they are shown as ${SECRET_MASK}`);
   }
