@@ -3,20 +3,15 @@
  * supervisor and cloud-init; `.ci/run` installs them). A missing tool fails with a clear message.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { plannedFiles } from "../scripts/lib/planOutput";
+import { ToolName, requireTools } from "../scripts/lib/systemTools";
 import { committedStack, planStack, withConfig } from "./planHelpers";
 
-function tool(name: string, candidates: string[]): string {
-  const found = candidates.find((c) => existsSync(c));
-  if (!found)
-    throw new Error(
-      `${name} is not installed: run  apt-get install -y nginx-light supervisor cloud-init  (or bash .ci/run)`,
-    );
-  return found;
-}
+/** The tool's path; a missing tool fails the test with the command that installs it. */
+const tool = (name: ToolName) => requireTools([name])[name];
 
 const CASES: [string, string, Record<string, unknown>][] = [
   ["dev", "dev", {}],
@@ -44,7 +39,7 @@ describe.each(CASES)("%s", (_, stack, edits) => {
   });
 
   test("nginx -t accepts the site", () => {
-    const nginx = tool("nginx", ["/usr/sbin/nginx"]);
+    const nginx = tool("nginx");
     const prefix = path.join(dir, "nginx-prefix");
     mkdirSync(path.join(prefix, "logs"), { recursive: true });
     const main = path.join(prefix, "nginx.conf");
@@ -60,7 +55,7 @@ describe.each(CASES)("%s", (_, stack, edits) => {
   });
 
   test("cloud-init schema accepts the user data", () => {
-    const cloudInit = tool("cloud-init", ["/usr/bin/cloud-init"]);
+    const cloudInit = tool("cloud-init");
     const run = spawnSync(
       cloudInit,
       ["schema", "--config-file", path.join(droplet, "cloud-init.yaml")],
@@ -71,8 +66,8 @@ describe.each(CASES)("%s", (_, stack, edits) => {
   });
 
   test("supervisord loads the program section", () => {
-    const supervisord = tool("supervisord", ["/usr/bin/supervisord"]);
-    const supervisorctl = tool("supervisorctl", ["/usr/bin/supervisorctl"]);
+    const supervisord = tool("supervisord");
+    const supervisorctl = tool("supervisorctl");
     const home = path.join(dir, "supervisor");
     mkdirSync(path.join(home, "conf.d"), { recursive: true });
     // Same section, logs in the scratch dir and not started: only its parsing is under test here.

@@ -1,0 +1,122 @@
+/**
+ * npm start [-- --stack dev] [--port 8000] [--config <file>] [--detach]   serve a stack locally
+ * npm stop  [-- --stack dev]                                              stop it
+ *
+ * Plans the stack offline, writes the droplet's files under .sandbox/<stack>/, and runs them with
+ * real supervisord and nginx on loopback. See scripts/lib/sandbox.ts for what differs from a droplet.
+ */
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { ConfigError, parseStackConfig } from "../config";
+import { runPlan } from "./lib/plan";
+import { plannedFiles } from "./lib/planOutput";
+import { dockerEngineAnswers, prepareSandbox, readSandbox } from "./lib/sandbox";
+import { isRunning, startSandbox, stopSandbox } from "./lib/sandboxProcesses";
+import { PROJECT_DIR, readStackConfig, stackFilePath } from "./lib/stackFiles";
+import { MissingToolError, requireTools } from "./lib/systemTools";
+
+const USAGE =
+  "usage: npm start -- [--stack dev] [--port 8000] [--config <Pulumi.x.yaml>] [--detach]\n" +
+  "       npm stop -- [--stack dev]";
+const log = (line: string) => console.log(line);
+const tools = () =>
+  requireTools(["nginx", "supervisord", "supervisorctl"] as const, { install: true, log });
+
+class UsageError extends Error {}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1024 || port > 65535) {
+    throw new UsageError(`--port must be an integer from 1024 to 65535, got ${text}`);
+  }
+  return port;
+}
+
+async function start(values: { stack: string; port: string; config?: string; detach: boolean }) {
+  const installed = tools();
+  const stackFile = values.config ? path.resolve(values.config) : stackFilePath(values.stack);
+  const input = readStackConfig(stackFile);
+  const config = parseStackConfig(values.stack, input.config, input.secretKeys);
+  log(`planning stack ${values.stack} offline from ${path.relative(PROJECT_DIR, stackFile)} ...`);
+  const plan = await runPlan(values.stack, input);
+  const protectedCount = plan.resources.filter((r) => r.protect).length;
+  log(`  + ${plan.resources.length + 1} resources to create (${protectedCount} protected)`);
+  const port = parsePort(values.port);
+  if (port === config.app.port) {
+    throw new UsageError(`--port ${port} is the stack's app.port: choose another --port`);
+  }
+  const docker = dockerEngineAnswers();
+  const sandbox = prepareSandbox({
+    stack: values.stack,
+    config,
+    files: await plannedFiles(plan),
+    port,
+    docker,
+  });
+  log(`  wrote ${values.stack}-web-1's files under ${path.relative(PROJECT_DIR, sandbox.dir)}/`);
+  for (const line of sandbox.substitutions) log(`  substituted: ${line}`);
+  await startSandbox(sandbox, installed, log, {
+    dockerImage: docker ? `dropstack-sandbox/${sandbox.program}:${sandbox.release}` : undefined,
+  });
+  log(
+    `\n${values.stack} (release ${sandbox.release}) is serving through nginx on 127.0.0.1:${port}:`,
+  );
+  for (const host of sandbox.hosts) {
+    log(`  curl -H 'Host: ${host}' http://127.0.0.1:${port}${sandbox.healthPath}`);
+    log(`  curl -H 'Host: ${host}' http://127.0.0.1:${port}/version`);
+  }
+  log(`logs: ${path.relative(PROJECT_DIR, sandbox.runDir)}/logs/`);
+  if (values.detach) {
+    log(`running in the background: npm stop -- --stack ${values.stack} stops it`);
+    return;
+  }
+  log("Ctrl-C stops it.");
+  const keepAlive = setInterval(() => undefined, 60000);
+  const signal = await new Promise<string>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  clearInterval(keepAlive);
+  log(`\n${signal}: stopping ...`);
+  for (const what of await stopSandbox(sandbox, installed)) log(`  stopped ${what}`);
+}
+
+async function stop(values: { stack: string }) {
+  const sandbox = readSandbox(values.stack);
+  if (!sandbox || !isRunning(sandbox)) {
+    log(`no sandbox is running for ${values.stack}`);
+    return;
+  }
+  for (const what of await stopSandbox(sandbox, tools())) log(`stopped ${what}`);
+}
+
+async function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      stack: { type: "string", short: "s", default: "dev" },
+      port: { type: "string", short: "p", default: "8000" },
+      config: { type: "string" },
+      detach: { type: "boolean", short: "d", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return log(USAGE);
+  const command = positionals[0];
+  if (command === "start") return start(values);
+  if (command === "stop") return stop(values);
+  throw new UsageError(USAGE);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    if (error instanceof ConfigError) console.error(error.lines.join("\n"));
+    else if (error instanceof UsageError || error instanceof MissingToolError)
+      console.error(error.message);
+    else if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS"))
+      console.error(`${(error as Error).message}\n${USAGE}`);
+    else console.error(`sandbox: ${(error as Error).message ?? error}`);
+    process.exit(1);
+  },
+);
