@@ -12,6 +12,8 @@ export interface ApiServiceArgs {
   readonly port: number;
   readonly release: string;
   readonly env: Record<string, string>;
+  /** Keep the plain env file secret too (it may hold a value set with --secret). */
+  readonly envIsSecret?: boolean;
   /** Secret variables, kept in their own 0600 file so the plain one stays reviewable. */
   readonly secretEnv: Record<string, pulumi.Output<string>>;
   /** Image reference, by digest when built here. */
@@ -44,7 +46,7 @@ export class ApiService extends pulumi.ComponentResource {
         {
           connection: args.connection,
           content,
-          stagedName: `env.${fileName}`,
+          file: `env/${fileName}`,
           target: `${CONFIG_DIR}/${fileName}`,
           mode: "0600",
           check: "true",
@@ -52,7 +54,10 @@ export class ApiService extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-    const files = [envFile("env", `${app}.env`, renderEnvFile(apiEnvironment(args)))];
+    const envText = renderEnvFile(apiEnvironment(args));
+    const files = [
+      envFile("env", `${app}.env`, args.envIsSecret ? pulumi.secret(envText) : envText),
+    ];
     const envFiles = [`${CONFIG_DIR}/${app}.env`];
     const secretNames = Object.keys(args.secretEnv);
     if (secretNames.length > 0) {
@@ -67,7 +72,7 @@ export class ApiService extends pulumi.ComponentResource {
           {
             connection: args.connection,
             content: pulumi.secret(args.registryCredentials),
-            stagedName: "docker.config.json",
+            file: "docker/config.json",
             target: DOCKER_CONFIG,
             mode: "0600",
             check: "true",

@@ -1,3 +1,4 @@
+import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, fqdn } from "../config";
 import { ApiImage } from "./ApiImage";
@@ -28,7 +29,10 @@ export class Environment extends pulumi.ComponentResource {
 
   constructor(name: string, config: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dropstack:index:Environment", name, {}, opts);
-    const tags = environmentTags(config);
+    const [environmentTag, ...otherTags] = environmentTags(config);
+    // A firewall may only target a tag that exists, so the tag is a resource both depend on.
+    const tag = new digitalocean.Tag(`${name}-tag`, { name: environmentTag }, { parent: this });
+    const tags = [tag.name, ...otherTags];
     const image = new ApiImage(
       `${name}-image`,
       { source: config.app.source, appName: config.app.name, release: config.app.release },
@@ -53,7 +57,7 @@ export class Environment extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      new NginxSite(
+      const site = new NginxSite(
         `${hostName}-nginx`,
         {
           connection: webHost.connection,
@@ -68,7 +72,7 @@ export class Environment extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      new ApiService(
+      const service = new ApiService(
         `${hostName}-${config.app.name}`,
         {
           connection: webHost.connection,
@@ -77,12 +81,14 @@ export class Environment extends pulumi.ComponentResource {
           port: config.app.port,
           release: config.app.release,
           env: config.app.env,
+          envIsSecret: config.app.envIsSecret,
           secretEnv: config.app.secretEnv,
           image: image.imageRef,
           registryCredentials: image.pullCredentials,
         },
         { parent: this },
       );
+      webHost.assignReservedIp([site, service]);
       return webHost;
     });
     this.ipAddresses = webHosts.map((host) => host.ipAddress);
@@ -90,7 +96,7 @@ export class Environment extends pulumi.ComponentResource {
       `${name}-firewall`,
       {
         firewallName: `dropstack-${name}`,
-        tag: tags[0],
+        tag: tag.name,
         sshSourceAddresses: config.firewall.sshSourceAddresses,
       },
       { parent: this },

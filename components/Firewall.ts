@@ -4,8 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 export interface FirewallArgs {
   /** The firewall's name in DigitalOcean. */
   readonly firewallName: string;
-  /** The environment's droplet tag: the firewall follows droplets as they are replaced. */
-  readonly tag: string;
+  /** The environment's droplet tag (it must exist): the firewall follows droplets as they are replaced. */
+  readonly tag: pulumi.Input<string>;
   /** CIDRs allowed to reach SSH (port 22). */
   readonly sshSourceAddresses: string[];
 }

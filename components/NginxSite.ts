@@ -25,7 +25,7 @@ export class NginxSite extends pulumi.ComponentResource {
       {
         connection: args.connection,
         content: this.config,
-        stagedName: `nginx.${NGINX_SITE_FILE}`,
+        file: `nginx/${NGINX_SITE_FILE}`,
         target: `${NGINX_SITES_DIR}/${NGINX_SITE_FILE}`,
         mode: "0644",
         check: "sudo nginx -t -q",

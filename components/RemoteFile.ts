@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { STAGING_DIR, renderInstallFile } from "../templates";
+import { renderInstallFile } from "../templates";
 
 export type Connection = command.types.input.remote.ConnectionArgs;
 
@@ -10,8 +10,8 @@ export interface RemoteFileArgs {
   readonly connection: pulumi.Input<Connection>;
   /** The file's text; a secret stays a secret in state and in the plan. */
   readonly content: pulumi.Input<string>;
-  /** `<kind>.<file>` under the staging directory, e.g. `nginx.dropstack.conf`. */
-  readonly stagedName: string;
+  /** `<kind>/<file>`, e.g. `nginx/dropstack.conf`: how the plan and the staging area name it. */
+  readonly file: string;
   /** Absolute path where the file is installed. */
   readonly target: string;
   /** Octal mode of the installed file. */
@@ -23,8 +23,9 @@ export interface RemoteFileArgs {
 }
 
 /**
- * One file on a droplet: copied to the staging directory, installed by root, checked, applied.
- * Both steps are replaced, and so re-run, only when the content's hash changes.
+ * One file on a droplet, sent on stdin of one SSH command that installs it as root, checks it and
+ * applies it. stdin may be unknown at preview and may be secret, and every run rewrites the file,
+ * so a replaced droplet or a retried failure gets it again. Re-run when the content hash changes.
  */
 export class RemoteFile extends pulumi.ComponentResource {
   /** Finishes once the file is installed and applied. */
@@ -32,32 +33,21 @@ export class RemoteFile extends pulumi.ComponentResource {
 
   constructor(name: string, args: RemoteFileArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dropstack:remote:RemoteFile", name, {}, opts);
-    const hash = pulumi.output(args.content).apply(contentHash);
-    const staged = `${STAGING_DIR}/${args.stagedName}`;
-    const copy = new command.remote.CopyToRemote(
-      `${name}-copy`,
-      {
-        connection: args.connection,
-        source: pulumi.output(args.content).apply((text) => new pulumi.asset.StringAsset(text)),
-        remotePath: staged,
-        triggers: [hash],
-      },
-      { parent: this },
-    );
     this.installed = new command.remote.Command(
       `${name}-install`,
       {
         connection: args.connection,
         create: renderInstallFile({
-          staged,
+          file: args.file,
           target: args.target,
           mode: args.mode,
           check: args.check,
           apply: args.apply,
         }),
-        triggers: [hash],
+        stdin: args.content,
+        triggers: [pulumi.output(args.content).apply(contentHash)],
       },
-      { parent: this, dependsOn: [copy] },
+      { parent: this },
     );
     this.registerOutputs({ installed: this.installed.stdout });
   }

@@ -30,7 +30,7 @@ export class SupervisorProgram extends pulumi.ComponentResource {
       {
         connection: args.connection,
         content: this.config,
-        stagedName: `supervisor.${programName}.conf`,
+        file: `supervisor/${programName}.conf`,
         target: `${SUPERVISOR_DIR}/${programName}.conf`,
         mode: "0644",
         check: "sudo supervisorctl reread",

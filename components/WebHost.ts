@@ -15,7 +15,7 @@ export interface WebHostArgs {
   readonly backups: boolean;
   readonly monitoring: boolean;
   /** DigitalOcean tags; the firewall targets the environment tag among them. */
-  readonly tags: string[];
+  readonly tags: pulumi.Input<string>[];
   /** Pulumi `protect` on the droplet and its reserved IP. */
   readonly protect: boolean;
   /** Private key matching one of `sshKeys`, for the deploy steps. */
@@ -28,6 +28,7 @@ export interface WebHostArgs {
  */
 export class WebHost extends pulumi.ComponentResource {
   public readonly droplet: digitalocean.Droplet;
+  public readonly reservedIp: digitalocean.ReservedIp;
   /** The stable public address (the reserved IP). */
   public readonly ipAddress: pulumi.Output<string>;
   /**
@@ -37,8 +38,11 @@ export class WebHost extends pulumi.ComponentResource {
   public readonly connection: pulumi.Output<Connection>;
   public readonly ready: command.remote.Command;
 
+  private readonly name: string;
+
   constructor(name: string, args: WebHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dropstack:host:WebHost", name, {}, opts);
+    this.name = name;
     this.droplet = new digitalocean.Droplet(
       `${name}-droplet`,
       {
@@ -60,28 +64,38 @@ export class WebHost extends pulumi.ComponentResource {
       { region: args.region },
       { parent: this, protect: args.protect },
     );
-    new digitalocean.ReservedIpAssignment(
-      `${name}-ip-assignment`,
-      { ipAddress: reservedIp.ipAddress, dropletId: this.droplet.id.apply(Number) },
-      { parent: this },
-    );
+    this.reservedIp = reservedIp;
     this.ipAddress = reservedIp.ipAddress;
     const connection = pulumi.secret(
       pulumi.all([this.droplet.ipv4Address, args.sshPrivateKey]).apply(([host, privateKey]) => ({
         host,
         user: DEPLOY_USER,
         privateKey,
-        // A new droplet refuses SSH until cloud-init has created the deploy user: keep dialing.
-        dialErrorLimit: 60,
-        perDialTimeout: 15,
+        // A new droplet refuses the deploy user until cloud-init has given it the keys (the first
+        // thing its runcmd does, a minute or two after boot): keep dialing for several minutes.
+        dialErrorLimit: 100,
+        perDialTimeout: 30,
       })),
     );
     this.ready = new command.remote.Command(
       `${name}-bootstrap`,
       { connection, create: renderWaitForBootstrap() },
-      { parent: this },
+      { parent: this, customTimeouts: { create: "20m" } },
     );
     this.connection = pulumi.all([connection, this.ready.stdout]).apply(([ready]) => ready);
     this.registerOutputs({ ipAddress: this.ipAddress, dropletId: this.droplet.id });
+  }
+
+  /**
+   * Points the reserved IP at this droplet once `serving` (its nginx site and API) is in place, so a
+   * replacement droplet takes traffic only when it can answer. Called by the owner after it has
+   * declared those, which need this host's connection first.
+   */
+  assignReservedIp(serving: pulumi.Resource[]): digitalocean.ReservedIpAssignment {
+    return new digitalocean.ReservedIpAssignment(
+      `${this.name}-ip-assignment`,
+      { ipAddress: this.reservedIp.ipAddress, dropletId: this.droplet.id.apply(Number) },
+      { parent: this, dependsOn: serving },
+    );
   }
 }

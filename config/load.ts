@@ -23,6 +23,8 @@ export interface StackConfig {
   readonly droplet: RawStackConfig["droplet"];
   readonly app: Omit<RawStackConfig["app"], "image" | "build" | "registry" | "secretEnv"> & {
     readonly source: ImageSource;
+    /** True when app.env may hold a value set with --secret: its env file is then a secret. */
+    readonly envIsSecret: boolean;
     readonly secretEnv: Record<string, pulumi.Output<string>>;
   };
   readonly proxy: RawStackConfig["proxy"];
@@ -94,10 +96,18 @@ export function parseStackConfig(
   };
   const result = stackSchema(stack).safeParse(raw);
   if (!result.success) throw new ConfigError(formatIssues(result.error.issues, options));
-  return resolve(stack, result.data);
+  return resolve(stack, result.data, secretTop.has("app"));
 }
 
-function resolve(stack: string, c: z.infer<ReturnType<typeof stackSchema>>): StackConfig {
+/**
+ * @param appIsSecret Pulumi marks the whole `dropstack:app` key secret when any value in it was set
+ * with --secret; the program cannot tell which, so app.env is then kept secret too.
+ */
+function resolve(
+  stack: string,
+  c: z.infer<ReturnType<typeof stackSchema>>,
+  appIsSecret: boolean,
+): StackConfig {
   const production = stack === PRODUCTION_STACK;
   const { image, build, registry, secretEnv, ...app } = c.app;
   const source: ImageSource =
@@ -112,6 +122,7 @@ function resolve(stack: string, c: z.infer<ReturnType<typeof stackSchema>>): Sta
     app: {
       ...app,
       source,
+      envIsSecret: appIsSecret,
       secretEnv: Object.fromEntries(
         Object.entries(secretEnv).map(([k, v]) => [k, pulumi.secret(v)]),
       ),

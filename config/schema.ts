@@ -23,13 +23,16 @@ const text = (pattern: RegExp, what: string) =>
 const list = <T extends z.ZodType>(item: T, what: string) =>
   z.array(item, { error: `must be a list of ${what}` });
 /** Names are checked in `stackSchema` so the error path ends at the bad name. */
-const envMap = z.record(
-  z.string(),
+/** `pulumi config set --path ...env.WORKERS 4` stores a number: env values are text either way. */
+const envValue = z.preprocess(
+  (v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v),
   z
-    .string({ error: "must be a string (quote numbers and booleans)" })
+    .string({ error: "must be a string, number or boolean" })
     .regex(/^[^\n\r\0]*$/, { error: "must be a single line without NUL" }),
-  { error: "must be a map of environment variable names to strings" },
 );
+const envMap = z.record(z.string(), envValue, {
+  error: "must be a map of environment variable names to strings",
+});
 
 const section = (what: string) => ({ error: `must be a map of ${what} settings` });
 

@@ -6,7 +6,10 @@
 import { MissingToolError, TOOLS, ToolName, requireTools } from "./lib/systemTools";
 
 try {
-  requireTools(Object.keys(TOOLS) as ToolName[], { install: true, log: (line) => console.log(line) });
+  requireTools(Object.keys(TOOLS) as ToolName[], {
+    install: true,
+    log: (line) => console.log(line),
+  });
 } catch (error) {
   if (!(error instanceof MissingToolError)) throw error;
   console.error(`warning: ${error.message}`);

@@ -35,12 +35,12 @@ async function main(): Promise<number> {
   const plan = await runPlan(values.stack, input);
   for (const note of input.notes) console.error(`note: ${note}`);
   if (values.json) {
-    console.log(JSON.stringify(await planJson(plan), null, 2));
+    console.log(JSON.stringify(planJson(plan), null, 2));
   } else {
-    console.log(await planTree(plan));
+    console.log(planTree(plan));
   }
   if (values.out) {
-    const files = await plannedFiles(plan);
+    const files = plannedFiles(plan);
     for (const file of files) {
       const target = path.join(values.out, file.path);
       mkdirSync(path.dirname(target), { recursive: true });

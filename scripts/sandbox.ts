@@ -49,7 +49,7 @@ async function start(values: { stack: string; port: string; config?: string; det
   const sandbox = prepareSandbox({
     stack: values.stack,
     config,
-    files: await plannedFiles(plan),
+    files: plannedFiles(plan),
     port,
     docker,
   });

@@ -2,7 +2,7 @@
 
 /** The non-root user every remote step logs in as (root login is disabled at bootstrap). */
 export const DEPLOY_USER = "deploy";
-/** Pushed files land here (owned by the deploy user, 0700) before root installs them. */
+/** Pushed files are staged here by root (0700) before they are checked and installed. */
 export const STAGING_DIR = "/var/lib/dropstack/incoming";
 /** The previous version of a file being replaced, kept until the new one passes its check. */
 export const PREVIOUS_DIR = "/var/lib/dropstack/previous";

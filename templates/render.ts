@@ -92,8 +92,8 @@ export function renderEnvFile(variables: Record<string, string>): string {
 }
 
 export interface InstallFileView {
-  /** Where pulumi copied the file. */
-  readonly staged: string;
+  /** The file's name relative to the droplet, `<kind>/<file>` (as `plan --out` writes it). */
+  readonly file: string;
   /** Where it is installed. */
   readonly target: string;
   /** Octal mode, e.g. 0644 or 0600 for files holding secrets. */
@@ -104,9 +104,17 @@ export interface InstallFileView {
   readonly apply: string;
 }
 
+/** The first line of every install script: what `plan --out` reads to place the file. */
+export const INSTALL_FILE_HEADER = /^# dropstack file (\S+) -> (\S+)\n/;
+
+/** Installs stdin as `target`; staged and previous copies are named after `file`, so never shared. */
 export function renderInstallFile(view: InstallFileView): string {
-  const previous = `${PREVIOUS_DIR}/${path.posix.basename(view.target)}`;
-  return renderTemplate("install-file.sh.mustache", { ...view, previous });
+  const flat = view.file.replace(/\//g, ".");
+  return renderTemplate("install-file.sh.mustache", {
+    ...view,
+    staged: `${STAGING_DIR}/${flat}`,
+    previous: `${PREVIOUS_DIR}/${flat}`,
+  });
 }
 
 export function renderWaitForBootstrap(): string {

@@ -45,21 +45,20 @@ describe("RemoteFile steps", () => {
     plan = await planStack("dev");
   });
 
-  test("copy then install, both keyed by the content hash", async () => {
-    const copy = one(plan, T.copy, "dev-web-1-nginx-site-copy");
+  test("one install command per file: content on stdin, keyed by its hash, header for the plan", () => {
     const install = one(plan, T.command, "dev-web-1-nginx-site-install");
-    const text = await (copy.inputs.source as { text: Promise<string> }).text;
-    expect(copy.inputs.triggers).toEqual([contentHash(text)]);
+    const text = String(install.inputs.stdin);
+    expect(text).toMatch(/^# dropstack site for stack dev/);
     expect(install.inputs.triggers).toEqual([contentHash(text)]);
-    expect(install.dependsOn).toContain(copy.name);
-    expect(copy.inputs.remotePath).toBe("/var/lib/dropstack/incoming/nginx.dropstack.conf");
-    expect(String(install.inputs.create)).toContain(
-      "target='/etc/nginx/sites-enabled/dropstack.conf'",
+    const script = String(install.inputs.create);
+    expect(script.split("\n")[0]).toBe(
+      "# dropstack file nginx/dropstack.conf -> /etc/nginx/sites-enabled/dropstack.conf",
     );
+    expect(script).toContain("staged='/var/lib/dropstack/incoming/nginx.dropstack.conf'");
   });
 
   test("the supervisor program is installed only after its env file and registry login", () => {
-    const program = one(plan, T.copy, "dev-web-1-api-program-conf-copy");
+    const program = one(plan, T.command, "dev-web-1-api-program-conf-install");
     expect(program.dependsOn).toEqual(
       expect.arrayContaining(["dev-web-1-api-env-install", "dev-web-1-api-registry-login-install"]),
     );
@@ -80,12 +79,12 @@ test("a changed app.port re-pushes nginx and supervisor files but not the bootst
   const before = await planStack("dev");
   const after = await planStack("dev", withConfig(committedStack("dev"), { "app.port": 9000 }));
   const triggers = (plan: typeof before, name: string) =>
-    JSON.stringify(one(plan, T.copy, name).inputs.triggers);
-  expect(triggers(after, "dev-web-1-nginx-site-copy")).not.toBe(
-    triggers(before, "dev-web-1-nginx-site-copy"),
+    JSON.stringify(one(plan, T.command, name).inputs.triggers);
+  expect(triggers(after, "dev-web-1-nginx-site-install")).not.toBe(
+    triggers(before, "dev-web-1-nginx-site-install"),
   );
-  expect(triggers(after, "dev-web-1-api-env-copy")).not.toBe(
-    triggers(before, "dev-web-1-api-env-copy"),
+  expect(triggers(after, "dev-web-1-api-env-install")).not.toBe(
+    triggers(before, "dev-web-1-api-env-install"),
   );
   expect(one(after, T.command, "dev-web-1-bootstrap").inputs.create).toBe(
     one(before, T.command, "dev-web-1-bootstrap").inputs.create,

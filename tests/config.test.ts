@@ -151,6 +151,7 @@ describe("valid configs", () => {
       tags: [],
     });
     expect(plainApp).toEqual({
+      envIsSecret: false,
       name: "api",
       port: 8080,
       healthPath: "/health",
@@ -546,9 +547,9 @@ const invalid: Case[] = [
     lines: ['dropstack:app.env.GREETING: must be a single line without NUL, got "hello\\nworld"'],
   },
   {
-    name: "env value that is a number",
-    overrides: { "app.env": { WORKERS: 4 } },
-    lines: ["dropstack:app.env.WORKERS: must be a string (quote numbers and booleans), got 4"],
+    name: "env value that is a list",
+    overrides: { "app.env": { WORKERS: [4] } },
+    lines: ["dropstack:app.env.WORKERS: must be a string, number or boolean, got [4]"],
   },
   {
     name: "env not a map",
@@ -578,10 +579,8 @@ const invalid: Case[] = [
   },
   {
     name: "secretEnv value that is not a string is masked",
-    overrides: { "app.secretEnv": { PIN: 987654 } },
-    lines: [
-      "dropstack:app.secretEnv.PIN: must be a string (quote numbers and booleans), got [secret]",
-    ],
+    overrides: { "app.secretEnv": { PIN: { code: 987654 } } },
+    lines: ["dropstack:app.secretEnv.PIN: must be a string, number or boolean, got [secret]"],
   },
   {
     name: "secretEnv with an invalid name is masked",
@@ -1394,5 +1393,18 @@ describe("properties", () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe("app.env as the CLI stores it", () => {
+  test("numbers and booleans set with --path become the strings the API sees", () => {
+    const c = parse({ "app.env": { WORKERS: 4, DEBUG: true, NAME: "x" } });
+    expect(c.app.env).toEqual({ WORKERS: "4", DEBUG: "true", NAME: "x" });
+    expect(c.app.envIsSecret).toBe(false);
+  });
+
+  test("a secret dropstack:app key keeps app.env secret (its values may have been set with --secret)", () => {
+    const c = parseStackConfig("staging", configMap(), ["dropstack:app"]);
+    expect(c.app.envIsSecret).toBe(true);
   });
 });

@@ -4,12 +4,14 @@
  */
 import type { PlanResult } from "../scripts/lib/plan";
 import type { RecordedResource } from "../scripts/lib/mocks";
+import { revealSecrets } from "../scripts/lib/secrets";
 import { StackConfigMap, readStackConfig, stackFilePath } from "../scripts/lib/stackFiles";
 
 export const T = {
   environment: "dropstack:index:Environment",
   webHost: "dropstack:host:WebHost",
   droplet: "digitalocean:index/droplet:Droplet",
+  tag: "digitalocean:index/tag:Tag",
   reservedIp: "digitalocean:index/reservedIp:ReservedIp",
   ipAssignment: "digitalocean:index/reservedIpAssignment:ReservedIpAssignment",
   firewall: "digitalocean:index/firewall:Firewall",
@@ -18,7 +20,6 @@ export const T = {
     "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials",
   image: "docker:index/image:Image",
   command: "command:remote:Command",
-  copy: "command:remote:CopyToRemote",
   remoteFile: "dropstack:remote:RemoteFile",
   nginxSite: "dropstack:proxy:NginxSite",
   supervisorProgram: "dropstack:process:SupervisorProgram",
@@ -80,11 +81,7 @@ export function one(plan: PlanResult, type: string, name: string): RecordedResou
   return found;
 }
 
-/** Text of a CopyToRemote's StringAsset source (secret or not). */
-export async function copiedText(copy: RecordedResource): Promise<string> {
-  const { revealSecrets } = await import("../scripts/lib/secrets");
-  const source = revealSecrets(copy.inputs.source) as
-    { text: Promise<string> } | { value: { text: Promise<string> } };
-  const asset = "text" in source ? source : (source as { value: { text: Promise<string> } }).value;
-  return asset.text;
+/** The file an install command sends on stdin (secret or not). */
+export function installedText(install: RecordedResource): string {
+  return String(revealSecrets(install.inputs.stdin));
 }

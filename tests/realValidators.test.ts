@@ -31,7 +31,7 @@ describe.each(CASES)("%s", (_, stack, edits) => {
   beforeAll(async () => {
     const plan = await planStack(stack, withConfig(committedStack(stack), edits));
     dir = mkdtempSync(path.join(os.tmpdir(), "validators-"));
-    for (const file of await plannedFiles(plan)) {
+    for (const file of plannedFiles(plan)) {
       mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
       writeFileSync(path.join(dir, file.path), file.content);
     }

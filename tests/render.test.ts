@@ -109,11 +109,17 @@ describe("cloud-init bootstrap", () => {
   const userData = renderCloudInit();
   const doc = parse(userData);
   test("snapshot", () => expect(userData).toMatchSnapshot());
-  test("installs the engine, nginx, supervisor and unattended upgrades", () => {
+  test("gives the deploy user its keys first, then installs the engine, nginx and supervisor", () => {
     expect(userData.startsWith("#cloud-config\n")).toBe(true);
-    expect(doc.packages).toEqual(
-      expect.arrayContaining(["docker.io", "nginx-light", "supervisor", "unattended-upgrades"]),
-    );
+    const runcmd: string[] = doc.runcmd;
+    const keys = runcmd.findIndex((c) => c.includes("/home/deploy/.ssh/authorized_keys"));
+    const install = runcmd.findIndex((c) => /apt-get -y install /.test(c));
+    expect(keys).toBeGreaterThanOrEqual(0);
+    expect(install).toBeGreaterThan(keys);
+    for (const pkg of ["docker.io", "nginx-light", "supervisor", "unattended-upgrades"]) {
+      expect(runcmd[install].split(" ")).toContain(pkg);
+    }
+    expect(runcmd).toContain("systemctl enable --now docker nginx supervisor unattended-upgrades");
   });
   test("a non-root deploy user; root login and passwords off", () => {
     expect(doc.users).toEqual([
@@ -148,7 +154,7 @@ test("env file: one literal NAME=value per line", () => {
 
 describe("install script", () => {
   const script = renderInstallFile({
-    staged: "/var/lib/dropstack/incoming/nginx.dropstack.conf",
+    file: "nginx/dropstack.conf",
     target: "/etc/nginx/sites-enabled/dropstack.conf",
     mode: "0644",
     check: "sudo nginx -t -q",
@@ -162,7 +168,11 @@ describe("install script", () => {
       script.indexOf('sudo install -m 0644 -o root -g root "$staged" "$target"'),
     );
     expect(apply).toBeGreaterThan(check);
-    expect(script).toContain("previous='/var/lib/dropstack/previous/dropstack.conf'");
+    expect(script).toContain("previous='/var/lib/dropstack/previous/nginx.dropstack.conf'");
+    expect(script.split("\n")[0]).toBe(
+      "# dropstack file nginx/dropstack.conf -> /etc/nginx/sites-enabled/dropstack.conf",
+    );
+    expect(script).toContain('sudo tee "$staged" >/dev/null');
     expect(script).toContain('sudo mv "$previous" "$target"');
     expect(script).toMatch(/^set -eu$/m);
   });

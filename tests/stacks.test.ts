@@ -1,5 +1,5 @@
 /** The committed stacks, evaluated by the real program under the recording mocks. */
-import { T, committedStack, copiedText, one, only, planStack, withConfig } from "./planHelpers";
+import { T, committedStack, installedText, one, only, planStack, withConfig } from "./planHelpers";
 
 const STACKS = ["dev", "staging", "production"] as const;
 
@@ -77,6 +77,23 @@ describe.each(STACKS)("stack %s", (stack) => {
     }
   });
 
+  test("the environment tag exists before the droplet and firewall use it", () => {
+    const [tag] = only(plan, T.tag);
+    expect(tag.inputs.name).toBe(`dropstack-${stack}`);
+    expect(one(plan, T.droplet, `${stack}-web-1-droplet`).dependsOn).toContain(`${stack}-tag`);
+    expect(one(plan, T.firewall, `${stack}-firewall-rules`).dependsOn).toContain(`${stack}-tag`);
+  });
+
+  test("the reserved IP moves to a droplet only once its nginx site and API are installed", () => {
+    const assignment = one(plan, T.ipAssignment, `${stack}-web-1-ip-assignment`);
+    expect(assignment.dependsOn).toEqual(
+      expect.arrayContaining([
+        `${stack}-web-1-nginx-site-install`,
+        `${stack}-web-1-api-program-conf-install`,
+      ]),
+    );
+  });
+
   test("protect is on exactly for production's droplets, reserved IPs and DNS records", () => {
     const protectedTypes = new Set(plan.resources.filter((r) => r.protect).map((r) => r.type));
     if (stack === "production") {
@@ -87,14 +104,16 @@ describe.each(STACKS)("stack %s", (stack) => {
   });
 
   test("the API's nginx site and supervisor program are pushed after bootstrap", async () => {
-    const site = await copiedText(one(plan, T.copy, `${stack}-web-1-nginx-site-copy`));
+    const site = installedText(one(plan, T.command, `${stack}-web-1-nginx-site-install`));
     expect(site).toContain("server 127.0.0.1:8080;");
-    const program = await copiedText(one(plan, T.copy, `${stack}-web-1-api-program-conf-copy`));
+    const program = installedText(one(plan, T.command, `${stack}-web-1-api-program-conf-install`));
     expect(program).toMatch(/^\[program:api\]$/m);
     expect(program).toMatch(
       /-p 127\.0\.0\.1:8080:8080 .*registry\.digitalocean\.com\/dropstack\/api@sha256:[0-9a-f]{64}'/,
     );
-    for (const r of only(plan, T.copy)) expect(r.dependsOn).toContain(`${stack}-web-1-bootstrap`);
+    const installs = only(plan, T.command).filter((r) => r.name.endsWith("-install"));
+    expect(installs.length).toBeGreaterThanOrEqual(3);
+    for (const r of installs) expect(r.dependsOn).toContain(`${stack}-web-1-bootstrap`);
   });
 });
 
@@ -129,7 +148,7 @@ test("app.image is used as given: no build, no registry credentials", async () =
   );
   expect(only(plan, T.image)).toHaveLength(0);
   expect(only(plan, T.registryCredentials)).toHaveLength(0);
-  const program = await copiedText(one(plan, T.copy, "staging-web-1-api-program-conf-copy"));
+  const program = installedText(one(plan, T.command, "staging-web-1-api-program-conf-install"));
   expect(program).toContain(` ${image}'`);
 });
 

@@ -5,14 +5,14 @@
  */
 import { createHash } from "node:crypto";
 import * as path from "node:path";
-import { STAGING_DIR } from "../../templates";
+import { INSTALL_FILE_HEADER } from "../../templates";
 import type { RecordedResource } from "./mocks";
 import type { PlanResult } from "./plan";
 import { SECRET_MASK, isSecretWrapper, mapSecrets } from "./secrets";
 
 export const KNOWN_AFTER_APPLY = "(known after apply)";
 const DROPLET = "digitalocean:index/droplet:Droplet";
-const COPY = "command:remote:CopyToRemote";
+const COMMAND = "command:remote:Command";
 
 /** Replaces every value the mock invented (in strings and numbers) with the known-after-apply mark. */
 export function hideComputed(value: unknown, computed: ReadonlySet<string>): unknown {
@@ -39,24 +39,14 @@ export function hideComputed(value: unknown, computed: ReadonlySet<string>): unk
   return value;
 }
 
-function isAsset(value: unknown): value is { text: Promise<string> } {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as { __pulumiAsset?: boolean }).__pulumiAsset === true
-  );
-}
-
-/** Inputs as the plan shows them: secrets masked, computed values marked, assets as their text. */
-export async function displayInputs(
+/** Inputs as the plan shows them: secrets masked, computed values marked. */
+export function displayInputs(
   resource: RecordedResource,
   computed: ReadonlySet<string>,
-): Promise<Record<string, unknown>> {
-  const shown: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(resource.inputs)) {
-    if (key.startsWith("__")) continue;
-    shown[key] = isAsset(value) ? await value.text : value;
-  }
+): Record<string, unknown> {
+  const shown = Object.fromEntries(
+    Object.entries(resource.inputs).filter(([key]) => !key.startsWith("__")),
+  );
   return hideComputed(mapSecrets(shown), computed) as Record<string, unknown>;
 }
 
@@ -72,7 +62,7 @@ export interface PlanJson {
   outputs: Record<string, unknown>;
 }
 
-export async function planJson(plan: PlanResult): Promise<PlanJson> {
+export function planJson(plan: PlanResult): PlanJson {
   const resources = [];
   for (const r of plan.resources) {
     resources.push({
@@ -80,7 +70,7 @@ export async function planJson(plan: PlanResult): Promise<PlanJson> {
       name: r.name,
       parent: r.parent,
       protect: r.protect,
-      inputs: await displayInputs(r, plan.mocks.computed),
+      inputs: displayInputs(r, plan.mocks.computed),
     });
   }
   return {
@@ -115,7 +105,7 @@ function inputLines(inputs: Record<string, unknown>): string[] {
 }
 
 /** The tree, children under parents in declaration order, each with its inputs below it. */
-export async function planTree(plan: PlanResult): Promise<string> {
+export function planTree(plan: PlanResult): string {
   const children = new Map<string | null, RecordedResource[]>();
   for (const r of plan.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
   const out: string[] = [
@@ -123,7 +113,7 @@ export async function planTree(plan: PlanResult): Promise<string> {
     "",
     ` +  pulumi:pulumi:Stack  dropstack-${plan.stack}`,
   ];
-  const walk = async (parent: string | null, prefix: string) => {
+  const walk = (parent: string | null, prefix: string) => {
     const list = children.get(parent) ?? [];
     for (const [i, r] of list.entries()) {
       const last = i === list.length - 1;
@@ -133,13 +123,13 @@ export async function planTree(plan: PlanResult): Promise<string> {
       const inner = `${prefix}${last ? "   " : "│  "}`;
       const bar = (children.get(r.name)?.length ?? 0) > 0 ? "│  " : "   ";
       if (r.custom) {
-        for (const line of inputLines(await displayInputs(r, plan.mocks.computed)))
+        for (const line of inputLines(displayInputs(r, plan.mocks.computed)))
           out.push(`    ${inner}${bar}    ${line}`);
       }
-      await walk(r.name, inner);
+      walk(r.name, inner);
     }
   };
-  await walk(null, "");
+  walk(null, "");
   const outputs = hideComputed(mapSecrets(plan.outputs), plan.mocks.computed) as Record<
     string,
     unknown
@@ -163,10 +153,10 @@ export interface PlannedFile {
 }
 
 /**
- * Every file per droplet: `<droplet>/cloud-init.yaml`, and each pushed file as
- * `<droplet>/<kind>/<file>` from its staged name `<kind>.<file>`. Secret files hold the mask.
+ * Every file per droplet: `<droplet>/cloud-init.yaml`, and each file an install command sends on
+ * stdin, as `<droplet>/<kind>/<file>` from the script's header. Secret files hold the mask.
  */
-export async function plannedFiles(plan: PlanResult): Promise<PlannedFile[]> {
+export function plannedFiles(plan: PlanResult): PlannedFile[] {
   const droplets = plan.resources.filter((r) => r.type === DROPLET);
   const byAddress = new Map(
     droplets.map((d) => [String(d.outputs.ipv4Address), String(d.inputs.name)]),
@@ -175,22 +165,16 @@ export async function plannedFiles(plan: PlanResult): Promise<PlannedFile[]> {
     path: path.posix.join(String(d.inputs.name), "cloud-init.yaml"),
     content: String(d.inputs.userData),
   }));
-  for (const copy of plan.resources.filter((r) => r.type === COPY)) {
-    const connection = copy.inputs.connection as { value?: { host?: string }; host?: string };
+  for (const install of plan.resources.filter((r) => r.type === COMMAND)) {
+    const header = INSTALL_FILE_HEADER.exec(String(install.inputs.create));
+    if (!header) continue;
+    const connection = install.inputs.connection as { value?: { host?: string }; host?: string };
     const droplet = byAddress.get(String(connection.value?.host ?? connection.host));
-    const staged = path.posix.relative(STAGING_DIR, String(copy.inputs.remotePath));
-    const dot = staged.indexOf(".");
-    if (droplet === undefined || staged.startsWith("..") || dot < 1) {
-      throw new Error(`cannot place ${copy.name} (${copy.inputs.remotePath}) on a droplet`);
-    }
-    const source = copy.inputs.source;
-    const content = isSecretWrapper(source)
-      ? `${SECRET_MASK}\n`
-      : isAsset(source)
-        ? await source.text
-        : String(source);
+    if (droplet === undefined) throw new Error(`cannot place ${install.name} on a droplet`);
+    const stdin = install.inputs.stdin;
+    const content = isSecretWrapper(stdin) ? `${SECRET_MASK}\n` : String(stdin);
     files.push({
-      path: path.posix.join(droplet, staged.slice(0, dot), staged.slice(dot + 1)),
+      path: path.posix.join(droplet, header[1]),
       content: hideComputed(content, plan.mocks.computed) as string,
     });
   }

@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { createServer } from "node:net";
 import * as path from "node:path";
 import { StackConfig, fqdn } from "../../config";
-import { CONFIG_DIR } from "../../templates";
+import { apiEnvironment } from "../../components/ApiService";
+import { CONFIG_DIR, renderEnvFile } from "../../templates";
 import type { PlannedFile } from "./planOutput";
 import { PROJECT_DIR } from "./stackFiles";
 import { SECRET_MASK } from "./secrets";
@@ -134,13 +135,24 @@ export function prepareSandbox(options: PrepareOptions): Sandbox {
   const program = config.app.name;
   const section = readFileSync(path.join(droplet, "supervisor", `${program}.conf`), "utf8");
   const renderedCommand = /^command=(.*)$/m.exec(section)?.[1] ?? "";
-  // The env files the container would read, where the plan wrote them; secret ones are withheld.
-  const envFiles = [...renderedCommand.matchAll(/--env-file (\S+)/g)]
-    .map((m) => path.join(droplet, "env", path.posix.relative(CONFIG_DIR, m[1])))
-    .filter((file) => readFileSync(file, "utf8") !== `${SECRET_MASK}\n`);
   const substitutions: string[] = [
     `nginx listens on 127.0.0.1:${port} instead of port 80 (and no IPv6)`,
   ];
+  // The env files the container would read, where the plan wrote them. A withheld plain env file
+  // (dropstack:app holds a secret) is rendered again from the stack's plain values; secrets stay out.
+  const plainEnvFile = `${program}.env`;
+  const envFiles = [...renderedCommand.matchAll(/--env-file (\S+)/g)].flatMap((m) => {
+    const name = path.posix.relative(CONFIG_DIR, m[1]);
+    const file = path.join(droplet, "env", name);
+    if (readFileSync(file, "utf8") !== `${SECRET_MASK}\n`) return [file];
+    if (name !== plainEnvFile) return [];
+    const local = path.join(runDir, plainEnvFile);
+    writeFileSync(local, renderEnvFile(apiEnvironment(config.app)), { mode: 0o600 });
+    substitutions.push(
+      `${plainEnvFile} is withheld by the plan: rendered again from app.env, PORT and RELEASE`,
+    );
+    return [local];
+  });
   let command: string;
   if (options.docker) {
     const image = `dropstack-sandbox/${program}:${config.app.release}`;
