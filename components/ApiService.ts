@@ -1,16 +1,27 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_DIR, DOCKER_CONFIG, renderDockerRun, renderEnvFile } from "../templates";
+import {
+  COLOURS,
+  CONFIG_DIR,
+  DOCKER_CONFIG,
+  colourPort,
+  renderDockerRun,
+  renderEnvFile,
+} from "../templates";
+import { Release } from "./Release";
 import { Connection, RemoteFile } from "./RemoteFile";
 import { SupervisorProgram } from "./SupervisorProgram";
 
 export interface ApiServiceArgs {
   readonly connection: pulumi.Input<Connection>;
   readonly stack: string;
-  /** Program and container name. */
+  /** Container and program name; the colours are `<app>-blue` and `<app>-green`. */
   readonly appName: string;
-  /** Port the API listens on, published on 127.0.0.1 only. */
+  /** Blue listens on this port and green on the next, both on 127.0.0.1 only. */
   readonly port: number;
   readonly release: string;
+  readonly healthPath: string;
+  readonly healthTimeoutSeconds: number;
+  readonly drainSeconds: number;
   readonly env: Record<string, string>;
   /** Keep the plain env file secret too (it may hold a value set with --secret). */
   readonly envIsSecret?: boolean;
@@ -20,80 +31,107 @@ export interface ApiServiceArgs {
   readonly image: pulumi.Input<string>;
   /** Docker config JSON for a private registry (a secret), if one is needed. */
   readonly registryCredentials?: pulumi.Input<string>;
+  /** Files that must be in place before a release switches (the nginx site). */
+  readonly proxy: RemoteFile[];
 }
 
-/** The variables dropstack sets for the API, after the user's own. */
-export function apiEnvironment(
-  args: Pick<ApiServiceArgs, "env" | "port" | "release">,
-): Record<string, string> {
-  return { ...args.env, PORT: String(args.port), RELEASE: args.release };
+/** The release's variables, after the user's own; each colour's file adds its own PORT. */
+export function apiEnvironment(app: { env: Record<string, string>; release: string }) {
+  return { ...app.env, RELEASE: app.release };
 }
 
 /**
- * The API as a supervisor program running its container in the foreground. Its env files are
- * installed first; a changed env file restarts the program if it already exists.
+ * The API as two supervisor programs, blue and green, each running its container in the
+ * foreground, and the Release that moves traffic between them. Pushed files carry no PORT and no
+ * image: the release script writes those per colour, so a release never edits a program.
  */
 export class ApiService extends pulumi.ComponentResource {
-  public readonly program: SupervisorProgram;
+  public readonly release: Release;
 
   constructor(name: string, args: ApiServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dropstack:app:ApiService", name, {}, opts);
     const app = args.appName;
-    const restartIfRunning = `if sudo supervisorctl avail | grep -q '^${app} '; then sudo supervisorctl restart ${app}; fi`;
-    const envFile = (role: string, fileName: string, content: pulumi.Input<string>) =>
+    const file = (role: string, path: string, target: string, content: pulumi.Input<string>) =>
       new RemoteFile(
         `${name}-${role}`,
         {
           connection: args.connection,
           content,
-          file: `env/${fileName}`,
-          target: `${CONFIG_DIR}/${fileName}`,
+          file: path,
+          target,
           mode: "0600",
           check: "true",
-          apply: restartIfRunning,
+          apply: "true",
         },
         { parent: this },
       );
     const envText = renderEnvFile(apiEnvironment(args));
     const files = [
-      envFile("env", `${app}.env`, args.envIsSecret ? pulumi.secret(envText) : envText),
+      file(
+        "env",
+        `env/${app}.env`,
+        `${CONFIG_DIR}/${app}.env`,
+        args.envIsSecret ? pulumi.secret(envText) : envText,
+      ),
     ];
-    const envFiles = [`${CONFIG_DIR}/${app}.env`];
-    const secretNames = Object.keys(args.secretEnv);
-    if (secretNames.length > 0) {
-      const secretContent = pulumi.secret(pulumi.all(args.secretEnv).apply(renderEnvFile));
-      files.push(envFile("secret-env", `${app}.secret.env`, secretContent));
-      envFiles.push(`${CONFIG_DIR}/${app}.secret.env`);
+    if (Object.keys(args.secretEnv).length > 0) {
+      const secretText = pulumi.secret(pulumi.all(args.secretEnv).apply(renderEnvFile));
+      files.push(
+        file("secret-env", `env/${app}.secret.env`, `${CONFIG_DIR}/${app}.secret.env`, secretText),
+      );
     }
     if (args.registryCredentials !== undefined) {
       files.push(
-        new RemoteFile(
-          `${name}-registry-login`,
-          {
-            connection: args.connection,
-            content: pulumi.secret(args.registryCredentials),
-            file: "docker/config.json",
-            target: DOCKER_CONFIG,
-            mode: "0600",
-            check: "true",
-            apply: "true",
-          },
-          { parent: this },
+        file(
+          "registry-login",
+          "docker/config.json",
+          DOCKER_CONFIG,
+          pulumi.secret(args.registryCredentials),
         ),
       );
     }
-    this.program = new SupervisorProgram(
-      `${name}-program`,
+    const programs = COLOURS.map((colour) => {
+      const program = `${app}-${colour}`;
+      const port = colourPort(args.port, colour);
+      return new SupervisorProgram(
+        `${name}-${colour}`,
+        {
+          connection: args.connection,
+          program: {
+            stack: args.stack,
+            name: program,
+            environment: { HOME: "/root" },
+            autostart: false,
+            // The release script runs its own health gate: supervisord need only see it start.
+            startSeconds: 1,
+          },
+          command: renderDockerRun({
+            name: program,
+            port,
+            envFiles: [`${CONFIG_DIR}/${program}.env`, `${CONFIG_DIR}/${program}.secret.env`],
+            imageFile: `${CONFIG_DIR}/${program}.image`,
+          }),
+        },
+        { parent: this },
+      );
+    });
+    this.release = new Release(
+      `${name}-release`,
       {
         connection: args.connection,
-        program: { stack: args.stack, name: app, environment: { HOME: "/root" } },
-        // Through the installs' output, the program's own steps wait for every file it reads.
-        command: pulumi
-          .all([args.image, ...files.map((file) => file.installed.stdout)])
-          .apply(([image]) => renderDockerRun({ name: app, port: args.port, envFiles, image })),
+        script: {
+          stack: args.stack,
+          app,
+          appPort: args.port,
+          healthPath: args.healthPath,
+          healthTimeoutSeconds: args.healthTimeoutSeconds,
+          drainSeconds: args.drainSeconds,
+        },
+        image: args.image,
+        inputs: [...files, ...programs.map((program) => program.file), ...args.proxy],
       },
       { parent: this },
     );
-    this.registerOutputs({});
+    this.registerOutputs({ release: this.release.run.stdout });
   }
 }

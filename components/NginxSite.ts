@@ -1,17 +1,31 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NGINX_SITES_DIR, NginxSiteView, renderNginxSite } from "../templates";
+import {
+  NGINX_DROPSTACK_DIR,
+  NGINX_SITES_DIR,
+  NginxSiteView,
+  renderNginxColourModule,
+  renderNginxSite,
+} from "../templates";
 import { Connection, RemoteFile } from "./RemoteFile";
 
 export interface NginxSiteArgs {
   readonly connection: pulumi.Input<Connection>;
-  /** What the site renders from: hosts, upstream port, limits. */
-  readonly site: NginxSiteView;
+  /** What the site renders from: hosts, the app and its port, limits. */
+  readonly site: Omit<NginxSiteView, "jsFile">;
 }
 
 /** The file name of the site on the droplet (and under `plan --out`). */
 export const NGINX_SITE_FILE = "dropstack.conf";
 
-/** The reverse proxy in front of the API: rendered, pushed, `nginx -t`, then reloaded. */
+/** Where the njs module that picks the live colour of `app` lives. */
+export function colourModuleFile(app: string): string {
+  return `${NGINX_DROPSTACK_DIR}/${app}-colour.js`;
+}
+
+/**
+ * The reverse proxy in front of the API: the njs module that reads the live colour, then the site
+ * itself; each pushed, checked with `nginx -t`, then reloaded.
+ */
 export class NginxSite extends pulumi.ComponentResource {
   /** The rendered site, as it lands on the droplet. */
   public readonly config: string;
@@ -19,7 +33,22 @@ export class NginxSite extends pulumi.ComponentResource {
 
   constructor(name: string, args: NginxSiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dropstack:proxy:NginxSite", name, {}, opts);
-    this.config = renderNginxSite(args.site);
+    const { app } = args.site;
+    const jsFile = colourModuleFile(app);
+    const colourModule = new RemoteFile(
+      `${name}-colour-module`,
+      {
+        connection: args.connection,
+        content: renderNginxColourModule(app),
+        file: `nginx/${app}-colour.js`,
+        target: jsFile,
+        mode: "0644",
+        check: "sudo nginx -t -q",
+        apply: "sudo systemctl reload nginx",
+      },
+      { parent: this },
+    );
+    this.config = renderNginxSite({ ...args.site, jsFile });
     this.file = new RemoteFile(
       `${name}-site`,
       {
@@ -30,6 +59,7 @@ export class NginxSite extends pulumi.ComponentResource {
         mode: "0644",
         check: "sudo nginx -t -q",
         apply: "sudo systemctl reload nginx",
+        after: [colourModule.installed],
       },
       { parent: this },
     );

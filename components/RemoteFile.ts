@@ -20,6 +20,8 @@ export interface RemoteFileArgs {
   readonly check: string;
   /** Puts the checked file into effect. */
   readonly apply: string;
+  /** Steps that must be done first (a component's dependsOn does not reach its children). */
+  readonly after?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -47,7 +49,7 @@ export class RemoteFile extends pulumi.ComponentResource {
         stdin: args.content,
         triggers: [pulumi.output(args.content).apply(contentHash)],
       },
-      { parent: this },
+      { parent: this, dependsOn: args.after },
     );
     this.registerOutputs({ installed: this.installed.stdout });
   }

@@ -36,7 +36,8 @@ const envMap = z.record(z.string(), envValue, {
 
 const section = (what: string) => ({ error: `must be a map of ${what} settings` });
 
-const portMessage = `must be an integer from 1024 to 65535 (the droplet itself serves ${rules.HOST_PORTS.join(", ")})`;
+/** Blue runs on app.port and green on app.port + 1, so both must fit below 65536. */
+const portMessage = `must be an integer from 1024 to 65534 (green runs on app.port + 1; the droplet itself serves ${rules.HOST_PORTS.join(", ")})`;
 
 const droplet = z.strictObject(
   {
@@ -70,8 +71,12 @@ const app = z.strictObject(
     ).optional(),
     build: z.string({ error: "must be a path to a Docker build context" }).min(1).optional(),
     registry: text(rules.REGISTRY_NAME, "the name of a DigitalOcean container registry").optional(),
-    port: integer(1024, 65535, portMessage).default(8080),
+    port: integer(1024, 65534, portMessage).default(8080),
     healthPath: text(rules.HEALTH_PATH, "a URL path starting with /").default("/health"),
+    /** How long a new release may take to answer healthPath with 200 several times in a row. */
+    healthTimeoutSeconds: integer(5, 600).default(60),
+    /** How long the old colour keeps serving in-flight requests after the switch. */
+    drainSeconds: integer(0, 300).default(5),
     env: envMap.default({}),
     secretEnv: envMap.default({}),
     release: text(rules.RELEASE, "a release label such as v1.4.2"),

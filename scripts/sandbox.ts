@@ -20,7 +20,10 @@ const USAGE =
   "       npm stop -- [--stack dev]";
 const log = (line: string) => console.log(line);
 const tools = () =>
-  requireTools(["nginx", "supervisord", "supervisorctl"] as const, { install: true, log });
+  requireTools(["nginx", "nginx njs module", "supervisord", "supervisorctl"] as const, {
+    install: true,
+    log,
+  });
 
 class UsageError extends Error {}
 
@@ -55,9 +58,7 @@ async function start(values: { stack: string; port: string; config?: string; det
   });
   log(`  wrote ${values.stack}-web-1's files under ${path.relative(PROJECT_DIR, sandbox.dir)}/`);
   for (const line of sandbox.substitutions) log(`  substituted: ${line}`);
-  await startSandbox(sandbox, installed, log, {
-    dockerImage: docker ? `dropstack-sandbox/${sandbox.program}:${sandbox.release}` : undefined,
-  });
+  await startSandbox(sandbox, installed, log);
   log(
     `\n${values.stack} (release ${sandbox.release}) is serving through nginx on 127.0.0.1:${port}:`,
   );

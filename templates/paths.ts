@@ -12,3 +12,28 @@ export const NGINX_SITES_DIR = "/etc/nginx/sites-enabled";
 export const SUPERVISOR_DIR = "/etc/supervisor/conf.d";
 /** Where the docker CLI run by supervisord (as root, HOME=/root) finds registry credentials. */
 export const DOCKER_CONFIG = "/root/.docker/config.json";
+/** Release state: the live-colour file nginx reads, the state file, the lock. */
+export const STATE_DIR = "/var/lib/dropstack";
+/** Scripts pushed by pulumi (the release script). */
+export const BIN_DIR = "/usr/local/lib/dropstack";
+/** njs modules for the nginx site. */
+export const NGINX_DROPSTACK_DIR = "/etc/nginx/dropstack";
+export const SYSTEMD_DIR = "/etc/systemd/system";
+
+/** The two colours a release moves between. */
+export const COLOURS = ["blue", "green"] as const;
+export type Colour = (typeof COLOURS)[number];
+
+/** Blue listens on app.port, green on app.port + 1. */
+export function colourPort(port: number, colour: Colour): number {
+  return colour === "blue" ? port : port + 1;
+}
+
+/** The file naming the live colour of an app: read by nginx (njs), switched by the release script. */
+export function colourFile(app: string): string {
+  return `${STATE_DIR}/${app}.live`;
+}
+
+export function releaseScript(app: string): string {
+  return `${BIN_DIR}/${app}-release`;
+}

@@ -6,7 +6,16 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import Mustache from "mustache";
-import { DEPLOY_USER, PREVIOUS_DIR, STAGING_DIR, CONFIG_DIR } from "./paths";
+import {
+  CONFIG_DIR,
+  DEPLOY_USER,
+  PREVIOUS_DIR,
+  STAGING_DIR,
+  STATE_DIR,
+  colourFile,
+  colourPort,
+  releaseScript,
+} from "./paths";
 
 const cache = new Map<string, string>();
 function template(name: string): string {
@@ -36,21 +45,39 @@ export function renderCloudInit(): string {
 export interface NginxSiteView {
   /** Stack name, for the header comment. */
   readonly stack: string;
-  /** Name of the nginx upstream block. */
-  readonly upstream: string;
+  /** The app's name; its upstreams are `<app>_blue` and `<app>_green`. */
+  readonly app: string;
+  /** app.port: blue listens there, green on the next port. */
   readonly appPort: number;
   /** Every FQDN the site answers for. */
   readonly serverNames: string[];
   readonly clientMaxBodySize: string;
   readonly readTimeoutSeconds: number;
+  /** The njs module that reads the live colour (see `renderNginxColourModule`). */
+  readonly jsFile: string;
   /** What nginx listens on: `80` on a droplet; the sandbox passes `127.0.0.1:<port>`. */
   readonly listen?: string;
   /** Also listen on IPv6 (droplets do; the sandbox's loopback-only listen does not). */
   readonly ipv6?: boolean;
 }
 
+/** nginx names (variables, upstreams) cannot hold dashes; app names can. */
+const nginxId = (app: string) => app.replace(/-/g, "_");
+
 export function renderNginxSite(view: NginxSiteView): string {
-  return renderTemplate("nginx-site.conf.mustache", { listen: "80", ipv6: true, ...view });
+  return renderTemplate("nginx-site.conf.mustache", {
+    listen: "80",
+    ipv6: true,
+    ...view,
+    id: nginxId(view.app),
+    bluePort: colourPort(view.appPort, "blue"),
+    greenPort: colourPort(view.appPort, "green"),
+  });
+}
+
+/** The njs module nginx asks, per request, which colour is live. */
+export function renderNginxColourModule(app: string): string {
+  return renderTemplate("nginx-colour.js.mustache", { app, colourFile: colourFile(app) });
 }
 
 export interface SupervisorProgramView {
@@ -63,6 +90,8 @@ export interface SupervisorProgramView {
   readonly startSeconds?: number;
   readonly stopWaitSeconds?: number;
   readonly logDir?: string;
+  /** Start with supervisord; the colours do not (the release script starts them). */
+  readonly autostart?: boolean;
 }
 
 /** supervisord expands `%(name)s` in values, so a literal % is doubled; quotes are escaped. */
@@ -77,6 +106,7 @@ export function renderSupervisorProgram(view: SupervisorProgramView): string {
   return renderTemplate("supervisor-program.conf.mustache", {
     startSeconds: 5,
     stopWaitSeconds: 30,
+    autostart: true,
     logDir: "/var/log/supervisor",
     ...view,
     command: view.command.replace(/%/g, "%%"),
@@ -126,18 +156,46 @@ export interface DockerRunView {
   readonly name: string;
   readonly port: number;
   readonly envFiles: string[];
-  /** Image reference, pinned by digest where the build provides one. */
-  readonly image: string;
+  /** File holding the image reference (by digest), written by the release script. */
+  readonly imageFile: string;
 }
 
 /**
- * The API's supervisor command: the container in the foreground, published on loopback only.
+ * A colour's supervisor command: its container in the foreground, published on loopback only.
+ * The image is read from a file so a release never edits (and so never restarts) the program.
  * `docker rm -f` first, because a container orphaned by a killed client would hold the name.
  */
 export function renderDockerRun(view: DockerRunView): string {
   const envFiles = view.envFiles.map((file) => ` --env-file ${file}`).join("");
   return (
     `/bin/sh -c 'docker rm -f ${view.name} >/dev/null 2>&1; exec docker run --rm --name ${view.name}` +
-    ` -p 127.0.0.1:${view.port}:${view.port}${envFiles} ${view.image}'`
+    ` -p 127.0.0.1:${view.port}:${view.port}${envFiles} "$(cat ${view.imageFile})"'`
   );
+}
+
+export interface ReleaseScriptView {
+  readonly stack: string;
+  readonly app: string;
+  readonly appPort: number;
+  readonly healthPath: string;
+  readonly healthTimeoutSeconds: number;
+  readonly drainSeconds: number;
+}
+
+/** The blue/green release script (POSIX sh), installed as `releaseScript(app)`. */
+export function renderReleaseScript(view: ReleaseScriptView): string {
+  return renderTemplate("release.sh.mustache", {
+    ...view,
+    script: releaseScript(view.app),
+    bluePort: colourPort(view.appPort, "blue"),
+    greenPort: colourPort(view.appPort, "green"),
+    configDir: CONFIG_DIR,
+    stateDir: STATE_DIR,
+    colourFile: colourFile(view.app),
+  });
+}
+
+/** The systemd unit that starts the live colour again after a reboot. */
+export function renderResumeUnit(app: string): string {
+  return renderTemplate("release-resume.service.mustache", { app, script: releaseScript(app) });
 }

@@ -1,8 +1,10 @@
 /**
  * The local sandbox: the files `plan --out` renders for a stack's first droplet, run on this machine
- * by real supervisord and nginx. Two deliberate changes, both printed: nginx listens on
- * 127.0.0.1:<port> instead of port 80, and without a Docker engine the container command becomes
- * the sample API run by node with the same env file (PORT, RELEASE, app.env), bound to 127.0.0.1.
+ * by real supervisord and nginx, released by the very same release script. What differs from a
+ * droplet is printed when it starts: nginx listens on 127.0.0.1:<port> instead of port 80; the
+ * droplet's /etc/dropstack and /var/lib/dropstack live under .sandbox/<stack>/root; and without a
+ * Docker engine each colour's container command becomes the sample API run by node with the same
+ * env files, bound to 127.0.0.1.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -10,25 +12,36 @@ import { createServer } from "node:net";
 import * as path from "node:path";
 import { StackConfig, fqdn } from "../../config";
 import { apiEnvironment } from "../../components/ApiService";
-import { CONFIG_DIR, renderEnvFile } from "../../templates";
+import { colourModuleFile } from "../../components/NginxSite";
+import { COLOURS, CONFIG_DIR, STATE_DIR, colourPort, renderEnvFile } from "../../templates";
 import type { PlannedFile } from "./planOutput";
-import { PROJECT_DIR } from "./stackFiles";
 import { SECRET_MASK } from "./secrets";
+import { PROJECT_DIR } from "./stackFiles";
 
 export const SANDBOX_ROOT = path.join(PROJECT_DIR, ".sandbox");
+/** Where Debian's libnginx-mod-http-js puts the njs module that reads the live colour. */
+export const NJS_MODULE = "/usr/lib/nginx/modules/ngx_http_js_module.so";
 
-/** Everything needed to start, probe and stop one stack's sandbox. */
+/** Everything needed to start, release, probe and stop one stack's sandbox. */
 export interface Sandbox {
   readonly stack: string;
-  /** `.sandbox/<stack>`: the planned files, plus `run/` for what the sandbox adds. */
+  /** `.sandbox/<stack>`: the planned files, `root/` for the droplet's state, `run/` for the rest. */
   readonly dir: string;
+  readonly root: string;
   readonly runDir: string;
   readonly port: number;
   readonly appPort: number;
-  readonly program: string;
+  readonly app: string;
   readonly release: string;
+  /** app.env as the stack sets it (a release may add variables on top). */
+  readonly env: Record<string, string>;
   readonly healthPath: string;
   readonly hosts: string[];
+  /** The rendered release script, as planned. */
+  readonly releaseScript: string;
+  /** What the release script is given as the image. */
+  readonly image: string;
+  readonly docker: boolean;
   readonly supervisorConf: string;
   readonly nginxConf: string;
   /** What differs from the droplet, one line each, for the user to read. */
@@ -55,6 +68,15 @@ export function remapListen(site: string, port: number): string {
   return site
     .replace(/^\s*listen \[::\]:80( default_server)?;\n/gm, "")
     .replace(/^(\s*)listen 80( default_server)?;$/gm, `$1listen 127.0.0.1:${port}$2;`);
+}
+
+/** The droplet's own directories, moved under the sandbox's root. */
+export function remapPaths(text: string, root: string): string {
+  return text
+    .split(`${CONFIG_DIR}/`)
+    .join(`${root}${CONFIG_DIR}/`)
+    .split(`${STATE_DIR}/`)
+    .join(`${root}${STATE_DIR}/`);
 }
 
 /** The rendered program section with its command swapped for one that runs here, logs kept local. */
@@ -86,15 +108,17 @@ function supervisordConf(runDir: string): string {
   ].join("\n");
 }
 
-function nginxConf(runDir: string, sitePath: string): string {
+/** The main config a droplet gets from Debian's nginx.conf, reduced to what the site needs. */
+export function nginxMainConf(runDir: string, sitePath: string): string {
   const tmp = (name: string) => `${runDir}/nginx-tmp/${name}`;
   return [
     "# nginx main config for the dropstack sandbox; the site below is the rendered one, listen remapped.",
+    `load_module ${NJS_MODULE};`,
     process.getuid?.() === 0 ? "user root;" : "",
     "worker_processes auto;",
     `pid ${runDir}/nginx.pid;`,
     `error_log ${runDir}/logs/nginx-error.log warn;`,
-    "events { worker_connections 1024; }",
+    "events { worker_connections 4096; }",
     "http {",
     `    access_log ${runDir}/logs/nginx-access.log;`,
     `    client_body_temp_path ${tmp("body")};`,
@@ -113,15 +137,26 @@ export interface PrepareOptions {
   readonly config: StackConfig;
   readonly files: PlannedFile[];
   readonly port: number;
-  /** Runs the real container when a Docker engine answers. */
+  /** Runs the real containers when a Docker engine answers. */
   readonly docker: boolean;
   readonly nodePath?: string;
+}
+
+/** The plain env file a release reads: app.env (plus `extra`) and RELEASE. */
+export function releaseEnvFile(
+  sandbox: Pick<Sandbox, "env">,
+  release: string,
+  extra: Record<string, string> = {},
+) {
+  return renderEnvFile(apiEnvironment({ env: { ...sandbox.env, ...extra }, release }));
 }
 
 /** Writes the planned files and the sandbox's own configs under `.sandbox/<stack>`. */
 export function prepareSandbox(options: PrepareOptions): Sandbox {
   const { stack, config, port } = options;
+  const app = config.app.name;
   const dir = sandboxDir(stack);
+  const root = path.join(dir, "root");
   const runDir = path.join(dir, "run");
   rmSync(dir, { recursive: true, force: true });
   for (const file of options.files) {
@@ -129,71 +164,85 @@ export function prepareSandbox(options: PrepareOptions): Sandbox {
     writeFileSync(path.join(dir, file.path), file.content);
   }
   const droplet = path.join(dir, `${stack}-web-1`);
+  const planned = (file: string) => readFileSync(path.join(droplet, file), "utf8");
   for (const sub of ["logs", "conf.d", "nginx-tmp"])
     mkdirSync(path.join(runDir, sub), { recursive: true });
+  for (const sub of [CONFIG_DIR, STATE_DIR])
+    mkdirSync(path.join(root, sub), { recursive: true, mode: 0o700 });
 
-  const program = config.app.name;
-  const section = readFileSync(path.join(droplet, "supervisor", `${program}.conf`), "utf8");
-  const renderedCommand = /^command=(.*)$/m.exec(section)?.[1] ?? "";
-  const substitutions: string[] = [
+  const substitutions = [
     `nginx listens on 127.0.0.1:${port} instead of port 80 (and no IPv6)`,
+    `${CONFIG_DIR} and ${STATE_DIR} are under ${path.relative(PROJECT_DIR, root)}/`,
   ];
-  // The env files the container would read, where the plan wrote them. A withheld plain env file
-  // (dropstack:app holds a secret) is rendered again from the stack's plain values; secrets stay out.
-  const plainEnvFile = `${program}.env`;
-  const envFiles = [...renderedCommand.matchAll(/--env-file (\S+)/g)].flatMap((m) => {
-    const name = path.posix.relative(CONFIG_DIR, m[1]);
-    const file = path.join(droplet, "env", name);
-    if (readFileSync(file, "utf8") !== `${SECRET_MASK}\n`) return [file];
-    if (name !== plainEnvFile) return [];
-    const local = path.join(runDir, plainEnvFile);
-    writeFileSync(local, renderEnvFile(apiEnvironment(config.app)), { mode: 0o600 });
+  // The env files a release reads. One the plan withholds (dropstack:app holds a secret) is rendered
+  // again from the stack's plain values; secret values stay out of the sandbox.
+  const sandboxEnv = { env: config.app.env };
+  const plainEnv = planned(`env/${app}.env`);
+  const envText =
+    plainEnv === `${SECRET_MASK}\n` ? releaseEnvFile(sandboxEnv, config.app.release) : plainEnv;
+  if (envText !== plainEnv)
     substitutions.push(
-      `${plainEnvFile} is withheld by the plan: rendered again from app.env, PORT and RELEASE`,
+      `${app}.env is withheld by the plan: rendered again from app.env and RELEASE`,
     );
-    return [local];
-  });
-  let command: string;
-  if (options.docker) {
-    const image = `dropstack-sandbox/${program}:${config.app.release}`;
-    command = `docker run --rm --name dropstack-sandbox-${program} -p 127.0.0.1:${config.app.port}:${config.app.port}${envFiles.map((f) => ` --env-file ${f}`).join("")} ${image}`;
-    substitutions.push(
-      `the container runs ${image}, built from ./app here, instead of the registry image`,
-    );
-  } else {
-    const node = options.nodePath ?? process.execPath;
-    const envArgs = envFiles.map((file) => ` --env-file=${file}`).join("");
-    command = `/usr/bin/env BIND_ADDRESS=127.0.0.1 ${node}${envArgs} ${path.join(PROJECT_DIR, "app", "server.js")}`;
-    substitutions.push(
-      `no Docker engine answers: the container command is replaced by the sample API (node app/server.js) with the same env file, bound to 127.0.0.1:${config.app.port}`,
-    );
-  }
+  writeFileSync(path.join(root, CONFIG_DIR, `${app}.env`), envText, { mode: 0o600 });
   if (Object.keys(config.app.secretEnv).length > 0) {
     substitutions.push(
       "app.secretEnv is not decrypted offline: the API runs without those variables",
     );
   }
-  writeFileSync(
-    path.join(runDir, "conf.d", `${program}.conf`),
-    substituteProgram(section, command, `${runDir}/logs`),
+
+  const image = options.docker
+    ? `dropstack-sandbox/${app}:${config.app.release}`
+    : "sandbox/no-image:node";
+  for (const colour of COLOURS) {
+    const program = `${app}-${colour}`;
+    const section = remapPaths(planned(`supervisor/${program}.conf`), root);
+    const envFiles = [`${program}.env`, `${program}.secret.env`].map((f) =>
+      path.join(root, CONFIG_DIR, f),
+    );
+    const command = options.docker
+      ? /^command=(.*)$/m.exec(section)![1]
+      : `/usr/bin/env BIND_ADDRESS=127.0.0.1 ${options.nodePath ?? process.execPath}` +
+        envFiles.map((file) => ` --env-file=${file}`).join("") +
+        ` ${path.join(PROJECT_DIR, "app", "server.js")}`;
+    writeFileSync(
+      path.join(runDir, "conf.d", `${program}.conf`),
+      substituteProgram(section, command, `${runDir}/logs`),
+    );
+  }
+  substitutions.push(
+    options.docker
+      ? `the containers run ${image}, built from ./app here, instead of the registry image`
+      : `no Docker engine answers: each colour's container command is replaced by the sample API (node app/server.js) with the same env files, bound to 127.0.0.1:${colourPort(config.app.port, "blue")}/${colourPort(config.app.port, "green")}`,
   );
+
+  const jsPath = path.join(runDir, `${app}-colour.js`);
+  writeFileSync(jsPath, remapPaths(planned(`nginx/${app}-colour.js`), root));
+  const sitePath = path.join(runDir, "site.conf");
+  const site = remapListen(planned("nginx/dropstack.conf"), port)
+    .split(colourModuleFile(app))
+    .join(jsPath);
+  writeFileSync(sitePath, site);
+  const nginxConfPath = path.join(runDir, "nginx.conf");
+  writeFileSync(nginxConfPath, nginxMainConf(runDir, sitePath));
   const supervisorConfPath = path.join(runDir, "supervisord.conf");
   writeFileSync(supervisorConfPath, supervisordConf(runDir));
-  const site = readFileSync(path.join(droplet, "nginx", "dropstack.conf"), "utf8");
-  const sitePath = path.join(runDir, "site.conf");
-  writeFileSync(sitePath, remapListen(site, port));
-  const nginxConfPath = path.join(runDir, "nginx.conf");
-  writeFileSync(nginxConfPath, nginxConf(runDir, sitePath));
+
   const sandbox: Sandbox = {
     stack,
     dir,
+    root,
     runDir,
     port,
     appPort: config.app.port,
-    program,
+    app,
     release: config.app.release,
+    env: config.app.env,
     healthPath: config.app.healthPath,
     hosts: config.hosts.map((host) => fqdn(host, config.domain)),
+    releaseScript: path.join(droplet, "bin", `${app}-release`),
+    image,
+    docker: options.docker,
     supervisorConf: supervisorConfPath,
     nginxConf: nginxConfPath,
     substitutions,

@@ -3,11 +3,12 @@
  * a detached sandbox outlives the command that started it; `stopSandbox` ends both and checks
  * that no process of theirs is left.
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import * as path from "node:path";
-import { assertPortFree, Sandbox } from "./sandbox";
+import { CONFIG_DIR, Colour, COLOURS, colourFile, colourPort } from "../../templates";
+import { assertPortFree, releaseEnvFile, Sandbox } from "./sandbox";
 import { PROJECT_DIR } from "./stackFiles";
 
 export interface Tools {
@@ -86,15 +87,69 @@ export function isRunning(sandbox: Sandbox): boolean {
 }
 
 /** `supervisorctl <args>` against the sandbox's supervisord. */
-export function supervisorctl(tools: Tools, sandbox: Sandbox, ...args: string[]) {
+export function supervisorctl(tools: Pick<Tools, "supervisorctl">, sandbox: Sandbox, ...args: string[]) {
   return spawnSync(tools.supervisorctl, ["-c", sandbox.supervisorConf, ...args], {
     encoding: "utf8",
   });
 }
 
-/** The API's pid as supervisord reports it (0 when stopped). */
-export function programPid(tools: Tools, sandbox: Sandbox): number {
-  return Number(supervisorctl(tools, sandbox, "pid", sandbox.program).stdout.trim()) || 0;
+/** The colour new requests go to, as the release script last switched it. */
+export function liveColour(sandbox: Sandbox): Colour {
+  const file = path.join(sandbox.root, colourFile(sandbox.app));
+  return existsSync(file) && readFileSync(file, "utf8").trim() === "green" ? "green" : "blue";
+}
+
+/** A colour's pid as supervisord reports it (0 when stopped); the live colour by default. */
+export function programPid(tools: Pick<Tools, "supervisorctl">, sandbox: Sandbox, colour = liveColour(sandbox)): number {
+  return (
+    Number(supervisorctl(tools, sandbox, "pid", `${sandbox.app}-${colour}`).stdout.trim()) || 0
+  );
+}
+
+export interface ReleaseRun {
+  readonly code: number;
+  readonly output: string;
+  readonly seconds: number;
+}
+
+/**
+ * Runs the stack's rendered release script against the sandbox: the same file a droplet runs,
+ * pointed at the sandbox's root, supervisord and image. `release` and `extraEnv` rewrite the plain
+ * env file first, as `pulumi up` would push it.
+ */
+export async function runRelease(
+  sandbox: Sandbox,
+  tools: Pick<Tools, "supervisorctl">,
+  options: {
+    release?: string;
+    extraEnv?: Record<string, string>;
+    onLine?: (line: string) => void;
+  } = {},
+): Promise<ReleaseRun> {
+  const release = options.release ?? sandbox.release;
+  const envFile = path.join(sandbox.root, CONFIG_DIR, `${sandbox.app}.env`);
+  writeFileSync(envFile, releaseEnvFile(sandbox, release, options.extraEnv), { mode: 0o600 });
+  const started = Date.now();
+  const child = spawn("sh", [sandbox.releaseScript, sandbox.image], {
+    env: {
+      ...process.env,
+      DROPSTACK_ROOT: sandbox.root,
+      DROPSTACK_SUPERVISORCTL: `${tools.supervisorctl} -c ${sandbox.supervisorConf}`,
+      // Without an engine nothing is pulled; with one, the image was built here.
+      DROPSTACK_PULL: sandbox.docker ? "docker image inspect" : "true",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString("utf8");
+    output += text;
+    for (const line of text.split("\n").filter(Boolean)) options.onLine?.(line);
+  };
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
+  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+  return { code, output, seconds: (Date.now() - started) / 1000 };
 }
 
 function tail(file: string, lines = 15): string {
@@ -115,14 +170,15 @@ async function waitUntil(
 }
 
 /**
- * Starts supervisord (which starts the API) and nginx, then waits until `healthPath` answers 200
- * through nginx for every host. Anything it started is stopped again if a step fails.
+ * Starts supervisord and nginx, runs the release script for the stack's release (it starts a
+ * colour and waits for it), then waits until `healthPath` answers 200 through nginx for every
+ * host. Anything it started is stopped again if a step fails.
  */
 export async function startSandbox(
   sandbox: Sandbox,
   tools: Tools,
   log: (line: string) => void,
-  options: { healthTimeoutMs?: number; dockerImage?: string } = {},
+  options: { healthTimeoutMs?: number } = {},
 ): Promise<void> {
   if (isRunning(sandbox)) {
     throw new Error(
@@ -130,18 +186,22 @@ export async function startSandbox(
     );
   }
   await assertPortFree(sandbox.port, "the sandbox's --port");
-  await assertPortFree(sandbox.appPort, "the stack's app.port");
+  for (const colour of COLOURS) {
+    await assertPortFree(colourPort(sandbox.appPort, colour), `the stack's ${colour} port`);
+  }
   try {
-    if (options.dockerImage) {
-      log(`building ${options.dockerImage} from ./app ...`);
+    if (sandbox.docker) {
+      log(`building ${sandbox.image} from ./app ...`);
       const build = spawnSync(
         "docker",
-        ["build", "-t", options.dockerImage, path.join(PROJECT_DIR, "app")],
-        { stdio: "inherit" },
+        ["build", "-t", sandbox.image, path.join(PROJECT_DIR, "app")],
+        {
+          stdio: "inherit",
+        },
       );
       if (build.status !== 0) throw new Error("docker build of ./app failed");
     }
-    log(`starting supervisord (program ${sandbox.program} on 127.0.0.1:${sandbox.appPort})`);
+    log(`starting supervisord (programs ${COLOURS.map((c) => `${sandbox.app}-${c}`).join(", ")})`);
     const supervisord = spawnSync(tools.supervisord, ["-c", sandbox.supervisorConf], {
       encoding: "utf8",
     });
@@ -152,6 +212,9 @@ export async function startSandbox(
       encoding: "utf8",
     });
     if (nginx.status !== 0) throw new Error(`nginx did not start: ${nginx.stderr.trim()}`);
+    log(`releasing ${sandbox.release} with the stack's release script`);
+    const release = await runRelease(sandbox, tools, { onLine: (line) => log(`  ${line}`) });
+    if (release.code !== 0) throw new Error(`the release script failed (exit ${release.code})`);
     await waitHealthy(sandbox, log, options.healthTimeoutMs ?? 30000);
   } catch (error) {
     await stopSandbox(sandbox, tools);
@@ -192,18 +255,20 @@ async function waitHealthy(
     if (!healthy) {
       throw new Error(
         `GET ${sandbox.healthPath} for ${host} did not answer 200 within ${timeoutMs / 1000}s (last: ${last})\n` +
-          `API log:\n${tail(path.join(sandbox.runDir, "logs", `${sandbox.program}.err.log`))}\n` +
-          `${tail(path.join(sandbox.runDir, "logs", `${sandbox.program}.out.log`))}`,
+          `nginx error log:\n${tail(path.join(sandbox.runDir, "logs", "nginx-error.log"))}`,
       );
     }
     log(`  ${host}${sandbox.healthPath}: 200`);
   }
 }
 
-/** Stops nginx and supervisord (and with it the API); returns what was stopped. */
+/** Stops nginx and supervisord (and with it both colours); returns what was stopped. */
 export async function stopSandbox(sandbox: Sandbox, tools: Tools): Promise<string[]> {
   const stopped: string[] = [];
-  const apiPid = isAlive(supervisordPid(sandbox)) ? programPid(tools, sandbox) : 0;
+  const up = isAlive(supervisordPid(sandbox));
+  const apiPids = COLOURS.map(
+    (colour) => [colour, up ? programPid(tools, sandbox, colour) : 0] as const,
+  );
   const nginx = nginxPid(sandbox);
   if (isAlive(nginx)) {
     spawnSync(tools.nginx, ["-p", sandbox.runDir, "-c", sandbox.nginxConf, "-s", "quit"]);
@@ -217,9 +282,9 @@ export async function stopSandbox(sandbox: Sandbox, tools: Tools): Promise<strin
       process.kill(supervisord!, "SIGKILL");
     stopped.push(`supervisord (pid ${supervisord})`);
   }
-  if (apiPid > 0) {
-    if (!(await waitUntil(() => !isAlive(apiPid), 10000))) process.kill(apiPid, "SIGKILL");
-    stopped.push(`${sandbox.program} (pid ${apiPid})`);
+  for (const [colour, pid] of apiPids.filter(([, pid]) => pid > 0)) {
+    if (!(await waitUntil(() => !isAlive(pid), 10000))) process.kill(pid, "SIGKILL");
+    stopped.push(`${sandbox.app}-${colour} (pid ${pid})`);
   }
   return stopped;
 }

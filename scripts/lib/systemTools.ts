@@ -9,6 +9,11 @@ import { existsSync } from "node:fs";
 /** Each tool, where Debian puts it, and the Debian package that ships it. */
 export const TOOLS = {
   nginx: { path: "/usr/sbin/nginx", pkg: "nginx-light" },
+  /** njs, which reads the live colour for the nginx site. */
+  "nginx njs module": {
+    path: "/usr/lib/nginx/modules/ngx_http_js_module.so",
+    pkg: "libnginx-mod-http-js",
+  },
   supervisord: { path: "/usr/bin/supervisord", pkg: "supervisor" },
   supervisorctl: { path: "/usr/bin/supervisorctl", pkg: "supervisor" },
   "cloud-init": { path: "/usr/bin/cloud-init", pkg: "cloud-init" },
