@@ -57,11 +57,21 @@ describe("RemoteFile steps", () => {
     expect(script).toContain("staged='/var/lib/dropstack/incoming/nginx.dropstack.conf'");
   });
 
-  test("the supervisor program is installed only after its env file and registry login", () => {
-    const program = one(plan, T.command, "dev-web-1-api-program-conf-install");
-    expect(program.dependsOn).toEqual(
-      expect.arrayContaining(["dev-web-1-api-env-install", "dev-web-1-api-registry-login-install"]),
-    );
+  test("the release runs after every file it reads, and again when any of them changes", () => {
+    const run = one(plan, T.command, "dev-web-1-api-release-run");
+    const reads = [
+      "dev-web-1-api-env-install",
+      "dev-web-1-api-registry-login-install",
+      "dev-web-1-api-blue-conf-install",
+      "dev-web-1-api-green-conf-install",
+      "dev-web-1-nginx-site-install",
+      "dev-web-1-api-release-script-install",
+    ];
+    expect(run.dependsOn).toEqual(expect.arrayContaining(reads));
+    const triggers = JSON.stringify(run.inputs.triggers);
+    for (const name of reads.filter((n) => !n.includes("registry-login"))) {
+      expect(triggers).toContain(JSON.stringify(one(plan, T.command, name).inputs.triggers));
+    }
   });
 
   test("the bootstrap step connects as the deploy user and waits for cloud-init", () => {
@@ -75,15 +85,19 @@ describe("RemoteFile steps", () => {
   });
 });
 
-test("a changed app.port re-pushes nginx and supervisor files but not the bootstrap", async () => {
+test("a changed app.port re-pushes nginx and the colours' programs, not the env file or bootstrap", async () => {
   const before = await planStack("dev");
   const after = await planStack("dev", withConfig(committedStack("dev"), { "app.port": 9000 }));
   const triggers = (plan: typeof before, name: string) =>
     JSON.stringify(one(plan, T.command, name).inputs.triggers);
-  expect(triggers(after, "dev-web-1-nginx-site-install")).not.toBe(
-    triggers(before, "dev-web-1-nginx-site-install"),
-  );
-  expect(triggers(after, "dev-web-1-api-env-install")).not.toBe(
+  for (const name of [
+    "dev-web-1-nginx-site-install",
+    "dev-web-1-api-blue-conf-install",
+    "dev-web-1-api-release-script-install",
+  ]) {
+    expect(triggers(after, name)).not.toBe(triggers(before, name));
+  }
+  expect(triggers(after, "dev-web-1-api-env-install")).toBe(
     triggers(before, "dev-web-1-api-env-install"),
   );
   expect(one(after, T.command, "dev-web-1-bootstrap").inputs.create).toBe(

@@ -155,6 +155,8 @@ describe("valid configs", () => {
       name: "api",
       port: 8080,
       healthPath: "/health",
+      healthTimeoutSeconds: 60,
+      drainSeconds: 5,
       env: {},
       release: "v1.4.2",
       source: { kind: "build", context: "./app", registry: "dropstack" },
@@ -495,28 +497,28 @@ const invalid: Case[] = [
     name: "app.port 80",
     overrides: { "app.port": 80 },
     lines: [
-      "dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got 80",
+      "dropstack:app.port: must be an integer from 1024 to 65534 (green runs on app.port + 1; the droplet itself serves 22, 80, 443), got 80",
     ],
   },
   {
     name: "app.port 1023",
     overrides: { "app.port": 1023 },
     lines: [
-      "dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got 1023",
+      "dropstack:app.port: must be an integer from 1024 to 65534 (green runs on app.port + 1; the droplet itself serves 22, 80, 443), got 1023",
     ],
   },
   {
     name: "app.port 65536",
     overrides: { "app.port": 65536 },
     lines: [
-      "dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got 65536",
+      "dropstack:app.port: must be an integer from 1024 to 65534 (green runs on app.port + 1; the droplet itself serves 22, 80, 443), got 65536",
     ],
   },
   {
     name: 'app.port "abc"',
     overrides: { "app.port": "abc" },
     lines: [
-      'dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got "abc"',
+      'dropstack:app.port: must be an integer from 1024 to 65534 (green runs on app.port + 1; the droplet itself serves 22, 80, 443), got "abc"',
     ],
   },
   {
@@ -749,7 +751,7 @@ const invalid: Case[] = [
       'dropstack:domain: must be a DNS zone such as example.com, got "example"',
       'dropstack:hosts[1]: must be @ or a host name relative to the zone, such as api, got "API"',
       "dropstack:droplet.count: must be an integer from 1 to 20, got 0",
-      "dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got 1023",
+      "dropstack:app.port: must be an integer from 1024 to 65534 (green runs on app.port + 1; the droplet itself serves 22, 80, 443), got 1023",
       'dropstack:app.healthPath: must be a URL path starting with /, got "health"',
       'dropstack:app.env.GREETING: must be a single line without NUL, got "hi\\nthere"',
       'dropstack:tags[0]: must be a DigitalOcean tag (letters, digits, : - _), got "a b"',
@@ -778,7 +780,7 @@ const invalid: Case[] = [
     secretKeys: ["dropstack:app"],
     overrides: { "app.port": 1023 },
     lines: [
-      "dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got [secret]",
+      "dropstack:app.port: must be an integer from 1024 to 65534 (green runs on app.port + 1; the droplet itself serves 22, 80, 443), got [secret]",
     ],
   },
   {
@@ -1054,7 +1056,7 @@ const validApp = fc
     fc.record(
       {
         name: fc.stringMatching(rules.APP_NAME),
-        port: intish(1024, 65535),
+        port: intish(1024, 65534),
         healthPath: fc.stringMatching(rules.HEALTH_PATH),
         release: fc.stringMatching(rules.RELEASE),
       },

@@ -2,8 +2,8 @@
  * A config edit must never replace a droplet: DigitalOcean replaces one whenever its user data or
  * SSH keys change. And no secret may reach the plan's output or the files it writes.
  */
-import { planJson, planTree, plannedFiles } from "../scripts/lib/planOutput";
-import { T, committedStack, only, planStack, withConfig } from "./planHelpers";
+import { displayInputs, planJson, planTree, plannedFiles } from "../scripts/lib/planOutput";
+import { T, committedStack, one, only, planStack, withConfig } from "./planHelpers";
 
 async function dropletIdentity(input = committedStack("staging")) {
   const plan = await planStack("staging", input);
@@ -101,17 +101,27 @@ test("--out writes the files the program puts on each droplet", async () => {
   const plan = await planStack("production");
   const files = plannedFiles(plan);
   expect(files.map((f) => f.path).sort()).toEqual([
+    "production-web-1/bin/api-release",
     "production-web-1/cloud-init.yaml",
     "production-web-1/docker/config.json",
     "production-web-1/env/api.env",
+    "production-web-1/nginx/api-colour.js",
     "production-web-1/nginx/dropstack.conf",
-    "production-web-1/supervisor/api.conf",
+    "production-web-1/supervisor/api-blue.conf",
+    "production-web-1/supervisor/api-green.conf",
+    "production-web-1/systemd/dropstack-api-resume.service",
   ]);
-  // With no secret in dropstack:app, the plain env file is shown as it lands on the droplet.
+  // With no secret in dropstack:app, the plain env file is shown as it lands on the droplet; each
+  // colour's own file adds its PORT at release time.
   expect(files.find((f) => f.path === "production-web-1/env/api.env")?.content).toBe(
-    "LOG_LEVEL=warn\nPORT=8080\nRELEASE=v0.1.0\n",
+    "LOG_LEVEL=warn\nRELEASE=v0.1.0\n",
   );
-  // The supervisor command names the image by digest, computed at apply time.
-  const program = files.find((f) => f.path.endsWith("supervisor/api.conf"))!.content;
-  expect(program).toContain("registry.digitalocean.com/dropstack/api@sha256:(known after apply)'");
+  // The release names the image by digest, computed at apply time.
+  const run = displayInputs(
+    one(plan, T.command, "production-web-1-api-release-run"),
+    plan.mocks.computed,
+  );
+  expect(run.create).toBe(
+    "sudo /usr/local/lib/dropstack/api-release 'registry.digitalocean.com/dropstack/api@sha256:(known after apply)'",
+  );
 });

@@ -33,7 +33,7 @@ test("the tree: every resource, computed values marked, a summary line", () => {
   expect(stdout).toMatch(
     /digitalocean:index\/dnsRecord:DnsRecord  staging-dns-api-staging\n(.*\n)*?.*value: \(known after apply\)/,
   );
-  expect(stdout).toMatch(/\+ 27 resources to create \(0 protected\)/);
+  expect(stdout).toMatch(/\+ 38 resources to create \(0 protected\)/);
 });
 
 test("--json: resources with type, name, parent and masked inputs; outputs", () => {
@@ -78,11 +78,15 @@ test("--config with secure values: secrets shown as [secret], files written per 
   expect(stderr).toMatch(/secure values are not decrypted offline/);
   expect(stdout).not.toMatch(/c2VjcmV0|a2V5LWNp|bm90LWEta2V5/);
   expect(filesUnder(out).sort()).toEqual([
+    "fixture-web-1/bin/api-release",
     "fixture-web-1/cloud-init.yaml",
     "fixture-web-1/env/api.env",
     "fixture-web-1/env/api.secret.env",
+    "fixture-web-1/nginx/api-colour.js",
     "fixture-web-1/nginx/dropstack.conf",
-    "fixture-web-1/supervisor/api.conf",
+    "fixture-web-1/supervisor/api-blue.conf",
+    "fixture-web-1/supervisor/api-green.conf",
+    "fixture-web-1/systemd/dropstack-api-resume.service",
   ]);
   expect(readFileSync(path.join(out, "fixture-web-1/env/api.secret.env"), "utf8")).toBe(
     "[secret]\n",
@@ -91,7 +95,7 @@ test("--config with secure values: secrets shown as [secret], files written per 
   // secret too, since the program cannot tell which of its values were set with --secret.
   expect(readFileSync(path.join(out, "fixture-web-1/env/api.env"), "utf8")).toBe("[secret]\n");
   expect(readFileSync(path.join(out, "fixture-web-1/nginx/dropstack.conf"), "utf8")).toContain(
-    "server 127.0.0.1:9000;",
+    "server 127.0.0.1:9001;",
   );
 });
 
@@ -110,7 +114,7 @@ test("invalid config: exit 1, one line per problem, no resources printed", () =>
       .split("\n")
       .filter((l) => !l.startsWith("note:")),
   ).toEqual([
-    "dropstack:app.port: must be an integer from 1024 to 65535 (the droplet itself serves 22, 80, 443), got 443",
+    "dropstack:app.port: must be an integer from 1024 to 65534 (green runs on app.port + 1; the droplet itself serves 22, 80, 443), got 443",
     'dropstack:regoin: unknown key (did you mean region?), got "nyc3"',
   ]);
 });

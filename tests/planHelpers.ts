@@ -24,6 +24,7 @@ export const T = {
   nginxSite: "dropstack:proxy:NginxSite",
   supervisorProgram: "dropstack:process:SupervisorProgram",
   apiService: "dropstack:app:ApiService",
+  release: "dropstack:app:Release",
   apiImage: "dropstack:app:ApiImage",
   dnsRecords: "dropstack:dns:DnsRecords",
   firewallComponent: "dropstack:network:Firewall",

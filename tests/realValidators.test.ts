@@ -6,7 +6,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { colourModuleFile } from "../components/NginxSite";
 import { plannedFiles } from "../scripts/lib/planOutput";
+import { nginxMainConf } from "../scripts/lib/sandbox";
 import { ToolName, requireTools } from "../scripts/lib/systemTools";
 import { committedStack, planStack, withConfig } from "./planHelpers";
 
@@ -38,17 +40,19 @@ describe.each(CASES)("%s", (_, stack, edits) => {
     droplet = path.join(dir, `${stack}-web-1`);
   });
 
-  test("nginx -t accepts the site", () => {
+  test("nginx -t accepts the site and its njs module", () => {
     const nginx = tool("nginx");
+    tool("nginx njs module");
     const prefix = path.join(dir, "nginx-prefix");
-    mkdirSync(path.join(prefix, "logs"), { recursive: true });
+    for (const sub of ["logs", "nginx-tmp"]) mkdirSync(path.join(prefix, sub), { recursive: true });
+    // The droplet's main config loads njs (Debian's modules-enabled) and includes the site; the
+    // site's module path is pointed at the planned file.
+    const site = readFileSync(path.join(droplet, "nginx", "dropstack.conf"), "utf8")
+      .split(colourModuleFile("api"))
+      .join(path.join(droplet, "nginx", "api-colour.js"));
+    writeFileSync(path.join(prefix, "site.conf"), site);
     const main = path.join(prefix, "nginx.conf");
-    writeFileSync(
-      main,
-      `pid ${prefix}/nginx.pid;\nerror_log ${prefix}/logs/error.log;\nevents {}\nhttp {\n  access_log off;\n` +
-        `  client_body_temp_path ${prefix}/body;\n  proxy_temp_path ${prefix}/proxy;\n` +
-        `  include ${droplet}/nginx/dropstack.conf;\n}\n`,
-    );
+    writeFileSync(main, nginxMainConf(prefix, path.join(prefix, "site.conf")));
     const run = spawnSync(nginx, ["-t", "-q", "-p", prefix, "-c", main], { encoding: "utf8" });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
@@ -65,16 +69,20 @@ describe.each(CASES)("%s", (_, stack, edits) => {
     expect(run.status).toBe(0);
   });
 
-  test("supervisord loads the program section", () => {
+  test("supervisord loads both colours' program sections", () => {
     const supervisord = tool("supervisord");
     const supervisorctl = tool("supervisorctl");
     const home = path.join(dir, "supervisor");
     mkdirSync(path.join(home, "conf.d"), { recursive: true });
-    // Same section, logs in the scratch dir and not started: only its parsing is under test here.
-    const section = readFileSync(path.join(droplet, "supervisor", "api.conf"), "utf8")
-      .replace(/\/var\/log\/supervisor/g, home)
-      .replace("autostart=true", "autostart=false");
-    writeFileSync(path.join(home, "conf.d", "api.conf"), section);
+    // The same sections, logs in the scratch dir; they do not autostart, as on a droplet.
+    for (const colour of ["blue", "green"]) {
+      const section = readFileSync(path.join(droplet, "supervisor", `api-${colour}.conf`), "utf8");
+      expect(section).toMatch(/^autostart=false$/m);
+      writeFileSync(
+        path.join(home, "conf.d", `api-${colour}.conf`),
+        section.replace(/\/var\/log\/supervisor/g, home),
+      );
+    }
     const conf = path.join(home, "supervisord.conf");
     writeFileSync(
       conf,
@@ -85,7 +93,8 @@ describe.each(CASES)("%s", (_, stack, edits) => {
     execFileSync(supervisord, ["-c", conf]);
     try {
       const avail = execFileSync(supervisorctl, ["-c", conf, "avail"], { encoding: "utf8" });
-      expect(avail).toMatch(/^api\s+in use\s+manual/m);
+      expect(avail).toMatch(/^api-blue\s+in use\s+manual/m);
+      expect(avail).toMatch(/^api-green\s+in use\s+manual/m);
     } finally {
       spawnSync(supervisorctl, ["-c", conf, "shutdown"]);
     }

@@ -2,19 +2,25 @@
  * The renderers, called directly without mocks: snapshots for review, plus exact assertions on the
  * directives that matter, so a snapshot update cannot quietly hide a regression.
  */
+import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
+import { requireTools } from "../scripts/lib/systemTools";
 import {
   renderCloudInit,
   renderDockerRun,
   renderEnvFile,
   renderInstallFile,
+  renderNginxColourModule,
+  renderReleaseScript,
+  renderWaitForBootstrap,
   renderNginxSite,
   renderSupervisorProgram,
 } from "../templates";
 
 const site = {
   stack: "staging",
-  upstream: "api",
+  app: "api",
+  jsFile: "/etc/nginx/dropstack/api-colour.js",
   appPort: 8080,
   serverNames: ["api.staging.example.com", "example.com"],
   clientMaxBodySize: "10m",
@@ -24,12 +30,30 @@ const site = {
 describe("nginx site", () => {
   const conf = renderNginxSite(site);
   test("snapshot", () => expect(conf).toMatchSnapshot());
-  test("upstream on loopback with keepalive", () => {
-    expect(conf).toMatch(
-      /upstream api \{\n\s+server 127\.0\.0\.1:8080;\n\s+# .*\n\s+keepalive 32;/,
-    );
+  test("one upstream per colour on loopback, blue on app.port and green on the next, with keepalive", () => {
+    for (const [colour, port] of [
+      ["blue", 8080],
+      ["green", 8081],
+    ]) {
+      expect(conf).toMatch(
+        new RegExp(
+          `upstream api_${colour} \\{\\n\\s+server 127\\.0\\.0\\.1:${port};\\n\\s+keepalive 32;\\n\\s+keepalive_requests 100000;`,
+        ),
+      );
+    }
     expect(conf).toContain("proxy_http_version 1.1;");
     expect(conf).toContain('proxy_set_header Connection "";');
+  });
+  test("the live colour comes from njs per request: no reload, client keepalive raised", () => {
+    expect(conf).toContain("js_import dropstack_api from /etc/nginx/dropstack/api-colour.js;");
+    expect(conf).toContain("js_set $dropstack_api_colour dropstack_api.colour;");
+    expect(conf).toContain("proxy_pass http://api_$dropstack_api_colour;");
+    expect(conf).toMatch(/server_name api\.staging[^}]*keepalive_requests 100000;/);
+  });
+  test("an app name with dashes makes valid nginx names", () => {
+    const dashed = renderNginxSite({ ...site, app: "my-api" });
+    expect(dashed).toContain("upstream my_api_blue {");
+    expect(dashed).toContain("proxy_pass http://my_api_$dropstack_my_api_colour;");
   });
   test("server_name lists every FQDN; a default server refuses other Hosts", () => {
     expect(conf).toContain("server_name api.staging.example.com example.com;");
@@ -76,7 +100,7 @@ describe("supervisor program", () => {
       name: "api",
       port: 8080,
       envFiles: ["/etc/dropstack/api.env"],
-      image: "ghcr.io/acme/api:1.0",
+      imageFile: "/etc/dropstack/api-blue.image",
     }),
     environment: { HOME: "/root", PCT: "100%", QUOTE: 'say "hi"' },
   });
@@ -98,9 +122,9 @@ describe("supervisor program", () => {
   test("environment is quoted, and % is escaped for supervisord's expansion", () => {
     expect(conf).toContain('environment=HOME="/root",PCT="100%%",QUOTE="say \\"hi\\""');
   });
-  test("the container runs in the foreground, published on loopback only, with its env file", () => {
+  test("the container runs in the foreground, on loopback only, its image read from a file", () => {
     expect(conf).toContain(
-      "command=/bin/sh -c 'docker rm -f api >/dev/null 2>&1; exec docker run --rm --name api -p 127.0.0.1:8080:8080 --env-file /etc/dropstack/api.env ghcr.io/acme/api:1.0'",
+      `command=/bin/sh -c 'docker rm -f api >/dev/null 2>&1; exec docker run --rm --name api -p 127.0.0.1:8080:8080 --env-file /etc/dropstack/api.env "$(cat /etc/dropstack/api-blue.image)"'`,
     );
   });
 });
@@ -116,7 +140,14 @@ describe("cloud-init bootstrap", () => {
     const install = runcmd.findIndex((c) => /apt-get -y install /.test(c));
     expect(keys).toBeGreaterThanOrEqual(0);
     expect(install).toBeGreaterThan(keys);
-    for (const pkg of ["docker.io", "nginx-light", "supervisor", "unattended-upgrades"]) {
+    for (const pkg of [
+      "docker.io",
+      "nginx-light",
+      "libnginx-mod-http-js",
+      "supervisor",
+      "curl",
+      "unattended-upgrades",
+    ]) {
       expect(runcmd[install].split(" ")).toContain(pkg);
     }
     expect(runcmd).toContain("systemctl enable --now docker nginx supervisor unattended-upgrades");
@@ -176,4 +207,70 @@ describe("install script", () => {
     expect(script).toContain('sudo mv "$previous" "$target"');
     expect(script).toMatch(/^set -eu$/m);
   });
+});
+
+describe("release script", () => {
+  const script = renderReleaseScript({
+    stack: "staging",
+    app: "api",
+    appPort: 8080,
+    healthPath: "/health",
+    healthTimeoutSeconds: 60,
+    drainSeconds: 5,
+  });
+  test("snapshot", () => expect(script).toMatchSnapshot());
+  test("colours on app.port and the next port; health gate and drain from config", () => {
+    expect(script).toContain(
+      'port_of() { if [ "$1" = blue ]; then echo 8080; else echo 8081; fi; }',
+    );
+    expect(script).toMatch(/^health_path='\/health'$/m);
+    expect(script).toMatch(/^health_timeout=60$/m);
+    expect(script).toMatch(/^drain_seconds=5$/m);
+    expect(script).toMatch(/^colour_file="\$root\/var\/lib\/dropstack\/api\.live"$/m);
+  });
+  test("takes a lock, switches by atomic rename, never reloads nginx", () => {
+    expect(script).toContain("flock -w 600 9 || fail");
+    expect(script).toContain('mv -f "$colour_file.next" "$colour_file"');
+    expect(script).not.toMatch(/nginx -s|systemctl reload/);
+  });
+  test("a failed health gate stops the idle colour and exits non-zero before any switch", () => {
+    const gate = script.indexOf('start_healthy "$idle"');
+    const failure = script.slice(script.indexOf("start_healthy() {"), script.indexOf("record() {"));
+    expect(failure).toMatch(/ctl stop "\$app-\$1"[\s\S]*fail "\$1 did not answer/);
+    expect(script.indexOf('mv -f "$colour_file.next"')).toBeGreaterThan(gate);
+  });
+});
+
+test("the njs module reads the live colour and falls back to blue", () => {
+  const module = renderNginxColourModule("api");
+  expect(module).toContain("fs.readFileSync('/var/lib/dropstack/api.live', 'utf8').trim()");
+  expect(module).toMatch(/return 'blue';\n}/);
+  expect(module).toContain("export default { colour };");
+});
+
+test("every rendered shell script passes shellcheck", () => {
+  const shellcheck = requireTools(["shellcheck"]).shellcheck;
+  const scripts = {
+    "release.sh": renderReleaseScript({
+      stack: "s",
+      app: "api",
+      appPort: 8080,
+      healthPath: "/health",
+      healthTimeoutSeconds: 60,
+      drainSeconds: 5,
+    }),
+    "install-file.sh": renderInstallFile({
+      file: "nginx/x.conf",
+      target: "/etc/nginx/x.conf",
+      mode: "0644",
+      check: "sudo nginx -t -q",
+      apply: "sudo systemctl reload nginx",
+    }),
+    "wait-for-bootstrap.sh": renderWaitForBootstrap(),
+  };
+  for (const [name, text] of Object.entries(scripts)) {
+    const run = spawnSync(shellcheck, ["--shell=sh", "-"], { input: text, encoding: "utf8" });
+    expect(`${name}: ${run.stdout}`).toBe(`${name}: `);
+    expect(run.status).toBe(0);
+  }
 });

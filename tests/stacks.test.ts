@@ -22,7 +22,9 @@ describe.each(STACKS)("stack %s", (stack) => {
         `${T.command} ${stack}-web-1-bootstrap <- ${stack}-web-1`,
         `${T.nginxSite} ${stack}-web-1-nginx <- ${stack}`,
         `${T.apiService} ${stack}-web-1-api <- ${stack}`,
-        `${T.supervisorProgram} ${stack}-web-1-api-program <- ${stack}-web-1-api`,
+        `${T.supervisorProgram} ${stack}-web-1-api-blue <- ${stack}-web-1-api`,
+        `${T.supervisorProgram} ${stack}-web-1-api-green <- ${stack}-web-1-api`,
+        `${T.release} ${stack}-web-1-api-release <- ${stack}-web-1-api`,
         `${T.firewallComponent} ${stack}-firewall <- ${stack}`,
         `${T.firewall} ${stack}-firewall-rules <- ${stack}-firewall`,
         `${T.dnsRecords} ${stack}-dns <- ${stack}`,
@@ -89,7 +91,7 @@ describe.each(STACKS)("stack %s", (stack) => {
     expect(assignment.dependsOn).toEqual(
       expect.arrayContaining([
         `${stack}-web-1-nginx-site-install`,
-        `${stack}-web-1-api-program-conf-install`,
+        `${stack}-web-1-api-release-run`,
       ]),
     );
   });
@@ -103,17 +105,28 @@ describe.each(STACKS)("stack %s", (stack) => {
     }
   });
 
-  test("the API's nginx site and supervisor program are pushed after bootstrap", async () => {
+  test("nginx, both colours and the release are pushed after bootstrap; the release pins the image", () => {
     const site = installedText(one(plan, T.command, `${stack}-web-1-nginx-site-install`));
     expect(site).toContain("server 127.0.0.1:8080;");
-    const program = installedText(one(plan, T.command, `${stack}-web-1-api-program-conf-install`));
-    expect(program).toMatch(/^\[program:api\]$/m);
-    expect(program).toMatch(
-      /-p 127\.0\.0\.1:8080:8080 .*registry\.digitalocean\.com\/dropstack\/api@sha256:[0-9a-f]{64}'/,
+    expect(site).toContain("server 127.0.0.1:8081;");
+    for (const [colour, port] of [
+      ["blue", 8080],
+      ["green", 8081],
+    ] as const) {
+      const program = installedText(
+        one(plan, T.command, `${stack}-web-1-api-${colour}-conf-install`),
+      );
+      expect(program).toMatch(new RegExp(`^\\[program:api-${colour}\\]$`, "m"));
+      expect(program).toContain(`-p 127.0.0.1:${port}:${port} `);
+      expect(program).toMatch(/^autostart=false$/m);
+    }
+    const run = one(plan, T.command, `${stack}-web-1-api-release-run`);
+    expect(String(run.inputs.create)).toMatch(
+      /^sudo \/usr\/local\/lib\/dropstack\/api-release 'registry\.digitalocean\.com\/dropstack\/api@sha256:[0-9a-f]{64}'$/,
     );
-    const installs = only(plan, T.command).filter((r) => r.name.endsWith("-install"));
-    expect(installs.length).toBeGreaterThanOrEqual(3);
-    for (const r of installs) expect(r.dependsOn).toContain(`${stack}-web-1-bootstrap`);
+    const remote = only(plan, T.command).filter((r) => r.name !== `${stack}-web-1-bootstrap`);
+    expect(remote.length).toBeGreaterThanOrEqual(8);
+    for (const r of remote) expect(r.dependsOn).toContain(`${stack}-web-1-bootstrap`);
   });
 });
 
@@ -148,8 +161,8 @@ test("app.image is used as given: no build, no registry credentials", async () =
   );
   expect(only(plan, T.image)).toHaveLength(0);
   expect(only(plan, T.registryCredentials)).toHaveLength(0);
-  const program = installedText(one(plan, T.command, "staging-web-1-api-program-conf-install"));
-  expect(program).toContain(` ${image}'`);
+  const run = one(plan, T.command, "staging-web-1-api-release-run");
+  expect(run.inputs.create).toBe(`sudo /usr/local/lib/dropstack/api-release '${image}'`);
 });
 
 test("an invalid stack fails before any resource is declared", async () => {
