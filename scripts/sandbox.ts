@@ -45,8 +45,10 @@ async function start(values: { stack: string; port: string; config?: string; det
   const protectedCount = plan.resources.filter((r) => r.protect).length;
   log(`  + ${plan.resources.length + 1} resources to create (${protectedCount} protected)`);
   const port = parsePort(values.port);
-  if (port === config.app.port) {
-    throw new UsageError(`--port ${port} is the stack's app.port: choose another --port`);
+  if (port === config.app.port || port === config.app.port + 1) {
+    throw new UsageError(
+      `--port ${port} is one of the stack's colour ports (app.port, app.port + 1): choose another --port`,
+    );
   }
   const docker = dockerEngineAnswers();
   const sandbox = prepareSandbox({

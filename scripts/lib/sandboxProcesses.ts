@@ -87,7 +87,11 @@ export function isRunning(sandbox: Sandbox): boolean {
 }
 
 /** `supervisorctl <args>` against the sandbox's supervisord. */
-export function supervisorctl(tools: Pick<Tools, "supervisorctl">, sandbox: Sandbox, ...args: string[]) {
+export function supervisorctl(
+  tools: Pick<Tools, "supervisorctl">,
+  sandbox: Sandbox,
+  ...args: string[]
+) {
   return spawnSync(tools.supervisorctl, ["-c", sandbox.supervisorConf, ...args], {
     encoding: "utf8",
   });
@@ -100,7 +104,11 @@ export function liveColour(sandbox: Sandbox): Colour {
 }
 
 /** A colour's pid as supervisord reports it (0 when stopped); the live colour by default. */
-export function programPid(tools: Pick<Tools, "supervisorctl">, sandbox: Sandbox, colour = liveColour(sandbox)): number {
+export function programPid(
+  tools: Pick<Tools, "supervisorctl">,
+  sandbox: Sandbox,
+  colour = liveColour(sandbox),
+): number {
   return (
     Number(supervisorctl(tools, sandbox, "pid", `${sandbox.app}-${colour}`).stdout.trim()) || 0
   );
