@@ -1,28 +1,12 @@
 /** `npm run plan` end to end, as a user runs it: a child process, its output and exit code. */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-
-const ROOT = path.resolve(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+import { filesUnder, tsx } from "./sandboxHelpers";
 
 function plan(...args: string[]) {
-  const run = spawnSync(TSX, ["scripts/plan.ts", ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 60000,
-  });
+  const run = tsx("scripts/plan.ts", ...args);
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((entry) => {
-    const full = path.join(dir, entry);
-    return statSync(full).isDirectory()
-      ? filesUnder(full).map((f) => path.join(entry, f))
-      : [entry];
-  });
 }
 
 test("the tree: every resource, computed values marked, a summary line", () => {

@@ -2,68 +2,37 @@
  * Blue/green releases, decided by the stack's own rendered release script, against a real sandbox:
  * real nginx (njs picks the colour), real supervisord, the sample API under load from autocannon.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import * as os from "node:os";
+import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { parse, stringify } from "yaml";
 import { loadDuring } from "../scripts/lib/load";
-import { readSandbox, Sandbox } from "../scripts/lib/sandbox";
+import { Sandbox } from "../scripts/lib/sandbox";
 import { liveColour, programPid, request, runRelease } from "../scripts/lib/sandboxProcesses";
-import { requireTools } from "../scripts/lib/systemTools";
+import {
+  derivedStackFile,
+  freePort,
+  sandboxTools,
+  startDetached,
+  stopDetached,
+} from "./sandboxHelpers";
 
-const ROOT = path.resolve(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 const STACK = "releasetest";
 const HOST = "api.releasetest.example.com";
-const tools = requireTools(["nginx", "nginx njs module", "supervisord", "supervisorctl"] as const);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function cli(...args: string[]) {
-  return spawnSync(TSX, args, { cwd: ROOT, encoding: "utf8", timeout: 120000 });
-}
+const tools = sandboxTools();
 
 const version = async (sandbox: Sandbox) =>
   JSON.parse((await request(sandbox, HOST, "/version")).body).release as string;
 
 let sandbox: Sandbox;
 beforeAll(async () => {
-  const dev = parse(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"));
-  dev.config["dropstack:hosts"] = ["api.releasetest"];
-  Object.assign(dev.config["dropstack:app"], {
+  const file = derivedStackFile(STACK, {
     port: await freePort(),
     release: "v1",
     healthTimeoutSeconds: 6,
     drainSeconds: 2,
   });
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "release-")), `Pulumi.${STACK}.yaml`);
-  writeFileSync(file, stringify(dev));
-  const port = String(await freePort());
-  const started = cli(
-    "scripts/sandbox.ts",
-    "start",
-    "--stack",
-    STACK,
-    "--config",
-    file,
-    "--port",
-    port,
-    "--detach",
-  );
-  expect(started.status).toBe(0);
-  sandbox = readSandbox(STACK)!;
+  sandbox = startDetached(STACK, file, await freePort());
 }, 120000);
-afterAll(() => {
-  expect(cli("scripts/sandbox.ts", "stop", "--stack", STACK).status).toBe(0);
-});
+afterAll(() => stopDetached(STACK));
 
 const url = () => `http://127.0.0.1:${sandbox.port}/version`;
 

@@ -2,12 +2,10 @@
  * The sandbox end to end, on loopback: the stack's rendered nginx site and supervisor program run
  * by real nginx and supervisord, started and stopped through the same CLI users run.
  */
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer, Server } from "node:net";
-import * as os from "node:os";
 import * as path from "node:path";
-import { stringify, parse } from "yaml";
 import { readSandbox, Sandbox } from "../scripts/lib/sandbox";
 import {
   isAlive,
@@ -19,45 +17,31 @@ import {
   supervisordPid,
 } from "../scripts/lib/sandboxProcesses";
 import { colourPort } from "../templates";
-import { requireTools } from "../scripts/lib/systemTools";
+import {
+  ROOT,
+  derivedStackFile,
+  filesUnder,
+  freePort,
+  sandboxTools,
+  startDetached,
+  stopDetached,
+  tsx,
+} from "./sandboxHelpers";
 
-const ROOT = path.resolve(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 const STACK = "itest";
 const HOST = "api.itest.example.com";
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A stack file derived from dev, with its own hosts, port and a small body limit. */
-function stackFile(appPort: number): string {
-  const dev = parse(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"));
-  dev.config["dropstack:hosts"] = ["api.itest"];
-  dev.config["dropstack:app"].port = appPort;
-  dev.config["dropstack:app"].release = "v-itest";
-  // Short gates keep the tests quick; the release logic is the same at any length.
-  dev.config["dropstack:app"].healthTimeoutSeconds = 8;
-  dev.config["dropstack:app"].drainSeconds = 1;
-  dev.config["dropstack:proxy"] = { clientMaxBodySize: "1m", readTimeoutSeconds: 5 };
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "sandbox-")), `Pulumi.${STACK}.yaml`);
-  writeFileSync(file, stringify(dev));
-  return file;
-}
-
-function cli(...args: string[]) {
-  return spawnSync(TSX, ["scripts/sandbox.ts", ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 90000,
-  });
-}
-
-const tools = requireTools(["nginx", "nginx njs module", "supervisord", "supervisorctl"] as const);
+/** A stack with its own port and a small body limit. */
+const stackFile = (appPort: number) =>
+  derivedStackFile(
+    STACK,
+    { port: appPort, release: "v-itest" },
+    {
+      "dropstack:proxy": { clientMaxBodySize: "1m", readTimeoutSeconds: 5 },
+    },
+  );
+const cli = (...args: string[]) => tsx("scripts/sandbox.ts", ...args);
+const tools = sandboxTools();
 const apiLog = (sandbox: Sandbox) =>
   readFileSync(path.join(sandbox.runDir, "logs", `api-${liveColour(sandbox)}.out.log`), "utf8");
 
@@ -74,15 +58,6 @@ function listeners(port: number): string[] {
   );
 }
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((entry) => {
-    const full = path.join(dir, entry);
-    return statSync(full).isDirectory()
-      ? filesUnder(full).map((f) => path.join(entry, f))
-      : [entry];
-  });
-}
-
 describe("a detached sandbox", () => {
   let sandbox: Sandbox;
   let port: number;
@@ -90,24 +65,12 @@ describe("a detached sandbox", () => {
   beforeAll(async () => {
     port = await freePort();
     appPort = await freePort();
-    const started = cli(
-      "start",
-      "--stack",
-      STACK,
-      "--config",
-      stackFile(appPort),
-      "--port",
-      String(port),
-      "--detach",
-    );
-    expect(started.stderr).toBe("");
-    expect(started.status).toBe(0);
+    const started = startDetached(STACK, stackFile(appPort), port);
     expect(started.stdout).toContain(`curl -H 'Host: ${HOST}' http://127.0.0.1:${port}/health`);
-    sandbox = readSandbox(STACK)!;
+    sandbox = started;
   }, 120000);
   afterAll(() => {
-    const stopped = cli("stop", "--stack", STACK);
-    expect(stopped.status).toBe(0);
+    stopDetached(STACK);
     expect(isAlive(nginxPid(sandbox)) || isAlive(supervisordPid(sandbox))).toBe(false);
   });
 
@@ -201,18 +164,7 @@ test("editing app.port and starting again serves on the new port with no other c
   const port = await freePort();
   const runs: { files: Map<string, string>; appPort: number }[] = [];
   for (const appPort of [await freePort(), await freePort()]) {
-    const started = cli(
-      "start",
-      "--stack",
-      STACK,
-      "--config",
-      stackFile(appPort),
-      "--port",
-      String(port),
-      "--detach",
-    );
-    expect(started.status).toBe(0);
-    const sandbox = readSandbox(STACK)!;
+    const sandbox = startDetached(STACK, stackFile(appPort), port);
     try {
       expect((await request(sandbox, HOST, "/health")).status).toBe(200);
       expect(listeners(colourPort(appPort, liveColour(sandbox)))).toEqual(["0100007F"]);
@@ -222,7 +174,7 @@ test("editing app.port and starting again serves on the new port with no other c
       );
       runs.push({ files, appPort });
     } finally {
-      expect(cli("stop", "--stack", STACK).status).toBe(0);
+      stopDetached(STACK);
     }
   }
   const [first, second] = runs;
@@ -248,7 +200,7 @@ describe("the foreground sandbox", () => {
   test("Ctrl-C stops everything it started", async () => {
     const port = await freePort();
     const child: ChildProcess = spawn(
-      TSX,
+      path.join(ROOT, "node_modules", ".bin", "tsx"),
       [
         "scripts/sandbox.ts",
         "start",
