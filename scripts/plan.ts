@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { ConfigError } from "../config";
 import { runPlan } from "./lib/plan";
 import { planJson, planTree, plannedFiles } from "./lib/planOutput";
-import { readStackConfig, stackFilePath } from "./lib/stackFiles";
+import { stackConfigFor } from "./lib/stackFiles";
 
 const USAGE =
   "usage: npm run plan -- --stack <name> [--config <Pulumi.x.yaml>] [--json] [--out <dir>]";
@@ -30,8 +30,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (!values.stack) throw new UsageError(`--stack is required\n${USAGE}`);
-  const stackFile = values.config ? path.resolve(values.config) : stackFilePath(values.stack);
-  const input = readStackConfig(stackFile);
+  const input = stackConfigFor(values.stack, values.config && path.resolve(values.config));
   const plan = await runPlan(values.stack, input);
   for (const note of input.notes) console.error(`note: ${note}`);
   if (values.json) {

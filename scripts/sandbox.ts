@@ -12,7 +12,7 @@ import { runPlan } from "./lib/plan";
 import { plannedFiles } from "./lib/planOutput";
 import { dockerEngineAnswers, prepareSandbox, readSandbox } from "./lib/sandbox";
 import { isRunning, startSandbox, stopSandbox } from "./lib/sandboxProcesses";
-import { PROJECT_DIR, readStackConfig, stackFilePath } from "./lib/stackFiles";
+import { PROJECT_DIR, stackConfigFor, stackFilePath } from "./lib/stackFiles";
 import { MissingToolError, requireTools } from "./lib/systemTools";
 
 const USAGE =
@@ -38,9 +38,10 @@ function parsePort(text: string): number {
 async function start(values: { stack: string; port: string; config?: string; detach: boolean }) {
   const installed = tools();
   const stackFile = values.config ? path.resolve(values.config) : stackFilePath(values.stack);
-  const input = readStackConfig(stackFile);
+  const input = stackConfigFor(values.stack, values.config && stackFile);
   const config = parseStackConfig(values.stack, input.config, input.secretKeys);
-  log(`planning stack ${values.stack} offline from ${path.relative(PROJECT_DIR, stackFile)} ...`);
+  log(`planning stack ${values.stack} offline ...`);
+  for (const note of input.notes) log(`  note: ${note}`);
   const plan = await runPlan(values.stack, input);
   const protectedCount = plan.resources.filter((r) => r.protect).length;
   log(`  + ${plan.resources.length + 1} resources to create (${protectedCount} protected)`);

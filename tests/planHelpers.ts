@@ -5,7 +5,7 @@
 import type { PlanResult } from "../scripts/lib/plan";
 import type { RecordedResource } from "../scripts/lib/mocks";
 import { revealSecrets } from "../scripts/lib/secrets";
-import { StackConfigMap, readStackConfig, stackFilePath } from "../scripts/lib/stackFiles";
+import { StackConfigMap, stackConfigFor } from "../scripts/lib/stackFiles";
 
 export const T = {
   environment: "dropstack:index:Environment",
@@ -55,8 +55,9 @@ export function withConfig(
   return { ...input, config, secretKeys: [...input.secretKeys, ...secretKeys] };
 }
 
+/** A committed stack's config (a review-pr-<N> stack is derived from staging). */
 export function committedStack(stack: string): StackConfigMap {
-  return readStackConfig(stackFilePath(stack));
+  return stackConfigFor(stack);
 }
 
 /** Runs the program for `stack` with `input` (default: the committed stack file). */

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { REVIEW_BASE_STACK, deriveReviewConfig, reviewPullRequest } from "../../config";
 import { SECRET_MASK } from "./secrets";
 
 export const PROJECT = "dropstack";
@@ -79,20 +80,32 @@ export function stackFilePath(stack: string): string {
 }
 
 /** The config a stack's program sees: project defaults, then the stack file on top. */
-export function readStackConfig(stackFile: string, projectFile?: string): StackConfigMap {
+/** Just the values a stack file sets (secure ones as placeholders), without project defaults. */
+export function readStackFileValues(stackFile: string): {
+  config: Record<string, string>;
+  secretKeys: string[];
+} {
   if (!existsSync(stackFile)) throw new Error(`no stack config file at ${stackFile}`);
   const parsed = (parse(readFileSync(stackFile, "utf8")) ?? {}) as {
     config?: Record<string, unknown>;
   };
-  const config = projectDefaults(projectFile);
+  const config: Record<string, string> = {};
   const secretKeys: string[] = [];
-  const notes: string[] = [];
   for (const [rawKey, rawValue] of Object.entries(parsed.config ?? {})) {
     const key = qualify(rawKey);
     const { value, secret } = withPlaceholders(key, rawValue);
     config[key] = asConfigString(value);
     if (secret) secretKeys.push(key);
   }
+  return { config, secretKeys };
+}
+
+/** The config a stack's program sees: project defaults, then the stack file on top. */
+export function readStackConfig(stackFile: string, projectFile?: string): StackConfigMap {
+  const values = readStackFileValues(stackFile);
+  const config = { ...projectDefaults(projectFile), ...values.config };
+  const secretKeys = [...values.secretKeys];
+  const notes: string[] = [];
   const keyName = `${PROJECT}:sshPrivateKey`;
   if (!(keyName in config)) {
     config[keyName] = PLACEHOLDER_PRIVATE_KEY;
@@ -100,8 +113,34 @@ export function readStackConfig(stackFile: string, projectFile?: string): StackC
     notes.push(
       `${keyName} is not set in ${path.basename(stackFile)}: using a placeholder (pulumi up needs the real key)`,
     );
-  } else if (secretKeys.includes(keyName)) {
+  }
+  if (secretKeys.some((key) => values.secretKeys.includes(key))) {
     notes.push(`secure values are not decrypted offline: they are shown as ${SECRET_MASK}`);
   }
   return { config, secretKeys, notes };
+}
+
+/**
+ * The config of any stack by name: its stack file, or `--config <file>`; a `review-pr-<N>` stack
+ * is derived from its base stack, with its own stack file (if any) on top.
+ */
+export function stackConfigFor(
+  stack: string,
+  configFile?: string,
+  now = new Date(),
+): StackConfigMap {
+  if (configFile) return readStackConfig(configFile);
+  const pr = reviewPullRequest(stack);
+  if (pr === undefined) return readStackConfig(stackFilePath(stack));
+  const base = readStackConfig(stackFilePath(REVIEW_BASE_STACK));
+  const ownFile = stackFilePath(stack);
+  const own = existsSync(ownFile) ? readStackFileValues(ownFile) : undefined;
+  return {
+    config: deriveReviewConfig(base.config, { pr, now, overrides: own?.config }),
+    secretKeys: [...new Set([...base.secretKeys, ...(own?.secretKeys ?? [])])],
+    notes: [
+      ...base.notes,
+      `${stack}: config derived from ${REVIEW_BASE_STACK}${own ? ` with ${path.basename(ownFile)} on top` : ""}`,
+    ],
+  };
 }

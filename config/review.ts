@@ -1,0 +1,119 @@
+/**
+ * Review stacks: `review-pr-<N>` needs no stack file. Its config is derived from a base stack
+ * (staging by default) by one pure function; values in a `Pulumi.review-pr-<N>.yaml`, if any,
+ * override the derived ones. Shared things (the DNS zone, the registry, SSH keys) are only
+ * referenced, so destroying the stack removes only its own resources.
+ */
+import { NAMESPACE } from "./errors";
+
+export const REVIEW_BASE_STACK = "staging";
+export const DEFAULT_REVIEW_TTL_DAYS = 3;
+/** The smallest droplet DigitalOcean offers: a review environment is for looking, not load. */
+export const REVIEW_DROPLET_SIZE = "s-1vcpu-512mb-10gb";
+export const REVIEW_TAG = "review";
+
+const REVIEW_STACK = /^review-pr-([1-9][0-9]{0,6})$/;
+
+export function reviewStackName(pr: number): string {
+  return `review-pr-${pr}`;
+}
+
+/** The pull request number of a review stack's name, or undefined for any other stack. */
+export function reviewPullRequest(stack: string): number | undefined {
+  const match = REVIEW_STACK.exec(stack);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** `expires-<yyyymmdd>`, `ttlDays` after `now` (UTC). */
+export function expiryTag(now: Date, ttlDays: number): string {
+  const expires = new Date(now.getTime() + ttlDays * 24 * 60 * 60 * 1000);
+  return `expires-${expires.toISOString().slice(0, 10).replace(/-/g, "")}`;
+}
+
+/** The expiry date in a list of tags, if one is there. */
+export function expiryOf(tags: readonly string[]): Date | undefined {
+  const tag = tags.find((t) => /^expires-\d{8}$/.test(t));
+  if (!tag) return undefined;
+  const digits = tag.slice("expires-".length);
+  return new Date(`${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}T00:00:00Z`);
+}
+
+type ConfigMap = Record<string, string>;
+type Json = Record<string, unknown>;
+
+function read(config: ConfigMap, key: string): unknown {
+  const text = config[`${NAMESPACE}:${key}`];
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function write(config: ConfigMap, key: string, value: unknown): void {
+  config[`${NAMESPACE}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+}
+
+const slug = (host: string) => (host === "@" ? "apex" : host.replace(/\./g, "-"));
+
+/** Review hosts: `pr-<N>.review`, with a per-host prefix when the base has several hosts. */
+export function reviewHosts(baseHosts: readonly string[], pr: number): string[] {
+  const root = `pr-${pr}.review`;
+  return baseHosts.length <= 1 ? [root] : baseHosts.map((host) => `${slug(host)}.${root}`);
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Objects merge key by key; anything else in `over` replaces what `base` had. */
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isObject(base) || !isObject(over)) return over;
+  const merged: Json = { ...base };
+  for (const [key, value] of Object.entries(over)) merged[key] = deepMerge(base[key], value);
+  return merged;
+}
+
+export interface ReviewOptions {
+  readonly pr: number;
+  readonly now: Date;
+  readonly ttlDays?: number;
+  /** The stack file of the review stack, if it exists: its values win. */
+  readonly overrides?: ConfigMap;
+}
+
+/**
+ * The config map of `review-pr-<N>` from its base stack's (both as Pulumi passes config). Secret
+ * keys of the base stay secret: the caller keeps their names.
+ */
+export function deriveReviewConfig(base: ConfigMap, options: ReviewOptions): ConfigMap {
+  const { pr, now } = options;
+  const config: ConfigMap = { ...base };
+  const hosts = read(base, "hosts");
+  write(config, "hosts", reviewHosts(Array.isArray(hosts) ? hosts.map(String) : [], pr));
+  const droplet = isObject(read(base, "droplet")) ? (read(base, "droplet") as Json) : {};
+  write(config, "droplet", { ...droplet, size: REVIEW_DROPLET_SIZE, count: 1, backups: false });
+  write(config, "protect", "false");
+  const tags = read(base, "tags");
+  const baseTags = (Array.isArray(tags) ? tags.map(String) : []).filter(
+    (t) => t !== REVIEW_TAG && !/^pr-\d+$/.test(t) && !/^expires-/.test(t),
+  );
+  write(config, "tags", [
+    ...baseTags,
+    REVIEW_TAG,
+    `pr-${pr}`,
+    expiryTag(now, options.ttlDays ?? DEFAULT_REVIEW_TTL_DAYS),
+  ]);
+  for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    const shortKey = key.slice(`${NAMESPACE}:`.length);
+    if (!key.startsWith(`${NAMESPACE}:`)) config[key] = value;
+    else
+      write(
+        config,
+        shortKey,
+        deepMerge(read(config, shortKey), read(options.overrides!, shortKey)),
+      );
+  }
+  return config;
+}

@@ -1,0 +1,146 @@
+/**
+ * dropstack's guardrails as plain functions over one resource, so the same rules run in
+ * `pulumi preview --policy-pack policy` (see index.ts) and offline over the plan
+ * (`npm run policy`). A rule returns one message per problem it finds.
+ */
+import { isAnywhere } from "../config/rules";
+import { PRODUCTION_STACK } from "../config/rules";
+import { reviewPullRequest } from "../config/review";
+
+export interface PolicyResource {
+  readonly type: string;
+  readonly name: string;
+  /** The resource's inputs, named as in the Node SDK. */
+  readonly props: Record<string, unknown>;
+  readonly protect: boolean;
+  readonly stack: string;
+}
+
+export type EnforcementLevel = "mandatory" | "advisory";
+
+export interface Rule {
+  readonly name: string;
+  readonly description: string;
+  readonly enforcementLevel: EnforcementLevel;
+  readonly check: (resource: PolicyResource) => string[];
+}
+
+export const TYPES = {
+  droplet: "digitalocean:index/droplet:Droplet",
+  firewall: "digitalocean:index/firewall:Firewall",
+  reservedIp: "digitalocean:index/reservedIp:ReservedIp",
+  dnsRecord: "digitalocean:index/dnsRecord:DnsRecord",
+} as const;
+
+/** Droplet sizes each kind of environment is expected to use. */
+export const SIZE_ALLOW_LIST: Record<"review" | "dev" | "staging" | "production", string[]> = {
+  review: ["s-1vcpu-512mb-10gb", "s-1vcpu-1gb"],
+  dev: ["s-1vcpu-512mb-10gb", "s-1vcpu-1gb", "s-1vcpu-2gb"],
+  staging: ["s-1vcpu-1gb", "s-1vcpu-2gb", "s-2vcpu-2gb", "s-2vcpu-4gb"],
+  production: ["s-2vcpu-4gb", "s-4vcpu-8gb", "s-8vcpu-16gb", "c-2", "c-4", "g-2vcpu-8gb"],
+};
+
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+const production = (r: PolicyResource) => r.stack === PRODUCTION_STACK;
+
+export const rules: Rule[] = [
+  {
+    name: "production-firewall-opens-only-web-ports",
+    description:
+      "No production firewall opens SSH, or any port but 80 and 443, to the whole internet.",
+    enforcementLevel: "mandatory",
+    check: (r) => {
+      if (r.type !== TYPES.firewall || !production(r)) return [];
+      const inbound = (r.props.inboundRules ?? []) as {
+        portRange?: string;
+        protocol?: string;
+        sourceAddresses?: unknown;
+      }[];
+      return inbound
+        .filter(
+          (rule) =>
+            !["80", "443"].includes(String(rule.portRange)) &&
+            strings(rule.sourceAddresses).some(isAnywhere),
+        )
+        .map(
+          (rule) =>
+            `${r.name}: ${rule.protocol ?? "tcp"} port ${rule.portRange ?? "all"} is open to ${strings(rule.sourceAddresses).filter(isAnywhere).join(", ")}`,
+        );
+    },
+  },
+  {
+    name: "droplet-monitored-and-tagged",
+    description: "Every droplet has monitoring on and carries its environment's tag.",
+    enforcementLevel: "mandatory",
+    check: (r) => {
+      if (r.type !== TYPES.droplet) return [];
+      const problems: string[] = [];
+      if (r.props.monitoring !== true) problems.push(`${r.name}: monitoring is off`);
+      const tag = `dropstack-${r.stack}`;
+      if (!strings(r.props.tags).includes(tag))
+        problems.push(`${r.name}: does not carry the environment tag ${tag}`);
+      return problems;
+    },
+  },
+  {
+    name: "production-resources-protected",
+    description: "Production droplets, reserved IPs and DNS records are protected from deletion.",
+    enforcementLevel: "mandatory",
+    check: (r) =>
+      production(r) &&
+      [TYPES.droplet, TYPES.reservedIp, TYPES.dnsRecord].includes(r.type as never) &&
+      !r.protect
+        ? [`${r.name}: ${r.type.split(":").pop()} in production is not protected`]
+        : [],
+  },
+  {
+    name: "review-resources-expire",
+    description: "Every taggable resource of a review stack carries an expires-<yyyymmdd> tag.",
+    enforcementLevel: "mandatory",
+    check: (r) =>
+      reviewPullRequest(r.stack) !== undefined &&
+      r.type === TYPES.droplet &&
+      !strings(r.props.tags).some((t) => /^expires-\d{8}$/.test(t))
+        ? [`${r.name}: a review stack's droplet has no expires-<yyyymmdd> tag`]
+        : [],
+  },
+  {
+    name: "droplet-size-allowed",
+    description: "Droplet sizes stay within the allow-list for their kind of environment.",
+    enforcementLevel: "advisory",
+    check: (r) => {
+      if (r.type !== TYPES.droplet) return [];
+      const kind =
+        reviewPullRequest(r.stack) !== undefined
+          ? "review"
+          : (r.stack as keyof typeof SIZE_ALLOW_LIST);
+      const allowed = SIZE_ALLOW_LIST[kind];
+      const size = String(r.props.size);
+      return allowed && !allowed.includes(size)
+        ? [`${r.name}: size ${size} is not in the ${kind} allow-list (${allowed.join(", ")})`]
+        : [];
+    },
+  },
+];
+
+export interface Violation {
+  readonly rule: string;
+  readonly enforcementLevel: EnforcementLevel;
+  readonly message: string;
+}
+
+/** Every rule over every resource. */
+export function evaluate(resources: PolicyResource[]): Violation[] {
+  return resources.flatMap((resource) =>
+    rules.flatMap((rule) =>
+      rule
+        .check(resource)
+        .map((message) => ({ rule: rule.name, enforcementLevel: rule.enforcementLevel, message })),
+    ),
+  );
+}
+
+/** The stack name in a resource URN: `urn:pulumi:<stack>::<project>::...`. */
+export function stackOfUrn(urn: string): string {
+  return urn.split("::")[0].slice("urn:pulumi:".length);
+}
