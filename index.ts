@@ -11,3 +11,5 @@ export const ipAddress = environment.ipAddresses[0];
 export const ipAddresses = environment.ipAddresses;
 export const hosts = environment.hosts;
 export const release = environment.release;
+/** The droplets' tags; `npm run review -- list|reap` reads a review stack's expiry here. */
+export const tags = environment.tags;

@@ -39,26 +39,30 @@ export class ApiImage extends pulumi.ComponentResource {
 
   constructor(name: string, args: ApiImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dropstack:app:ApiImage", name, {}, opts);
-    if (args.source.kind === "image") {
-      this.imageRef = pulumi.output(args.source.image);
-    } else {
-      const { context, registry } = args.source;
-      const push = new digitalocean.ContainerRegistryDockerCredentials(
-        `${name}-push-credentials`,
-        { registryName: registry, write: true },
-        { parent: this },
-      );
+    const { registry } = args.source;
+    // Droplets pull from the registry (built images, or a pinned one from it) read-only.
+    if (registry !== undefined) {
       const pull = new digitalocean.ContainerRegistryDockerCredentials(
         `${name}-pull-credentials`,
         { registryName: registry, write: false },
+        { parent: this },
+      );
+      this.pullCredentials = pulumi.secret(pull.dockerCredentials);
+    }
+    if (args.source.kind === "image") {
+      this.imageRef = pulumi.output(args.source.image);
+    } else {
+      const push = new digitalocean.ContainerRegistryDockerCredentials(
+        `${name}-push-credentials`,
+        { registryName: args.source.registry, write: true },
         { parent: this },
       );
       const login = push.dockerCredentials.apply((json) => registryLogin(json, DO_REGISTRY_SERVER));
       const image = new docker.Image(
         `${name}-image`,
         {
-          imageName: `${DO_REGISTRY_SERVER}/${registry}/${args.appName}:${args.release}`,
-          build: { context, platform: "linux/amd64" },
+          imageName: `${DO_REGISTRY_SERVER}/${args.source.registry}/${args.appName}:${args.release}`,
+          build: { context: args.source.context, platform: "linux/amd64" },
           registry: {
             server: DO_REGISTRY_SERVER,
             username: login.apply((l) => l.username),
@@ -68,7 +72,6 @@ export class ApiImage extends pulumi.ComponentResource {
         { parent: this },
       );
       this.imageRef = image.repoDigest;
-      this.pullCredentials = pulumi.secret(pull.dockerCredentials);
     }
     this.registerOutputs({ imageRef: this.imageRef });
   }

@@ -74,12 +74,11 @@ export class ApiService extends pulumi.ComponentResource {
         args.envIsSecret ? pulumi.secret(envText) : envText,
       ),
     ];
-    if (Object.keys(args.secretEnv).length > 0) {
-      const secretText = pulumi.secret(pulumi.all(args.secretEnv).apply(renderEnvFile));
-      files.push(
-        file("secret-env", `env/${app}.secret.env`, `${CONFIG_DIR}/${app}.secret.env`, secretText),
-      );
-    }
+    // Pushed even when empty, so removing the last secret removes it from the droplet too.
+    const secretText = pulumi.secret(pulumi.all(args.secretEnv).apply(renderEnvFile));
+    files.push(
+      file("secret-env", `env/${app}.secret.env`, `${CONFIG_DIR}/${app}.secret.env`, secretText),
+    );
     if (args.registryCredentials !== undefined) {
       files.push(
         file(
@@ -111,6 +110,7 @@ export class ApiService extends pulumi.ComponentResource {
             envFiles: [`${CONFIG_DIR}/${program}.env`, `${CONFIG_DIR}/${program}.secret.env`],
             imageFile: `${CONFIG_DIR}/${program}.image`,
           }),
+          appliedBy: "release",
         },
         { parent: this },
       );

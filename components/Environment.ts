@@ -26,10 +26,13 @@ export class Environment extends pulumi.ComponentResource {
   public readonly ipAddresses: pulumi.Output<string>[];
   public readonly hosts: string[];
   public readonly release: string;
+  /** The droplets' DigitalOcean tags (a review stack's include its expiry). */
+  public readonly tags: string[];
 
   constructor(name: string, config: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dropstack:index:Environment", name, {}, opts);
-    const [environmentTag, ...otherTags] = environmentTags(config);
+    this.tags = environmentTags(config);
+    const [environmentTag, ...otherTags] = this.tags;
     // A firewall may only target a tag that exists, so the tag is a resource both depend on.
     const tag = new digitalocean.Tag(`${name}-tag`, { name: environmentTag }, { parent: this });
     const tags = [tag.name, ...otherTags];

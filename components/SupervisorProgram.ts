@@ -8,6 +8,11 @@ export interface SupervisorProgramArgs {
   readonly program: Omit<SupervisorProgramView, "command">;
   /** The command, which may come from other resources (an image digest). */
   readonly command: pulumi.Input<string>;
+  /**
+   * "release": the release script applies the program (`supervisorctl update`) only while it is
+   * idle, because `update` stops a changed program and an autostart=false one stays stopped.
+   */
+  readonly appliedBy?: "supervisor" | "release";
 }
 
 /**
@@ -34,7 +39,7 @@ export class SupervisorProgram extends pulumi.ComponentResource {
         target: `${SUPERVISOR_DIR}/${programName}.conf`,
         mode: "0644",
         check: "sudo supervisorctl reread",
-        apply: `sudo supervisorctl update ${programName}`,
+        apply: args.appliedBy === "release" ? "true" : `sudo supervisorctl update ${programName}`,
       },
       { parent: this },
     );

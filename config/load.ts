@@ -10,7 +10,9 @@ import { RawStackConfig, SECRET_PATHS, TEXT_KEYS, stackSchema, topLevel } from "
 
 /** Where the API's image comes from: a given reference, or a build pushed to a DO registry. */
 export type ImageSource =
-  { kind: "image"; image: string } | { kind: "build"; context: string; registry: string };
+  /** A given reference; with `registry`, a DigitalOcean registry's image (pulled read-only). */
+  | { kind: "image"; image: string; registry?: string }
+  | { kind: "build"; context: string; registry: string };
 
 /** Everything one stack needs, validated; secrets stay `Output` secrets. */
 export interface StackConfig {
@@ -112,7 +114,7 @@ function resolve(
   const { image, build, registry, secretEnv, ...app } = c.app;
   const source: ImageSource =
     image !== undefined
-      ? { kind: "image", image }
+      ? { kind: "image", image, registry }
       : { kind: "build", context: build ?? DEFAULT_BUILD_CONTEXT, registry: registry as string };
   const ssh = c.firewall.sshSourceAddresses ?? [];
   return {

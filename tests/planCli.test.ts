@@ -17,7 +17,7 @@ test("the tree: every resource, computed values marked, a summary line", () => {
   expect(stdout).toMatch(
     /digitalocean:index\/dnsRecord:DnsRecord  staging-dns-api-staging\n(.*\n)*?.*value: \(known after apply\)/,
   );
-  expect(stdout).toMatch(/\+ 38 resources to create \(0 protected\)/);
+  expect(stdout).toMatch(/\+ 40 resources to create \(0 protected\)/);
 });
 
 test("--json: resources with type, name, parent and masked inputs; outputs", () => {
@@ -30,6 +30,7 @@ test("--json: resources with type, name, parent and masked inputs; outputs", () 
     ipAddress: expect.any(String),
     ipAddresses: [expect.any(String)],
     release: "v0.1.0",
+    tags: ["dropstack-production", "dropstack", "team-api"],
     urls: ["http://example.com/", "http://api.example.com/"],
   });
   const droplet = doc.resources.find(

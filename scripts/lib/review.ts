@@ -1,0 +1,127 @@
+/**
+ * Review environments per pull request, on any Pulumi backend: the logic of `npm run review`,
+ * written against a small backend interface so it is tested with a recording fake; the real one
+ * (scripts/lib/reviewWorkspace.ts) is Pulumi's Automation API.
+ */
+import { existsSync } from "node:fs";
+import {
+  DEFAULT_REVIEW_TTL_DAYS,
+  deriveReviewConfig,
+  expiryOf,
+  reviewPullRequest,
+  reviewStackName,
+} from "../../config";
+import { readStackFileValues, stackFilePath } from "./stackFiles";
+
+/** A stack's config as the Automation API reads and writes it. */
+export type ConfigValues = Record<string, { value: string; secret?: boolean }>;
+
+export interface ReviewBackend {
+  listStacks(): Promise<string[]>;
+  /** The config of an existing stack (the base of a review stack). */
+  getConfig(stack: string): Promise<ConfigValues>;
+  /** Creates or selects the stack, gives it this config and runs `up`; returns its outputs. */
+  up(
+    stack: string,
+    config: ConfigValues,
+    onOutput: (text: string) => void,
+  ): Promise<Record<string, unknown>>;
+  /** Destroys the stack's resources, then removes the stack. */
+  destroyAndRemove(stack: string, onOutput: (text: string) => void): Promise<void>;
+  /** The stack's outputs from its last update. */
+  outputs(stack: string): Promise<Record<string, unknown>>;
+}
+
+export interface ReviewOptions {
+  readonly log: (line: string) => void;
+  readonly now: Date;
+}
+
+/** `3d`, `72h` or a bare number of days. */
+export function parseTtlDays(text: string): number {
+  const match = /^(\d+)([dh]?)$/.exec(text.trim());
+  if (!match || Number(match[1]) === 0)
+    throw new Error(`--ttl must look like 3d or 72h, got ${text}`);
+  return match[2] === "h" ? Number(match[1]) / 24 : Number(match[1]);
+}
+
+/** Creates or updates `review-pr-<N>` from its base stack and brings it up; returns its URLs. */
+export async function reviewUp(
+  backend: ReviewBackend,
+  args: ReviewOptions & { pr: number; from: string; ttlDays?: number },
+): Promise<string[]> {
+  const stack = reviewStackName(args.pr);
+  const base = await backend.getConfig(args.from);
+  const plain = Object.fromEntries(Object.entries(base).map(([key, v]) => [key, v.value]));
+  const ownFile = stackFilePath(stack);
+  const overrides = existsSync(ownFile) ? readStackFileValues(ownFile).config : undefined;
+  const derived = deriveReviewConfig(plain, {
+    pr: args.pr,
+    now: args.now,
+    ttlDays: args.ttlDays ?? DEFAULT_REVIEW_TTL_DAYS,
+    overrides,
+  });
+  const config: ConfigValues = Object.fromEntries(
+    Object.entries(derived).map(([key, value]) => [
+      key,
+      { value, secret: base[key]?.secret ?? false },
+    ]),
+  );
+  args.log(
+    `${stack}: config derived from ${args.from}${overrides ? ` with ${ownFile} on top` : ""}; running up ...`,
+  );
+  const outputs = await backend.up(stack, config, (text) => args.log(text.trimEnd()));
+  const urls = Array.isArray(outputs.urls) ? outputs.urls.map(String) : [];
+  args.log(`${stack} is up: ${urls.join(" ")}`);
+  return urls;
+}
+
+export async function reviewDestroy(
+  backend: ReviewBackend,
+  args: ReviewOptions & { pr: number },
+): Promise<void> {
+  const stack = reviewStackName(args.pr);
+  if (!(await backend.listStacks()).includes(stack)) {
+    args.log(`${stack} does not exist: nothing to destroy`);
+    return;
+  }
+  args.log(`${stack}: destroying its resources and removing the stack ...`);
+  await backend.destroyAndRemove(stack, (text) => args.log(text.trimEnd()));
+  args.log(`${stack} is gone`);
+}
+
+export interface ReviewStackRow {
+  readonly stack: string;
+  readonly pr: number;
+  /** From the stack's `tags` output; undefined if it was never brought up. */
+  readonly expires?: Date;
+  readonly expired: boolean;
+}
+
+export async function reviewList(
+  backend: ReviewBackend,
+  args: { now: Date },
+): Promise<ReviewStackRow[]> {
+  const rows: ReviewStackRow[] = [];
+  for (const stack of await backend.listStacks()) {
+    const pr = reviewPullRequest(stack);
+    if (pr === undefined) continue;
+    const tags = (await backend.outputs(stack)).tags;
+    const expires = expiryOf(Array.isArray(tags) ? tags.map(String) : []);
+    rows.push({
+      stack,
+      pr,
+      expires,
+      expired: expires !== undefined && expires.getTime() <= args.now.getTime(),
+    });
+  }
+  return rows.sort((a, b) => a.pr - b.pr);
+}
+
+/** Destroys and removes every review stack past its expiry; returns their names. */
+export async function reviewReap(backend: ReviewBackend, args: ReviewOptions): Promise<string[]> {
+  const expired = (await reviewList(backend, args)).filter((row) => row.expired);
+  for (const row of expired) await reviewDestroy(backend, { ...args, pr: row.pr });
+  args.log(`reaped ${expired.length} expired review stack(s)`);
+  return expired.map((row) => row.stack);
+}
