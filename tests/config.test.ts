@@ -209,7 +209,11 @@ describe("valid configs", () => {
     `ghcr.io/acme/api@sha256:${"a".repeat(64)}`,
     `registry.digitalocean.com/dropstack/api:v1.4.2@sha256:${"0123456789abcdef".repeat(4)}`,
   ])("image reference %s is accepted", (image) => {
-    expect(parse({ "app.image": image }).app.source).toEqual({ kind: "image", image, registry: "dropstack" });
+    expect(parse({ "app.image": image }).app.source).toEqual({
+      kind: "image",
+      image,
+      registry: "dropstack",
+    });
   });
 
   test("app.build sets the build context", () => {
