@@ -105,6 +105,7 @@ test("--out writes the files the program puts on each droplet", async () => {
     "production-web-1/cloud-init.yaml",
     "production-web-1/docker/config.json",
     "production-web-1/env/api.env",
+    "production-web-1/env/api.secret.env",
     "production-web-1/nginx/api-colour.js",
     "production-web-1/nginx/dropstack.conf",
     "production-web-1/supervisor/api-blue.conf",
