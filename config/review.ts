@@ -95,16 +95,11 @@ export function deriveReviewConfig(base: ConfigMap, options: ReviewOptions): Con
   const droplet = isObject(read(base, "droplet")) ? (read(base, "droplet") as Json) : {};
   write(config, "droplet", { ...droplet, size: REVIEW_DROPLET_SIZE, count: 1, backups: false });
   write(config, "protect", "false");
-  const tags = read(base, "tags");
-  const baseTags = (Array.isArray(tags) ? tags.map(String) : []).filter(
-    (t) => t !== REVIEW_TAG && !/^pr-\d+$/.test(t) && !/^expires-/.test(t),
-  );
-  write(config, "tags", [
-    ...baseTags,
-    REVIEW_TAG,
-    `pr-${pr}`,
-    expiryTag(now, options.ttlDays ?? DEFAULT_REVIEW_TTL_DAYS),
-  ]);
+  // A built image is pushed under app.release: a review stack must never push PR code under a
+  // label (a tag in the shared registry) that staging or production use.
+  const app = read(base, "app");
+  if (isObject(app) && app.image === undefined)
+    write(config, "app", { ...app, release: `pr-${pr}` });
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     const shortKey = key.slice(`${NAMESPACE}:`.length);
     if (!key.startsWith(`${NAMESPACE}:`)) config[key] = value;
@@ -115,5 +110,12 @@ export function deriveReviewConfig(base: ConfigMap, options: ReviewOptions): Con
         deepMerge(read(config, shortKey), read(options.overrides!, shortKey)),
       );
   }
+  // The review tags come last, so an override of `tags` adds to them and never drops the expiry.
+  const tags = read(config, "tags");
+  const ownTags = (Array.isArray(tags) ? tags.map(String) : []).filter(
+    (t) => t !== REVIEW_TAG && !/^pr-\d+$/.test(t) && !/^expires-/.test(t),
+  );
+  const expiry = expiryTag(now, options.ttlDays ?? DEFAULT_REVIEW_TTL_DAYS);
+  write(config, "tags", [...ownTags, REVIEW_TAG, `pr-${pr}`, expiry]);
   return config;
 }

@@ -43,7 +43,8 @@ test("derived from staging: one small droplet, unprotected, no backups, review t
   // Everything else is staging's: the same zone, registry, app and firewall.
   for (const key of ["domain", "region"])
     expect(config[`dropstack:${key}`]).toBe(base[`dropstack:${key}`]);
-  expect(json(config, "app")).toEqual(json(base, "app"));
+  // A built image is pushed under app.release, so a review stack gets its own label.
+  expect(json(config, "app")).toEqual({ ...json(base, "app"), release: "pr-42" });
   expect(() => parseStackConfig("review-pr-42", config)).not.toThrow();
 });
 
@@ -71,6 +72,24 @@ test("values from a Pulumi.review-pr-<N>.yaml override the derived ones, objects
   });
   expect(json(config, "droplet")).toMatchObject({ size: "s-1vcpu-1gb", count: 1, backups: false });
   expect(json(config, "hosts")).toEqual(["demo"]);
+});
+
+test("overridden tags add to the review tags and never drop the expiry", () => {
+  const config = deriveReviewConfig(base, {
+    pr: 42,
+    now: NOW,
+    overrides: { "dropstack:tags": JSON.stringify(["team-api", "expires-20200101"]) },
+  });
+  expect(json(config, "tags")).toEqual(["team-api", "review", "pr-42", "expires-20261126"]);
+});
+
+test("a base that pins app.image keeps its release label", () => {
+  const app = { ...json(base, "app"), image: "ghcr.io/acme/api:1.4.2", build: undefined };
+  const config = deriveReviewConfig(
+    { ...base, "dropstack:app": JSON.stringify(app) },
+    { pr: 3, now: NOW },
+  );
+  expect(json(config, "app").release).toBe(app.release);
 });
 
 describe("the plan of review-pr-42", () => {

@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, symlinkSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { configJson } from "../scripts/lib/reviewWorkspace";
 import { ROOT } from "./sandboxHelpers";
 
 const NOW = new Date("2026-11-23T10:00:00Z");
@@ -41,7 +42,7 @@ class FakeBackend implements ReviewBackend {
     this.stacks.set(stack, { config, outputs });
     return outputs;
   }
-  async destroyAndRemove(stack: string) {
+  async destroyAndRemove(stack: string, _onOutput?: (text: string) => void) {
     this.calls.push(`destroyAndRemove ${stack}`);
     this.stacks.delete(stack);
   }
@@ -125,6 +126,47 @@ test("list shows review stacks with their expiry; reap destroys only the expired
   const reaped = await reviewReap(backend, { now: NOW, log: () => undefined });
   expect(reaped).toEqual(["review-pr-1"]);
   expect([...backend.stacks.keys()].sort()).toEqual(["review-pr-2", "staging"]);
+});
+
+test("reap goes on past a stack that fails, then reports it", async () => {
+  const backend = withStaging();
+  for (const pr of [1, 2]) {
+    await reviewUp(backend, {
+      pr,
+      from: "staging",
+      ttlDays: 1,
+      now: new Date("2026-11-01T00:00:00Z"),
+      log: () => undefined,
+    });
+  }
+  const destroy = backend.destroyAndRemove.bind(backend);
+  backend.destroyAndRemove = async (stack: string) => {
+    if (stack === "review-pr-1") throw new Error("the stack is locked by another update");
+    return destroy(stack);
+  };
+  const lines: string[] = [];
+  await expect(reviewReap(backend, { now: NOW, log: (l) => lines.push(l) })).rejects.toThrow(
+    "could not reap review-pr-1",
+  );
+  expect([...backend.stacks.keys()].sort()).toEqual(["review-pr-1", "staging"]);
+  expect(lines).toContain(
+    "review-pr-1: could not be reaped: the stack is locked by another update",
+  );
+});
+
+test("the Automation API gets lists and objects as objectValue, so typed keys stay arrays", () => {
+  const json = JSON.parse(
+    configJson({
+      "dropstack:hosts": { value: '["pr-1.review"]' },
+      "dropstack:domain": { value: "example.com" },
+      "dropstack:sshPrivateKey": { value: "k", secret: true },
+    }),
+  );
+  expect(json).toEqual({
+    "dropstack:hosts": { value: '["pr-1.review"]', secret: false, objectValue: ["pr-1.review"] },
+    "dropstack:domain": { value: "example.com", secret: false },
+    "dropstack:sshPrivateKey": { value: "k", secret: true },
+  });
 });
 
 test("ttl: days or hours", () => {

@@ -8,7 +8,7 @@ import { ROOT } from "./sandboxHelpers";
 const dir = path.join(ROOT, ".github", "workflows");
 const text = (file: string) => readFileSync(path.join(dir, file), "utf8");
 const workflow = (file: string) => parse(text(file));
-type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+type Step = { uses?: string; run?: string; shell?: string; with?: Record<string, unknown> };
 const steps = (file: string, job: string): Step[] => workflow(file).jobs[job].steps;
 const runs = (file: string, job: string) =>
   steps(file, job)
@@ -76,7 +76,13 @@ test("review environments: up on open/push, destroy on close, a comment with the
   expect(runs("review.yml", "up")).toContain(
     "npm run -s review -- up --pr ${{ github.event.pull_request.number }} --from staging",
   );
-  expect(runs("review.yml", "up")).toContain("gh pr comment");
+  const up = steps("review.yml", "up");
+  expect(up.find((s) => s.run?.includes("review -- up"))).toMatchObject({ shell: "bash" });
+  expect(
+    up.find((s) => s.uses === "marocchino/sticky-pull-request-comment@v2")?.with,
+  ).toMatchObject({
+    header: "review-environment",
+  });
   expect(wf.jobs.destroy.if).toContain("github.event.action == 'closed'");
   expect(runs("review.yml", "destroy")).toContain(
     "npm run -s review -- destroy --pr ${{ github.event.pull_request.number }}",
@@ -107,6 +113,15 @@ test("reap: a daily schedule that runs npm run review -- reap", () => {
   const wf = workflow("reap.yml");
   expect(wf.on.schedule).toEqual([{ cron: "17 4 * * *" }]);
   expect(runs("reap.yml", "reap")).toContain("npm run -s review -- reap");
+});
+
+test("every job that talks to a backend can decrypt secrets from a fresh checkout", () => {
+  for (const file of ["deploy.yml", "reap.yml", "review.yml"]) {
+    expect(workflow(file).env.PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER).toBe("true");
+  }
+  expect(
+    workflow("pull-request.yml").jobs.preview.env.PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER,
+  ).toBe("true");
 });
 
 test("every secret the workflows use is one the README lists", () => {

@@ -54,7 +54,8 @@ export async function reviewUp(
   const base = await backend.getConfig(args.from);
   const plain = Object.fromEntries(Object.entries(base).map(([key, v]) => [key, v.value]));
   const ownFile = stackFilePath(stack);
-  const overrides = existsSync(ownFile) ? readStackFileValues(ownFile).config : undefined;
+  const own = existsSync(ownFile) ? readStackFileValues(ownFile) : undefined;
+  const overrides = own?.config;
   const derived = deriveReviewConfig(plain, {
     pr: args.pr,
     now: args.now,
@@ -118,10 +119,24 @@ export async function reviewList(
   return rows.sort((a, b) => a.pr - b.pr);
 }
 
-/** Destroys and removes every review stack past its expiry; returns their names. */
+/**
+ * Destroys and removes every review stack past its expiry; one that fails does not stop the rest.
+ * Returns the names reaped; throws at the end if any failed.
+ */
 export async function reviewReap(backend: ReviewBackend, args: ReviewOptions): Promise<string[]> {
   const expired = (await reviewList(backend, args)).filter((row) => row.expired);
-  for (const row of expired) await reviewDestroy(backend, { ...args, pr: row.pr });
-  args.log(`reaped ${expired.length} expired review stack(s)`);
-  return expired.map((row) => row.stack);
+  const reaped: string[] = [];
+  const failed: string[] = [];
+  for (const row of expired) {
+    try {
+      await reviewDestroy(backend, { ...args, pr: row.pr });
+      reaped.push(row.stack);
+    } catch (error) {
+      failed.push(row.stack);
+      args.log(`${row.stack}: could not be reaped: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
+  args.log(`reaped ${reaped.length} expired review stack(s)`);
+  if (failed.length > 0) throw new Error(`could not reap ${failed.join(", ")}`);
+  return reaped;
 }

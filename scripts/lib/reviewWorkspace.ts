@@ -3,10 +3,43 @@
  * any state backend the Pulumi CLI is logged in to. Needs the Pulumi CLI on PATH.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { parse, stringify } from "yaml";
 import { ConfigValues, ReviewBackend } from "./review";
 import { PROJECT_DIR, stackFilePath } from "./stackFiles";
+
+/**
+ * `pulumi config --json` form: lists and objects also as `objectValue`, so keys that Pulumi.yaml
+ * declares as arrays (hosts) are stored as arrays, not as JSON text.
+ */
+export function configJson(config: ConfigValues): string {
+  const entries = Object.entries(config).map(([key, { value, secret }]) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      parsed = undefined;
+    }
+    const structured = typeof parsed === "object" && parsed !== null;
+    return [
+      key,
+      { value, secret: secret ?? false, ...(structured ? { objectValue: parsed } : {}) },
+    ];
+  });
+  return JSON.stringify(Object.fromEntries(entries));
+}
+
+/** Puts back the stack file's own config (the overrides), keeping what Pulumi added (its salt). */
+function restoreConfig(file: string, original: string | undefined): void {
+  if (!existsSync(file)) return;
+  const current = (parse(readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
+  const originalConfig = original === undefined ? undefined : (parse(original) ?? {}).config;
+  if (originalConfig === undefined) delete current.config;
+  else current.config = originalConfig;
+  writeFileSync(file, stringify(current));
+}
 
 export class MissingPulumiCliError extends Error {}
 
@@ -29,22 +62,26 @@ export async function localReviewBackend(): Promise<ReviewBackend> {
     getConfig: (stack) => workspace.getAllConfig(stack) as Promise<ConfigValues>,
     up: async (stack, config, onOutput) => {
       // The derived config is written for this run only: the stack file keeps just what the user
-      // put there (the overrides), so the next run derives again from the current base.
+      // put there (the overrides) and what Pulumi keeps there (its encryption salt), so the next
+      // run derives again from the current base.
       const file = stackFilePath(stack);
       const original = existsSync(file) ? readFileSync(file, "utf8") : undefined;
       const target = await Stack.createOrSelect(stack, workspace);
       try {
-        await target.setAllConfig(config);
-        const result = await target.up({ onOutput });
+        await workspace.setAllConfigJson(stack, configJson(config));
+        const result = await target.up({
+          onOutput,
+          policyPacks: [path.join(PROJECT_DIR, "policy")],
+        });
         return Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
       } finally {
-        if (original === undefined) rmSync(file, { force: true });
-        else writeFileSync(file, original);
+        restoreConfig(file, original);
       }
     },
     destroyAndRemove: async (stack, onOutput) => {
       await (await select(stack)).destroy({ onOutput });
-      await workspace.removeStack(stack);
+      // A committed Pulumi.review-pr-<N>.yaml (the overrides) stays.
+      await workspace.removeStack(stack, { preserveConfig: true });
     },
     outputs: async (stack) =>
       Object.fromEntries(
