@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { INSTALL_FILE_HEADER } from "../../templates";
+import { costSummary, estimateCost } from "../../cost/estimate";
 import type { RecordedResource } from "./mocks";
 import type { PlanResult } from "./plan";
 import { SECRET_MASK, isSecretWrapper, mapSecrets } from "./secrets";
@@ -142,6 +143,7 @@ export function planTree(plan: PlanResult): string {
     "",
     `Resources:`,
     `    + ${plan.resources.length + 1} resources to create (${protectedCount} protected)`,
+    `    ${costSummary(estimateCost(plan.resources))}`,
   );
   return out.join("\n");
 }
