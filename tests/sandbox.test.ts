@@ -41,6 +41,15 @@ const stackFile = (appPort: number) =>
     },
   );
 const cli = (...args: string[]) => tsx("scripts/sandbox.ts", ...args);
+const startArgs = (port: number, file: string) => [
+  "start",
+  "--stack",
+  STACK,
+  "--config",
+  file,
+  "--port",
+  String(port),
+];
 const tools = sandboxTools();
 const apiLog = (sandbox: Sandbox) =>
   readFileSync(path.join(sandbox.runDir, "logs", `api-${liveColour(sandbox)}.out.log`), "utf8");
@@ -201,16 +210,7 @@ describe("the foreground sandbox", () => {
     const port = await freePort();
     const child: ChildProcess = spawn(
       path.join(ROOT, "node_modules", ".bin", "tsx"),
-      [
-        "scripts/sandbox.ts",
-        "start",
-        "--stack",
-        STACK,
-        "--config",
-        stackFile(await freePort()),
-        "--port",
-        String(port),
-      ],
+      ["scripts/sandbox.ts", ...startArgs(port, stackFile(await freePort()))],
       {
         cwd: ROOT,
         stdio: ["ignore", "pipe", "pipe"],
@@ -243,16 +243,7 @@ describe("the foreground sandbox", () => {
     const port = await freePort();
     await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
     try {
-      const run = cli(
-        "start",
-        "--stack",
-        STACK,
-        "--config",
-        stackFile(await freePort()),
-        "--port",
-        String(port),
-        "--detach",
-      );
+      const run = cli(...startArgs(port, stackFile(await freePort())), "--detach");
       expect(run.status).toBe(1);
       expect(run.stderr.trim()).toBe(
         `sandbox: port ${port} (the sandbox's --port) is already in use on 127.0.0.1`,
