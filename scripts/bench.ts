@@ -7,11 +7,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parse, stringify } from "yaml";
 import { loadDuring, loadFor, LoadResult } from "./lib/load";
 import { nginxMainConf, readSandbox, Sandbox } from "./lib/sandbox";
-import { isAlive, liveColour, programPid, request, runRelease } from "./lib/sandboxProcesses";
-import { PROJECT_DIR } from "./lib/stackFiles";
+import { liveColour, measureRecovery, request, runRelease } from "./lib/sandboxProcesses";
+import { PROJECT_DIR, writeDerivedStackFile } from "./lib/stackFiles";
 import { requireTools } from "./lib/systemTools";
 import { colourPort } from "../templates";
 
@@ -27,27 +26,15 @@ const tools = requireTools(["nginx", "nginx njs module", "supervisord", "supervi
 });
 const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
 const log = (line: string) => console.log(line);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const scratch = mkdtempSync(path.join(os.tmpdir(), "dropstack-bench-"));
 
-/** A stack file derived from dev: its own host and ports, short drain and health gate. */
-function stackFile(overrides: Record<string, unknown> = {}): string {
-  const dev = parse(readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8"));
-  dev.config["dropstack:hosts"] = ["api.bench"];
-  Object.assign(dev.config["dropstack:app"], {
-    port: 18080,
-    release: "r1",
-    drainSeconds: 2,
-    healthTimeoutSeconds: 10,
+/** A stack derived from dev: its own host and ports, short drain and health gate. */
+const stackFile = (droplet: Record<string, unknown> = {}) =>
+  writeDerivedStackFile({
+    stack: STACK,
+    app: { port: 18080, release: "r1", drainSeconds: 2, healthTimeoutSeconds: 10 },
+    droplet,
   });
-  Object.assign(dev.config["dropstack:droplet"], overrides);
-  const file = path.join(
-    scratch,
-    `Pulumi.${STACK}-${Object.keys(overrides).join("-") || "base"}.yaml`,
-  );
-  writeFileSync(file, stringify(dev));
-  return file;
-}
 
 function tsx(...args: string[]) {
   const run = spawnSync(TSX, args, { cwd: PROJECT_DIR, encoding: "utf8", timeout: 120000 });
@@ -98,12 +85,13 @@ function startNaiveNginx(sandbox: Sandbox, port: number): () => void {
     path.join(prefix, "nginx.conf"),
     nginxMainConf(prefix, path.join(prefix, "site.conf")),
   );
-  tsxless(tools.nginx, ["-p", prefix, "-c", path.join(prefix, "nginx.conf")]);
+  runChecked(tools.nginx, ["-p", prefix, "-c", path.join(prefix, "nginx.conf")]);
   return () =>
-    tsxless(tools.nginx, ["-p", prefix, "-c", path.join(prefix, "nginx.conf"), "-s", "quit"]);
+    runChecked(tools.nginx, ["-p", prefix, "-c", path.join(prefix, "nginx.conf"), "-s", "quit"]);
 }
 
-function tsxless(command: string, args: string[]) {
+/** A command that must succeed; its stderr is the error. */
+function runChecked(command: string, args: string[]) {
   const run = spawnSync(command, args, { encoding: "utf8" });
   if (run.status !== 0) throw new Error(`${command} ${args.join(" ")}: ${run.stderr}`);
 }
@@ -225,17 +213,7 @@ async function main() {
     const rollback = await switchSeconds(sandbox, previous);
 
     log("5/6 recovery after kill -9 of the live API");
-    const pid = programPid(tools, sandbox);
-    const killedAt = Date.now();
-    process.kill(pid, "SIGKILL");
-    let recoveredAt = 0;
-    while (!recoveredAt && Date.now() - killedAt < 15000) {
-      const reply = await request(sandbox, HOST, "/health", { timeoutMs: 1000 }).catch(
-        () => undefined,
-      );
-      if (reply?.status === 200 && !isAlive(pid)) recoveredAt = Date.now();
-      else await sleep(20);
-    }
+    const recoverySeconds = await measureRecovery(sandbox, tools, HOST, 15000);
 
     log("6/6 offline plan cost: production-like plan with droplet.count 1 and 20 (median of 3)");
     const plan1 = planSeconds(stackFile({ count: 1 }));
@@ -275,7 +253,7 @@ async function main() {
       releaseSeconds: Number(release.releaseSeconds.toFixed(2)),
       rollbackSwitchSeconds: rollback.switchSeconds,
       rollbackSeconds: Number(rollback.releaseSeconds.toFixed(2)),
-      recoverySeconds: recoveredAt ? (recoveredAt - killedAt) / 1000 : null,
+      recoverySeconds: recoverySeconds ?? null,
       planSeconds: { count1: plan1, count20: plan20, ratio: Number((plan20 / plan1).toFixed(2)) },
       benchSeconds: Math.round((Date.now() - started) / 1000),
     };

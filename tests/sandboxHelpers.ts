@@ -1,11 +1,10 @@
 /** Shared helpers for tests that run a real sandbox (and the plan CLI) as child processes. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { createServer } from "node:net";
-import * as os from "node:os";
 import * as path from "node:path";
-import { parse, stringify } from "yaml";
 import { readSandbox, Sandbox } from "../scripts/lib/sandbox";
+import { writeDerivedStackFile } from "../scripts/lib/stackFiles";
 import { requireTools } from "../scripts/lib/systemTools";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -43,13 +42,11 @@ export function derivedStackFile(
   app: Record<string, unknown>,
   extra: Record<string, unknown> = {},
 ): string {
-  const dev = parse(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"));
-  dev.config["dropstack:hosts"] = [`api.${stack}`];
-  Object.assign(dev.config["dropstack:app"], { healthTimeoutSeconds: 8, drainSeconds: 1, ...app });
-  Object.assign(dev.config, extra);
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "stack-")), `Pulumi.${stack}.yaml`);
-  writeFileSync(file, stringify(dev));
-  return file;
+  return writeDerivedStackFile({
+    stack,
+    app: { healthTimeoutSeconds: 8, drainSeconds: 1, ...app },
+    extra,
+  });
 }
 
 /** Runs a repo script with tsx, as `npm run` would. */

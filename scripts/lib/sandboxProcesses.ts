@@ -296,3 +296,29 @@ export async function stopSandbox(sandbox: Sandbox, tools: Tools): Promise<strin
   }
   return stopped;
 }
+
+/**
+ * `kill -9` of the live API, then seconds until `healthPath` answers 200 through nginx from a new
+ * process; undefined if that does not happen within `timeoutMs`.
+ */
+export async function measureRecovery(
+  sandbox: Sandbox,
+  tools: Pick<Tools, "supervisorctl">,
+  host: string,
+  timeoutMs = 10000,
+): Promise<number | undefined> {
+  const killed = programPid(tools, sandbox);
+  if (killed === 0) throw new Error(`the live colour of ${sandbox.app} is not running`);
+  const killedAt = Date.now();
+  process.kill(killed, "SIGKILL");
+  while (Date.now() - killedAt < timeoutMs) {
+    const reply = await request(sandbox, host, sandbox.healthPath, { timeoutMs: 1000 }).catch(
+      () => undefined,
+    );
+    if (reply?.status === 200 && programPid(tools, sandbox) !== killed) {
+      return (Date.now() - killedAt) / 1000;
+    }
+    await sleep(20);
+  }
+  return undefined;
+}

@@ -3,9 +3,10 @@
  * overridden by `Pulumi.<stack>.yaml`. Without the stack's passphrase or KMS key, `secure:` values
  * cannot be decrypted, so they become placeholders that are secret everywhere.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { REVIEW_BASE_STACK, deriveReviewConfig, reviewPullRequest } from "../../config";
 import { SECRET_MASK } from "./secrets";
 
@@ -143,4 +144,32 @@ export function stackConfigFor(
       `${stack}: config derived from ${REVIEW_BASE_STACK}${own ? ` with ${path.basename(ownFile)} on top` : ""}`,
     ],
   };
+}
+
+export interface DerivedStackFile {
+  readonly stack: string;
+  /** Merged into dev's `dropstack:app`. */
+  readonly app?: Record<string, unknown>;
+  /** Merged into dev's `dropstack:droplet`. */
+  readonly droplet?: Record<string, unknown>;
+  /** Whole top-level keys to set (`dropstack:proxy`, ...). */
+  readonly extra?: Record<string, unknown>;
+}
+
+/**
+ * Writes a `Pulumi.<stack>.yaml` derived from the dev stack, with the one host `api.<stack>`, to
+ * a fresh temporary directory: the tests and the bench run sandboxes of their own from these.
+ */
+export function writeDerivedStackFile(options: DerivedStackFile): string {
+  const dev = parse(readFileSync(stackFilePath("dev"), "utf8"));
+  dev.config[`${PROJECT}:hosts`] = [`api.${options.stack}`];
+  Object.assign(dev.config[`${PROJECT}:app`], options.app);
+  Object.assign(dev.config[`${PROJECT}:droplet`], options.droplet);
+  Object.assign(dev.config, options.extra);
+  const file = path.join(
+    mkdtempSync(path.join(os.tmpdir(), "stack-")),
+    `Pulumi.${options.stack}.yaml`,
+  );
+  writeFileSync(file, stringify(dev));
+  return file;
 }
