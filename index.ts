@@ -6,7 +6,7 @@ const config = loadStackConfig();
 const environment = new Environment(config.stack, config);
 
 export const urls = environment.urls;
-/** The stable public address (the first web host's reserved IP). */
+/** The stable public address: the droplet's reserved IP, or the load balancer's address. */
 export const ipAddress = environment.ipAddresses[0];
 export const ipAddresses = environment.ipAddresses;
 export const hosts = environment.hosts;

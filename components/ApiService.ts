@@ -33,6 +33,8 @@ export interface ApiServiceArgs {
   readonly registryCredentials?: pulumi.Input<string>;
   /** Files that must be in place before a release switches (the nginx site). */
   readonly proxy: RemoteFile[];
+  /** The previous droplet's release, in a fleet (see `Release`). */
+  readonly releaseAfter?: pulumi.Resource[];
 }
 
 /** The release's variables, after the user's own; each colour's file adds its own PORT. */
@@ -129,6 +131,7 @@ export class ApiService extends pulumi.ComponentResource {
         },
         image: args.image,
         inputs: [...files, ...programs.map((program) => program.file), ...args.proxy],
+        after: args.releaseAfter,
       },
       { parent: this },
     );

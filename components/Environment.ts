@@ -3,8 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, fqdn } from "../config";
 import { ApiImage } from "./ApiImage";
 import { ApiService } from "./ApiService";
+import { CertbotCertificate } from "./CertbotCertificate";
 import { DnsRecords } from "./DnsRecords";
 import { Firewall } from "./Firewall";
+import { LoadBalancer } from "./LoadBalancer";
+import { Monitoring } from "./Monitoring";
 import { NginxSite } from "./NginxSite";
 import { WebHost } from "./WebHost";
 
@@ -17,12 +20,13 @@ export function environmentTags(config: Pick<StackConfig, "stack" | "tags">): st
 
 /**
  * One stack's environment: the API image, `droplet.count` web hosts each with nginx and the API
- * under supervisor, the firewall and the DNS records.
+ * under supervisor (releases rolling one droplet at a time), a load balancer when there is more
+ * than one, the firewall, the DNS records, TLS where configured, and alerts where configured.
  */
 export class Environment extends pulumi.ComponentResource {
-  /** One `http://<fqdn>/` per host. */
+  /** One `https://<fqdn>/` (or `http://` without TLS) per host. */
   public readonly urls: string[];
-  /** The public addresses the DNS records point at. */
+  /** The public addresses the DNS records point at: the reserved IP, or the load balancer's. */
   public readonly ipAddresses: pulumi.Output<string>[];
   public readonly hosts: string[];
   public readonly release: string;
@@ -42,7 +46,11 @@ export class Environment extends pulumi.ComponentResource {
       { parent: this },
     );
     this.hosts = config.hosts.map((host) => fqdn(host, config.domain));
-    const webHosts = Array.from({ length: config.droplet.count }, (_, i) => {
+    // More than one droplet: a load balancer in front, which also terminates TLS.
+    const balanced = config.droplet.count > 1;
+    const https = config.proxy.tls.mode === "letsencrypt";
+    let previousRelease: pulumi.Resource | undefined;
+    const servers = Array.from({ length: config.droplet.count }, (_, i) => {
       const hostName = `${name}-web-${i + 1}`;
       const webHost = new WebHost(
         hostName,
@@ -57,6 +65,7 @@ export class Environment extends pulumi.ComponentResource {
           tags,
           protect: config.protect,
           sshPrivateKey: config.sshPrivateKey,
+          reservedIp: !balanced,
         },
         { parent: this },
       );
@@ -71,6 +80,9 @@ export class Environment extends pulumi.ComponentResource {
             serverNames: this.hosts,
             clientMaxBodySize: config.proxy.clientMaxBodySize,
             readTimeoutSeconds: config.proxy.readTimeoutSeconds,
+            tls: https && !balanced ? {} : undefined,
+            loadBalancer: balanced ? { healthPath: config.app.healthPath } : undefined,
+            hsts: https && config.production,
           },
         },
         { parent: this },
@@ -92,23 +104,45 @@ export class Environment extends pulumi.ComponentResource {
           secretEnv: config.app.secretEnv,
           image: image.imageRef,
           registryCredentials: image.pullCredentials,
+          // One droplet at a time: each release waits for the previous droplet's.
+          releaseAfter: previousRelease && [previousRelease],
         },
         { parent: this },
       );
-      webHost.assignReservedIp([site, service]);
-      return webHost;
+      previousRelease = service.release.run;
+      const assignment = webHost.assignReservedIp([site, service]);
+      return { hostName, webHost, site, assignment };
     });
-    this.ipAddresses = webHosts.map((host) => host.ipAddress);
+    const balancer = balanced
+      ? new LoadBalancer(
+          `${name}-lb`,
+          {
+            balancerName: `dropstack-${name}`,
+            region: config.region,
+            dropletTag: tag.name,
+            sizeUnit: config.loadBalancer.sizeUnit,
+            healthPath: config.app.healthPath,
+            idleTimeoutSeconds: config.proxy.readTimeoutSeconds,
+            tlsDomains: https ? this.hosts : undefined,
+            protect: config.protect,
+          },
+          { parent: this },
+        )
+      : undefined;
+    this.ipAddresses = balancer
+      ? [balancer.ipAddress]
+      : servers.map(({ webHost }) => webHost.ipAddress);
     new Firewall(
       `${name}-firewall`,
       {
         firewallName: `dropstack-${name}`,
         tag: tag.name,
         sshSourceAddresses: config.firewall.sshSourceAddresses,
+        loadBalancerUid: balancer?.balancer.id,
       },
       { parent: this },
     );
-    new DnsRecords(
+    const dns = new DnsRecords(
       `${name}-dns`,
       {
         domain: config.domain,
@@ -119,7 +153,41 @@ export class Environment extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.urls = this.hosts.map((host) => `http://${host}/`);
+    const email = config.proxy.tls.email;
+    if (https && !balanced && email !== undefined) {
+      // Let's Encrypt asks the host names for the challenge: the records and the address first.
+      for (const { hostName, webHost, site, assignment } of servers) {
+        new CertbotCertificate(
+          `${hostName}-certificate`,
+          {
+            connection: webHost.connection,
+            domains: this.hosts,
+            email,
+            after: [site, ...dns.records, ...(assignment ? [assignment] : [])],
+          },
+          { parent: this },
+        );
+      }
+    }
+    this.urls = this.hosts.map((host) => `${https ? "https" : "http"}://${host}/`);
+    if (config.alerts) {
+      new Monitoring(
+        `${name}-monitoring`,
+        {
+          stack: config.stack,
+          dropletTag: tag.name,
+          endpoints: config.hosts.map((host, i) => ({
+            host,
+            fqdn: this.hosts[i],
+            url: this.urls[i],
+          })),
+          healthPath: config.app.healthPath,
+          tls: https,
+          alerts: config.alerts,
+        },
+        { parent: this },
+      );
+    }
     this.release = config.app.release;
     this.registerOutputs({
       urls: this.urls,

@@ -8,6 +8,8 @@ export interface FirewallArgs {
   readonly tag: pulumi.Input<string>;
   /** CIDRs allowed to reach SSH (port 22). */
   readonly sshSourceAddresses: string[];
+  /** With a load balancer, HTTP and HTTPS are admitted from it alone. */
+  readonly loadBalancerUid?: pulumi.Input<string>;
 }
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
@@ -16,14 +18,21 @@ type InboundRule = digitalocean.types.input.FirewallInboundRule;
 type OutboundRule = digitalocean.types.input.FirewallOutboundRule;
 
 /**
- * Inbound: HTTP and HTTPS from anywhere, SSH only from the given CIDRs; the API's port is never
- * opened (nginx reaches it on loopback). Port ranges are spelled out: "all" causes perpetual diffs.
+ * Inbound: HTTP and HTTPS from anywhere (or only from the load balancer), SSH only from the given
+ * CIDRs; the API's port is never opened (nginx reaches it on loopback). Port ranges are spelled
+ * out: "all" causes perpetual diffs.
  */
-export function inboundRules(sshSourceAddresses: string[]): InboundRule[] {
+export function inboundRules(
+  sshSourceAddresses: string[],
+  loadBalancerUid?: pulumi.Input<string>,
+): InboundRule[] {
+  const web = loadBalancerUid
+    ? { sourceLoadBalancerUids: [loadBalancerUid] }
+    : { sourceAddresses: ANYWHERE };
   return [
     { protocol: "tcp", portRange: "22", sourceAddresses: sshSourceAddresses },
-    { protocol: "tcp", portRange: "80", sourceAddresses: ANYWHERE },
-    { protocol: "tcp", portRange: "443", sourceAddresses: ANYWHERE },
+    { protocol: "tcp", portRange: "80", ...web },
+    { protocol: "tcp", portRange: "443", ...web },
   ];
 }
 
@@ -47,7 +56,7 @@ export class Firewall extends pulumi.ComponentResource {
       {
         name: args.firewallName,
         tags: [args.tag],
-        inboundRules: inboundRules(args.sshSourceAddresses),
+        inboundRules: inboundRules(args.sshSourceAddresses, args.loadBalancerUid),
         outboundRules: outboundRules(),
       },
       { parent: this },

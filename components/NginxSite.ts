@@ -1,3 +1,4 @@
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import {
   NGINX_DROPSTACK_DIR,
@@ -5,6 +6,7 @@ import {
   NginxSiteView,
   renderNginxColourModule,
   renderNginxSite,
+  renderTlsPlaceholder,
 } from "../templates";
 import { Connection, RemoteFile } from "./RemoteFile";
 
@@ -24,7 +26,8 @@ export function colourModuleFile(app: string): string {
 
 /**
  * The reverse proxy in front of the API: the njs module that reads the live colour, then the site
- * itself; each pushed, checked with `nginx -t`, then reloaded.
+ * itself; each pushed, checked with `nginx -t`, then reloaded. A site that serves HTTPS gets a
+ * placeholder certificate first (see `CertbotCertificate` for the real one).
  */
 export class NginxSite extends pulumi.ComponentResource {
   /** The rendered site, as it lands on the droplet. */
@@ -48,6 +51,16 @@ export class NginxSite extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    const before: pulumi.Resource[] = [colourModule.installed];
+    if (args.site.tls) {
+      before.push(
+        new command.remote.Command(
+          `${name}-tls-placeholder`,
+          { connection: args.connection, create: renderTlsPlaceholder() },
+          { parent: this },
+        ),
+      );
+    }
     this.config = renderNginxSite({ ...args.site, jsFile });
     this.file = new RemoteFile(
       `${name}-site`,
@@ -59,7 +72,7 @@ export class NginxSite extends pulumi.ComponentResource {
         mode: "0644",
         check: "sudo nginx -t -q",
         apply: "sudo systemctl reload nginx",
-        after: [colourModule.installed],
+        after: before,
       },
       { parent: this },
     );

@@ -20,6 +20,11 @@ export interface ReleaseArgs {
    * The release runs after them, and again whenever one of them changes.
    */
   readonly inputs: RemoteFile[];
+  /**
+   * Releases that must finish first: the previous droplet's, so a fleet rolls one droplet at a
+   * time and a failed health gate stops the rollout with the rest still on the old release.
+   */
+  readonly after?: pulumi.Resource[];
 }
 
 /**
@@ -71,7 +76,10 @@ export class Release extends pulumi.ComponentResource {
         // Each file's content hash: a changed env file or program re-runs the release.
         triggers: [args.image, ...files.map((file) => file.installed.triggers)],
       },
-      { parent: this, dependsOn: files.map((file) => file.installed) },
+      {
+        parent: this,
+        dependsOn: [...files.map((file) => file.installed), ...(args.after ?? [])],
+      },
     );
     this.registerOutputs({ stdout: this.run.stdout });
   }

@@ -20,16 +20,18 @@ export interface WebHostArgs {
   readonly protect: boolean;
   /** Private key matching one of `sshKeys`, for the deploy steps. */
   readonly sshPrivateKey: pulumi.Input<string>;
+  /** Give the droplet a reserved IP (a single droplet); behind a load balancer it needs none. */
+  readonly reservedIp: boolean;
 }
 
 /**
- * A droplet bootstrapped by cloud-init, with a reserved IP that survives droplet replacement.
- * `ready` finishes when the bootstrap has; every remote step depends on it.
+ * A droplet bootstrapped by cloud-init, with (on its own) a reserved IP that survives droplet
+ * replacement. `ready` finishes when the bootstrap has; every remote step depends on it.
  */
 export class WebHost extends pulumi.ComponentResource {
   public readonly droplet: digitalocean.Droplet;
-  public readonly reservedIp: digitalocean.ReservedIp;
-  /** The stable public address (the reserved IP). */
+  public readonly reservedIp?: digitalocean.ReservedIp;
+  /** The public address: the stable reserved IP, or the droplet's own behind a load balancer. */
   public readonly ipAddress: pulumi.Output<string>;
   /**
    * SSH connection for remote steps, as the deploy user. It resolves only after the bootstrap has
@@ -59,13 +61,14 @@ export class WebHost extends pulumi.ComponentResource {
       },
       { parent: this, protect: args.protect },
     );
-    const reservedIp = new digitalocean.ReservedIp(
-      `${name}-ip`,
-      { region: args.region },
-      { parent: this, protect: args.protect },
-    );
-    this.reservedIp = reservedIp;
-    this.ipAddress = reservedIp.ipAddress;
+    if (args.reservedIp) {
+      this.reservedIp = new digitalocean.ReservedIp(
+        `${name}-ip`,
+        { region: args.region },
+        { parent: this, protect: args.protect },
+      );
+    }
+    this.ipAddress = this.reservedIp?.ipAddress ?? this.droplet.ipv4Address;
     const connection = pulumi.secret(
       pulumi.all([this.droplet.ipv4Address, args.sshPrivateKey]).apply(([host, privateKey]) => ({
         host,
@@ -89,9 +92,10 @@ export class WebHost extends pulumi.ComponentResource {
   /**
    * Points the reserved IP at this droplet once `serving` (its nginx site and API) is in place, so a
    * replacement droplet takes traffic only when it can answer. Called by the owner after it has
-   * declared those, which need this host's connection first.
+   * declared those, which need this host's connection first. Without a reserved IP, nothing.
    */
-  assignReservedIp(serving: pulumi.Resource[]): digitalocean.ReservedIpAssignment {
+  assignReservedIp(serving: pulumi.Resource[]): digitalocean.ReservedIpAssignment | undefined {
+    if (!this.reservedIp) return undefined;
     return new digitalocean.ReservedIpAssignment(
       `${this.name}-ip-assignment`,
       { ipAddress: this.reservedIp.ipAddress, dropletId: this.droplet.id.apply(Number) },

@@ -31,9 +31,26 @@ export interface StackConfig {
   };
   readonly proxy: RawStackConfig["proxy"];
   readonly firewall: { readonly sshSourceAddresses: string[] };
+  readonly loadBalancer: RawStackConfig["loadBalancer"];
+  /** Absent: the stack creates no alerts or uptime checks. */
+  readonly alerts?: Alerts;
   readonly protect: boolean;
   readonly tags: string[];
   readonly sshPrivateKey: pulumi.Output<string>;
+}
+
+/** Alert settings; where they go is one secret when the config holds the Slack webhook. */
+export type Alerts = Omit<
+  NonNullable<RawStackConfig["alerts"]>,
+  "emails" | "slackWebhook" | "slackChannel"
+> & {
+  readonly notify: pulumi.Output<Notify>;
+};
+
+/** Who hears an alert: the shape both MonitorAlert and UptimeAlert take. */
+export interface Notify {
+  readonly emails: string[];
+  readonly slacks: { channel: string; url: string }[];
 }
 
 /** Where `app.build` points when neither `app.image` nor `app.build` is set. */
@@ -51,22 +68,26 @@ function decode(key: string, value: string): unknown {
   }
 }
 
-function keysOf(schema: unknown): string[] {
-  let node = schema as {
-    shape?: object;
-    _zod?: { def?: { innerType?: unknown; in?: unknown; out?: unknown } };
-  };
+type SchemaNode = {
+  shape?: Record<string, unknown>;
+  _zod?: { def?: { innerType?: unknown; in?: unknown; out?: unknown } };
+};
+
+/** The object shape under defaults, optionals and preprocessing, if the schema is an object. */
+function shapeOf(schema: unknown): Record<string, unknown> | undefined {
+  let node = schema as SchemaNode | undefined;
   while (node && !node.shape && node._zod?.def) {
     const def = node._zod.def;
-    node = (def.innerType ?? def.out ?? def.in) as typeof node;
+    node = (def.innerType ?? def.out ?? def.in) as SchemaNode | undefined;
   }
-  return node?.shape ? Object.keys(node.shape) : [];
+  return node?.shape;
 }
 
+/** The valid keys of the section at `path` (for "did you mean" hints), at any depth. */
 function keysAt(path: readonly PropertyKey[]): string[] {
-  if (path.length === 0) return Object.keys(topLevel);
-  if (path.length === 1) return keysOf(topLevel[path[0] as keyof typeof topLevel]);
-  return [];
+  let shape: Record<string, unknown> | undefined = topLevel;
+  for (const key of path) shape = shapeOf(shape?.[String(key)]);
+  return shape ? Object.keys(shape) : [];
 }
 
 /**
@@ -98,17 +119,18 @@ export function parseStackConfig(
   };
   const result = stackSchema(stack).safeParse(raw);
   if (!result.success) throw new ConfigError(formatIssues(result.error.issues, options));
-  return resolve(stack, result.data, secretTop.has("app"));
+  return resolve(stack, result.data, secretTop);
 }
 
 /**
- * @param appIsSecret Pulumi marks the whole `dropstack:app` key secret when any value in it was set
- * with --secret; the program cannot tell which, so app.env is then kept secret too.
+ * @param secretTop top-level keys Pulumi holds as secrets. Pulumi marks the whole `dropstack:app`
+ * key secret when any value in it was set with --secret; the program cannot tell which, so app.env
+ * is then kept secret too.
  */
 function resolve(
   stack: string,
   c: z.infer<ReturnType<typeof stackSchema>>,
-  appIsSecret: boolean,
+  secretTop: ReadonlySet<string>,
 ): StackConfig {
   const production = stack === PRODUCTION_STACK;
   const { image, build, registry, secretEnv, ...app } = c.app;
@@ -124,14 +146,27 @@ function resolve(
     app: {
       ...app,
       source,
-      envIsSecret: appIsSecret,
+      envIsSecret: secretTop.has("app"),
       secretEnv: Object.fromEntries(
         Object.entries(secretEnv).map(([k, v]) => [k, pulumi.secret(v)]),
       ),
     },
     firewall: { sshSourceAddresses: ssh.length > 0 ? ssh : OPEN_SSH },
+    alerts: c.alerts && resolveAlerts(c.alerts),
     protect: c.protect ?? production,
     sshPrivateKey: pulumi.secret(c.sshPrivateKey),
+  };
+}
+
+/** The Slack webhook is a secret, and so is the whole notification target that carries it. */
+function resolveAlerts(alerts: NonNullable<RawStackConfig["alerts"]>): Alerts {
+  const { emails, slackWebhook, slackChannel, ...thresholds } = alerts;
+  const slacks =
+    slackWebhook === undefined ? [] : [{ channel: slackChannel as string, url: slackWebhook }];
+  const notify: Notify = { emails, slacks };
+  return {
+    ...thresholds,
+    notify: slackWebhook === undefined ? pulumi.output(notify) : pulumi.secret(notify),
   };
 }
 

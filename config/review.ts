@@ -95,6 +95,11 @@ export function deriveReviewConfig(base: ConfigMap, options: ReviewOptions): Con
   const droplet = isObject(read(base, "droplet")) ? (read(base, "droplet") as Json) : {};
   write(config, "droplet", { ...droplet, size: REVIEW_DROPLET_SIZE, count: 1, backups: false });
   write(config, "protect", "false");
+  // A short-lived stack gets no alerts (nobody should be paged for it) and plain HTTP, unless its
+  // own stack file says otherwise.
+  delete config[`${NAMESPACE}:alerts`];
+  const proxy = read(base, "proxy");
+  write(config, "proxy", { ...(isObject(proxy) ? proxy : {}), tls: { mode: "off" } });
   // A built image is pushed under app.release: a review stack must never push PR code under a
   // label (a tag in the shared registry) that staging or production use.
   const app = read(base, "app");

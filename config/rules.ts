@@ -43,6 +43,12 @@ export const RELEASE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const HEALTH_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/;
 export const NGINX_SIZE = /^[0-9]+[kKmMgG]?$/;
+/** An email address as far as a config check can tell: something@domain.tld, no spaces. */
+export const EMAIL = /^[^@\s]+@([a-z0-9-]+\.)+[a-z]{2,63}$/i;
+/** A Slack incoming-webhook URL (https, no spaces). */
+export const WEBHOOK_URL = /^https:\/\/[^\s/]+\/\S*$/;
+/** The time frames DigitalOcean's droplet metric alerts accept. */
+export const ALERT_WINDOWS = ["5m", "10m", "30m", "1h"] as const;
 /** DigitalOcean tag: letters, digits, colons, dashes and underscores, at most 255. */
 export const TAG = /^[A-Za-z0-9:_-]{1,255}$/;
 /**

@@ -84,14 +84,59 @@ const app = z.strictObject(
   section("app"),
 );
 
+/** `email` is checked against `mode` in `stackSchema`, so both problems show in one run. */
+const tls = z.strictObject(
+  {
+    mode: z.enum(["off", "letsencrypt"], { error: "must be off or letsencrypt" }),
+    /** Let's Encrypt's account address: expiry and policy notices go there. */
+    email: text(rules.EMAIL, "an email address").optional(),
+  },
+  section("TLS"),
+);
+
 const proxy = z.strictObject(
   {
     clientMaxBodySize: text(rules.NGINX_SIZE, "an nginx size such as 10m, 512k or 1g").default(
       "10m",
     ),
     readTimeoutSeconds: integer(1, 3600).default(60),
+    tls: tls.default({ mode: "off" }),
   },
   section("proxy"),
+);
+
+/** Only used when droplet.count > 1: the DigitalOcean load balancer in front of the droplets. */
+const loadBalancer = z.strictObject(
+  {
+    /** Nodes of 10,000 requests/s and 10,000 connections each; billed per node. */
+    sizeUnit: integer(1, 100).default(1),
+  },
+  section("load balancer"),
+);
+
+/** Where alerts go, and when they fire; a stack without `alerts` creates none. */
+const alerts = z.strictObject(
+  {
+    emails: list(text(rules.EMAIL, "an email address"), "email addresses").default([]),
+    /** Secret: anyone holding it can post to the channel. */
+    slackWebhook: text(rules.WEBHOOK_URL, "an https:// Slack incoming-webhook URL").optional(),
+    slackChannel: z
+      .string({ error: "must be a Slack channel name such as #ops" })
+      .min(1, { error: "must be a Slack channel name such as #ops" })
+      .optional(),
+    cpuPercent: integer(1, 100).default(80),
+    memoryPercent: integer(1, 100).default(90),
+    diskPercent: integer(1, 100).default(85),
+    /** How long a droplet metric must stay above its threshold before the alert fires. */
+    window: z
+      .enum(rules.ALERT_WINDOWS, { error: `must be one of ${rules.ALERT_WINDOWS.join(", ")}` })
+      .default("5m"),
+    /** Uptime latency alert: milliseconds, for 5 minutes. */
+    latencyMs: integer(50, 60000).default(2000),
+    /** Uptime certificate alert (stacks with TLS): days before expiry. */
+    certificateDays: integer(1, 60).default(14),
+  },
+  section("alerts"),
 );
 
 const firewall = z.strictObject(
@@ -119,8 +164,10 @@ export const topLevel = {
   dnsTtl: integer(30, 86400).default(300),
   droplet,
   app,
-  proxy: proxy.default({ clientMaxBodySize: "10m", readTimeoutSeconds: 60 }),
+  proxy: proxy.default({ clientMaxBodySize: "10m", readTimeoutSeconds: 60, tls: { mode: "off" } }),
   firewall: firewall.default({}),
+  loadBalancer: loadBalancer.default({ sizeUnit: 1 }),
+  alerts: alerts.optional(),
   protect: flag().optional(),
   tags: list(text(rules.TAG, "a DigitalOcean tag (letters, digits, : - _)"), "tags").default([]),
   sshPrivateKey: z
@@ -133,7 +180,11 @@ export const topLevel = {
 /** Top-level keys whose value is text as given (never parsed as JSON). */
 export const TEXT_KEYS = new Set(["region", "domain", "sshPrivateKey"]);
 /** Config paths whose values are secrets: never printed, wrapped in `pulumi.secret`. */
-export const SECRET_PATHS = [/^app\.secretEnv(\.|\[|$)/, /^sshPrivateKey$/];
+export const SECRET_PATHS = [
+  /^app\.secretEnv(\.|\[|$)/,
+  /^sshPrivateKey$/,
+  /^alerts\.slackWebhook$/,
+];
 
 const base = z.strictObject(topLevel);
 export type RawStackConfig = z.infer<typeof base>;
@@ -180,7 +231,38 @@ export function stackSchema(stack: string) {
           }
         }
       }
+      const tls = asSection(asSection(c.proxy).tls);
+      if (tls.mode === "letsencrypt" && tls.email === undefined) {
+        fail(["proxy", "tls", "email"], "is required with proxy.tls.mode letsencrypt");
+      }
+      if (tls.mode === "off" && tls.email !== undefined) {
+        fail(["proxy", "tls", "email"], "is only used with proxy.tls.mode letsencrypt");
+      }
+      if (c.alerts !== undefined) {
+        const alerts = asSection(c.alerts);
+        const emails = alerts.emails;
+        const noEmails = emails === undefined || (Array.isArray(emails) && emails.length === 0);
+        if (noEmails && alerts.slackWebhook === undefined) {
+          fail(["alerts", "emails"], "must list at least one address (or set alerts.slackWebhook)");
+        }
+        if (alerts.slackWebhook !== undefined && alerts.slackChannel === undefined) {
+          fail(["alerts", "slackChannel"], "is required with alerts.slackWebhook");
+        }
+        const monitoring = asSection(c.droplet).monitoring;
+        if (monitoring === false || monitoring === "false") {
+          fail(
+            ["droplet", "monitoring"],
+            "must be true when alerts are set (CPU, memory and disk alerts need the metrics agent)",
+          );
+        }
+      }
       if (production) {
+        if (asSection(c.proxy).tls === undefined || tls.mode === "off") {
+          fail(
+            ["proxy", "tls", "mode"],
+            "must be letsencrypt in production (every public endpoint serves HTTPS)",
+          );
+        }
         const ssh = asSection(c.firewall).sshSourceAddresses;
         if (ssh === undefined || (Array.isArray(ssh) && ssh.length === 0)) {
           fail(

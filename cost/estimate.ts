@@ -1,8 +1,10 @@
 /**
  * The monthly cost of a plan's resources from the dated price table: pure, so it is tested
  * against hand-computed totals. Shared things a stack only references (the registry, the zone)
- * cost nothing here.
+ * cost nothing here; the registry gets a note saying where it is billed instead.
  */
+// The plan's one definition of how a secret input looks (the mock runtime's wrapper).
+import { SECRET_MASK, isSecretWrapper } from "../scripts/lib/secrets";
 import { PRICES } from "./prices";
 
 export interface CostedResource {
@@ -14,7 +16,7 @@ export interface CostedResource {
 export interface CostLine {
   readonly name: string;
   readonly what: string;
-  /** USD per month, or undefined when the price table has no entry. */
+  /** USD per month, or undefined when the price table has no entry or an input is unknown. */
   readonly monthly: number | undefined;
 }
 
@@ -27,32 +29,124 @@ export interface CostEstimate {
   /** False when some line has no price: the total is then a lower bound. */
   readonly complete: boolean;
   readonly pricesDate: string;
+  /** What the plan uses but is billed elsewhere (one note per shared registry), for the report. */
+  readonly notes: string[];
 }
+
+/** Resource types the estimate knows, by Pulumi type token. */
+export const COSTED_TYPES = {
+  droplet: "digitalocean:index/droplet:Droplet",
+  reservedIp: "digitalocean:index/reservedIp:ReservedIp",
+  loadBalancer: "digitalocean:index/loadBalancer:LoadBalancer",
+  uptimeCheck: "digitalocean:index/uptimeCheck:UptimeCheck",
+  uptimeAlert: "digitalocean:index/uptimeAlert:UptimeAlert",
+  monitorAlert: "digitalocean:index/monitorAlert:MonitorAlert",
+  certificate: "digitalocean:index/certificate:Certificate",
+  containerRegistry: "digitalocean:index/containerRegistry:ContainerRegistry",
+  registryCredentials:
+    "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials",
+} as const;
 
 const cents = (usd: number) => Math.round(usd * 100) / 100;
 
-export function estimateCost(resources: readonly CostedResource[], prices = PRICES): CostEstimate {
-  const lines: CostLine[] = [];
-  for (const r of resources) {
-    if (r.type === "digitalocean:index/droplet:Droplet") {
+/** A row of a price table by key; own keys only, so "constructor" is not a price. */
+const priceOf = (table: Record<string, number>, key: string): number | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined;
+
+/** The plain value of an input, secret or not: prices need it, and a price reveals nothing new. */
+const plain = (value: unknown): unknown => (isSecretWrapper(value) ? value.value : value);
+
+/** An input as text for a report line: secrets masked, anything not yet known said so. */
+function shown(value: unknown): string {
+  if (isSecretWrapper(value)) return SECRET_MASK;
+  return typeof value === "string" ? value : "(known after apply)";
+}
+
+/**
+ * Nodes of a load balancer: 1 when `sizeUnit` is absent (DigitalOcean's default), undefined
+ * when it is unknown (computed, or not a whole number of nodes) so the line has no price.
+ */
+export function loadBalancerNodes(sizeUnit: unknown): number | undefined {
+  const value = plain(sizeUnit);
+  if (value === undefined) return 1;
+  return typeof value === "number" && Number.isInteger(value) && value >= 1 ? value : undefined;
+}
+
+function linesFor(r: CostedResource, prices: typeof PRICES): CostLine[] {
+  const line = (what: string, monthly: number | undefined): CostLine => ({
+    name: r.name,
+    what,
+    monthly,
+  });
+  switch (r.type) {
+    case COSTED_TYPES.droplet: {
       const size = String(r.inputs.size);
-      const base = prices.droplets[size];
-      lines.push({ name: r.name, what: `droplet ${size}`, monthly: base });
+      const base = priceOf(prices.droplets, size);
+      const lines = [line(`droplet ${size}`, base)];
       if (r.inputs.backups === true) {
-        lines.push({
-          name: r.name,
-          what: "weekly backups (20%)",
-          monthly: base === undefined ? undefined : cents(base * prices.backupsShare),
-        });
+        const backups = base === undefined ? undefined : cents(base * prices.backupsShare);
+        lines.push(line("weekly backups (20%)", backups));
       }
-    } else if (r.type === "digitalocean:index/reservedIp:ReservedIp") {
-      lines.push({
-        name: r.name,
-        what: "reserved IP (assigned)",
-        monthly: prices.reservedIpAssigned,
-      });
+      return lines;
     }
+    case COSTED_TYPES.reservedIp:
+      return [line("reserved IP (assigned)", prices.reservedIpAssigned)];
+    case COSTED_TYPES.loadBalancer: {
+      const nodes = loadBalancerNodes(r.inputs.sizeUnit);
+      if (nodes === undefined) return [line("load balancer, nodes unknown", undefined)];
+      const what = `load balancer, ${nodes} node${nodes === 1 ? "" : "s"}`;
+      return [line(what, cents(nodes * prices.loadBalancerNode))];
+    }
+    case COSTED_TYPES.uptimeCheck: {
+      const target = r.inputs.target;
+      return [
+        line(
+          typeof target === "string" ? `uptime check ${target}` : "uptime check",
+          prices.uptimeCheck,
+        ),
+      ];
+    }
+    case COSTED_TYPES.uptimeAlert:
+      return [line("uptime alert (free)", prices.alert)];
+    case COSTED_TYPES.monitorAlert:
+      return [line("monitor alert (free)", prices.alert)];
+    case COSTED_TYPES.certificate: {
+      const kind =
+        plain(r.inputs.type) === "lets_encrypt" ? "Let's Encrypt certificate" : "certificate";
+      return [line(`${kind} (free)`, prices.certificate)];
+    }
+    case COSTED_TYPES.containerRegistry: {
+      const tier = plain(r.inputs.subscriptionTierSlug);
+      const monthly = typeof tier === "string" ? priceOf(prices.registryTiers, tier) : undefined;
+      return [line(`container registry ${shown(r.inputs.subscriptionTierSlug)}`, monthly)];
+    }
+    default:
+      return [];
   }
+}
+
+/** "starter $0, basic $5, professional $20", from the table so the note follows the prices. */
+function tierList(prices: typeof PRICES): string {
+  return Object.entries(prices.registryTiers)
+    .map(([tier, usd]) => `${tier} $${usd}`)
+    .join(", ");
+}
+
+/** One note per distinct registry the plan only references, in the order first seen. */
+function registryNotes(resources: readonly CostedResource[], prices: typeof PRICES): string[] {
+  const names = new Set(
+    resources
+      .filter((r) => r.type === COSTED_TYPES.registryCredentials)
+      .map((r) => shown(r.inputs.registryName)),
+  );
+  return [...names].map(
+    (name) =>
+      `registry "${name}" is shared by the account and billed there (${tierList(prices)} a month), not counted here`,
+  );
+}
+
+export function estimateCost(resources: readonly CostedResource[], prices = PRICES): CostEstimate {
+  const lines = resources.flatMap((r) => linesFor(r, prices));
   const monthly = cents(lines.reduce((sum, line) => sum + (line.monthly ?? 0), 0));
   return {
     lines,
@@ -60,6 +154,7 @@ export function estimateCost(resources: readonly CostedResource[], prices = PRIC
     daily: cents((monthly * 24) / prices.billedHoursPerMonth),
     complete: lines.every((line) => line.monthly !== undefined),
     pricesDate: prices.date,
+    notes: registryNotes(resources, prices),
   };
 }
 

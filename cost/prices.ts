@@ -5,8 +5,21 @@
  */
 export const PRICES = {
   date: "2025-05-07",
+  /** Where the droplet, backup and reserved IP prices come from. */
   source:
     "https://docs.digitalocean.com/products/droplets/details/pricing/ and digitalocean.com/pricing",
+  /** Where each of the other rows comes from, keyed by the row's name. */
+  sources: {
+    reservedIpUnassigned:
+      "https://docs.digitalocean.com/products/networking/reserved-ips/details/pricing/",
+    loadBalancerNode:
+      "https://docs.digitalocean.com/products/networking/load-balancers/details/pricing/",
+    uptimeCheck: "https://docs.digitalocean.com/products/uptime/details/pricing/",
+    certificate: "https://docs.digitalocean.com/products/networking/load-balancers/reference/api/",
+    alert:
+      "https://docs.digitalocean.com/products/monitoring/details/pricing/ and https://docs.digitalocean.com/products/uptime/details/pricing/",
+    registryTiers: "https://docs.digitalocean.com/products/container-registry/details/pricing/",
+  },
   /** Basic and dedicated droplet plans by size slug. */
   droplets: {
     "s-1vcpu-512mb-10gb": 4,
@@ -21,6 +34,25 @@ export const PRICES = {
   backupsShare: 0.2,
   /** A reserved IP is free while assigned to a droplet (dropstack always assigns it). */
   reservedIpAssigned: 0,
+  /**
+   * What a reserved IP costs while assigned to nothing. Unused: dropstack assigns every reserved
+   * IP it creates; kept so the table is complete if that ever changes.
+   */
+  reservedIpUnassigned: 5,
+  /** One node of a regional load balancer (its `sizeUnit` counts the nodes). */
+  loadBalancerNode: 12,
+  /** One uptime check; the alerts on it are free. */
+  uptimeCheck: 1,
+  /** Certificates (Let's Encrypt or uploaded) are free. */
+  certificate: 0,
+  /** Monitoring and uptime alerts are free. */
+  alert: 0,
+  /** Container registry subscription by tier slug; one per account, shared by every stack. */
+  registryTiers: {
+    starter: 0,
+    basic: 5,
+    professional: 20,
+  } as Record<string, number>,
   /** Hours a month is billed for at most (28 days). */
   billedHoursPerMonth: 672,
 } as const;

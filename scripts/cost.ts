@@ -18,6 +18,7 @@ runCli("cost", async () => {
       line.monthly === undefined ? "   no price" : `$${line.monthly.toFixed(2).padStart(8)}`;
     console.log(`${price}  ${line.what.padEnd(28)} ${line.name}`);
   }
+  for (const note of estimate.notes) console.log(`note: ${note}`);
   console.log(`stack ${plan.stack}: ${costSummary(estimate)}`);
   if (reviewPullRequest(plan.stack) !== undefined) {
     console.log(`a review stack costs about $${estimate.daily.toFixed(2)} per day it lives`);

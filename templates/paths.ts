@@ -19,6 +19,15 @@ export const BIN_DIR = "/usr/local/lib/dropstack";
 /** njs modules for the nginx site. */
 export const NGINX_DROPSTACK_DIR = "/etc/nginx/dropstack";
 export const SYSTEMD_DIR = "/etc/systemd/system";
+/** Where nginx finds the site's certificate: a placeholder first, then links to certbot's. */
+export const TLS_DIR = `${CONFIG_DIR}/tls`;
+export const TLS_CERTIFICATE = `${TLS_DIR}/fullchain.pem`;
+export const TLS_CERTIFICATE_KEY = `${TLS_DIR}/privkey.pem`;
+/** certbot's name for the droplet's one certificate (`/etc/letsencrypt/live/<name>`). */
+export const TLS_CERT_NAME = "dropstack";
+/** certbot's webroot: nginx serves `/.well-known/acme-challenge/` from here. */
+export const ACME_ROOT = "/var/www/dropstack-acme";
+export const TLS_DEPLOY_HOOK = `${BIN_DIR}/tls-deploy-hook`;
 
 /** The two colours a release moves between. */
 export const COLOURS = ["blue", "green"] as const;

@@ -12,6 +12,11 @@ import {
   PREVIOUS_DIR,
   STAGING_DIR,
   STATE_DIR,
+  ACME_ROOT,
+  TLS_CERTIFICATE,
+  TLS_CERTIFICATE_KEY,
+  TLS_CERT_NAME,
+  TLS_DEPLOY_HOOK,
   colourFile,
   colourPort,
   releaseScript,
@@ -59,17 +64,40 @@ export interface NginxSiteView {
   readonly listen?: string;
   /** Also listen on IPv6 (droplets do; the sandbox's loopback-only listen does not). */
   readonly ipv6?: boolean;
+  /** nginx terminates TLS itself (proxy.tls letsencrypt on a single droplet). */
+  readonly tls?: SiteTls;
+  /** Droplets sit behind a DigitalOcean load balancer that terminates TLS and health-checks them. */
+  readonly loadBalancer?: { readonly healthPath: string };
+  /** Send Strict-Transport-Security (production stacks that serve HTTPS). */
+  readonly hsts?: boolean;
+}
+
+export interface SiteTls {
+  /** What nginx listens on for HTTPS: `443` on a droplet. */
+  readonly listen?: string;
+  /** PEM paths; certbot's deploy hook links them to the live certificate. */
+  readonly certificate?: string;
+  readonly certificateKey?: string;
 }
 
 /** nginx names (variables, upstreams) cannot hold dashes; app names can. */
 const nginxId = (app: string) => app.replace(/-/g, "_");
 
 export function renderNginxSite(view: NginxSiteView): string {
+  const id = nginxId(view.app);
   return renderTemplate("nginx-site.conf.mustache", {
     listen: "80",
     ipv6: true,
     ...view,
-    id: nginxId(view.app),
+    tls: view.tls && {
+      listenTls: view.tls.listen ?? "443",
+      certificate: view.tls.certificate ?? TLS_CERTIFICATE,
+      certificateKey: view.tls.certificateKey ?? TLS_CERTIFICATE_KEY,
+      acmeRoot: ACME_ROOT,
+    },
+    healthPath: view.loadBalancer?.healthPath,
+    forwardedProto: view.loadBalancer ? `$dropstack_${id}_proto` : "$scheme",
+    id,
     bluePort: colourPort(view.appPort, "blue"),
     greenPort: colourPort(view.appPort, "green"),
   });
@@ -198,4 +226,39 @@ export function renderReleaseScript(view: ReleaseScriptView): string {
 /** The systemd unit that starts the live colour again after a reboot. */
 export function renderResumeUnit(app: string): string {
   return renderTemplate("release-resume.service.mustache", { app, script: releaseScript(app) });
+}
+
+export interface CertbotView {
+  /** Every FQDN the certificate covers. */
+  readonly domains: string[];
+  /** Let's Encrypt account address (expiry notices). */
+  readonly email: string;
+}
+
+/** The placeholder certificate, so nginx can serve HTTPS (and pass `nginx -t`) before certbot. */
+export function renderTlsPlaceholder(): string {
+  return renderTemplate("tls-placeholder.sh.mustache", {
+    certificate: TLS_CERTIFICATE,
+    certificateKey: TLS_CERTIFICATE_KEY,
+    acmeRoot: ACME_ROOT,
+  });
+}
+
+/** Obtains (or expands, or keeps) the certificate for every host with certbot's webroot method. */
+export function renderCertbot(view: CertbotView): string {
+  return renderTemplate("certbot.sh.mustache", {
+    ...view,
+    certName: TLS_CERT_NAME,
+    acmeRoot: ACME_ROOT,
+    deployHook: TLS_DEPLOY_HOOK,
+  });
+}
+
+/** Run by certbot after every issue and renewal: point nginx at the certificate and reload it. */
+export function renderTlsDeployHook(): string {
+  return renderTemplate("tls-deploy-hook.sh.mustache", {
+    certName: TLS_CERT_NAME,
+    certificate: TLS_CERTIFICATE,
+    certificateKey: TLS_CERTIFICATE_KEY,
+  });
 }

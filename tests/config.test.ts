@@ -30,7 +30,10 @@ function baseConfig(stack: string): Obj {
     app: { release: "v1.4.2", registry: "dropstack" },
     sshPrivateKey: PRIVATE_KEY,
     ...(stack === rules.PRODUCTION_STACK
-      ? { firewall: { sshSourceAddresses: ["203.0.113.0/24"] } }
+      ? {
+          firewall: { sshSourceAddresses: ["203.0.113.0/24"] },
+          proxy: { tls: { mode: "letsencrypt", email: "ops@example.com" } },
+        }
       : {}),
   };
 }
@@ -145,8 +148,10 @@ describe("valid configs", () => {
         backups: false,
         monitoring: true,
       },
-      proxy: { clientMaxBodySize: "10m", readTimeoutSeconds: 60 },
+      proxy: { clientMaxBodySize: "10m", readTimeoutSeconds: 60, tls: { mode: "off" } },
       firewall: { sshSourceAddresses: ["0.0.0.0/0", "::/0"] },
+      loadBalancer: { sizeUnit: 1 },
+      alerts: undefined,
       protect: false,
       tags: [],
     });
@@ -238,7 +243,11 @@ describe("valid configs", () => {
     expect(c.protect).toBe(true);
     expect(c.droplet).toMatchObject({ count: 3, backups: true, monitoring: false });
     expect(c.app.port).toBe(8080);
-    expect(c.proxy).toEqual({ clientMaxBodySize: "10m", readTimeoutSeconds: 30 });
+    expect(c.proxy).toEqual({
+      clientMaxBodySize: "10m",
+      readTimeoutSeconds: 30,
+      tls: { mode: "off" },
+    });
   });
 
   test("every setting can be given explicitly", () => {
@@ -254,15 +263,20 @@ describe("valid configs", () => {
           count: 2,
           sshKeys: [FINGERPRINT, "12345"],
           backups: true,
-          monitoring: false,
+          monitoring: true,
         },
         "app.name": "billing",
         "app.port": 3000,
         "app.healthPath": "/healthz?full=1",
         "app.env": { LOG_LEVEL: "warn", EMPTY: "" },
         "app.release": "2024.06.01+build.7",
-        proxy: { clientMaxBodySize: "512k", readTimeoutSeconds: 120 },
+        proxy: {
+          clientMaxBodySize: "512k",
+          readTimeoutSeconds: 120,
+          tls: { mode: "letsencrypt", email: "certs@acme.co.uk" },
+        },
         "firewall.sshSourceAddresses": ["203.0.113.0/24", "2001:db8::/32", "198.51.100.7"],
+        loadBalancer: { sizeUnit: 3 },
         tags: ["team-api", "env:prod", "cost_center"],
       },
       { stack: "production" },
@@ -277,7 +291,7 @@ describe("valid configs", () => {
       count: 2,
       sshKeys: [FINGERPRINT, "12345"],
       backups: true,
-      monitoring: false,
+      monitoring: true,
     });
     expect(c.app).toMatchObject({
       name: "billing",
@@ -286,13 +300,42 @@ describe("valid configs", () => {
       env: { LOG_LEVEL: "warn", EMPTY: "" },
       release: "2024.06.01+build.7",
     });
-    expect(c.proxy).toEqual({ clientMaxBodySize: "512k", readTimeoutSeconds: 120 });
+    expect(c.proxy).toEqual({
+      clientMaxBodySize: "512k",
+      readTimeoutSeconds: 120,
+      tls: { mode: "letsencrypt", email: "certs@acme.co.uk" },
+    });
+    expect(c.loadBalancer).toEqual({ sizeUnit: 3 });
     expect(c.firewall.sshSourceAddresses).toEqual([
       "203.0.113.0/24",
       "2001:db8::/32",
       "198.51.100.7",
     ]);
     expect(c.tags).toEqual(["team-api", "env:prod", "cost_center"]);
+  });
+
+  test("alerts get their defaults; a Slack webhook makes where they go a secret", async () => {
+    const byEmail = parse({ alerts: { emails: ["ops@example.com"] } }).alerts!;
+    expect(byEmail).toMatchObject({
+      cpuPercent: 80,
+      memoryPercent: 90,
+      diskPercent: 85,
+      window: "5m",
+      latencyMs: 2000,
+      certificateDays: 14,
+    });
+    expect(await unwrap(byEmail.notify)).toEqual({ emails: ["ops@example.com"], slacks: [] });
+    expect(await pulumi.isSecret(byEmail.notify)).toBe(false);
+    const url = "https://hooks.slack.com/services/T0/B0/XYZ";
+    const bySlack = parse(
+      { alerts: { slackWebhook: url, slackChannel: "#ops" } },
+      { secretKeys: ["dropstack:alerts"] },
+    ).alerts!;
+    expect(await unwrap(bySlack.notify)).toEqual({
+      emails: [],
+      slacks: [{ channel: "#ops", url }],
+    });
+    expect(await pulumi.isSecret(bySlack.notify)).toBe(true);
   });
 
   test("keys of other namespaces are ignored", () => {
@@ -678,6 +721,85 @@ const invalid: Case[] = [
       'dropstack:firewall.sshSourceAddresses[1]: must not open SSH to the whole internet in production, got "::/0"',
     ],
   },
+  // TLS, the load balancer, alerts.
+  {
+    name: "proxy.tls mode unknown",
+    overrides: { "proxy.tls": { mode: "on" } },
+    lines: ['dropstack:proxy.tls.mode: must be off or letsencrypt, got "on"'],
+  },
+  {
+    name: "letsencrypt without an email",
+    overrides: { "proxy.tls": { mode: "letsencrypt" } },
+    lines: ["dropstack:proxy.tls.email: is required with proxy.tls.mode letsencrypt, got nothing"],
+  },
+  {
+    name: "letsencrypt with a bad email",
+    overrides: { "proxy.tls": { mode: "letsencrypt", email: "ops at example.com" } },
+    lines: ['dropstack:proxy.tls.email: must be an email address, got "ops at example.com"'],
+  },
+  {
+    name: "an email with tls off",
+    overrides: { "proxy.tls": { mode: "off", email: "ops@example.com" } },
+    lines: [
+      'dropstack:proxy.tls.email: is only used with proxy.tls.mode letsencrypt, got "ops@example.com"',
+    ],
+  },
+  {
+    name: "unknown tls key suggests the closest",
+    overrides: { "proxy.tls": { mode: "letsencrypt", emial: "ops@example.com" } },
+    lines: [
+      'dropstack:proxy.tls.emial: unknown key (did you mean proxy.tls.email?), got "ops@example.com"',
+      "dropstack:proxy.tls.email: is required with proxy.tls.mode letsencrypt, got nothing",
+    ],
+  },
+  {
+    name: "production without TLS",
+    stack: "production",
+    overrides: { "proxy.tls": { mode: "off" } },
+    lines: [
+      'dropstack:proxy.tls.mode: must be letsencrypt in production (every public endpoint serves HTTPS), got "off"',
+    ],
+  },
+  {
+    name: "load balancer of 0 nodes",
+    overrides: { "loadBalancer.sizeUnit": 0 },
+    lines: ["dropstack:loadBalancer.sizeUnit: must be an integer from 1 to 100, got 0"],
+  },
+  {
+    name: "alerts with nowhere to send them",
+    overrides: { alerts: { cpuPercent: 90 } },
+    lines: [
+      "dropstack:alerts.emails: must list at least one address (or set alerts.slackWebhook), got nothing",
+    ],
+  },
+  {
+    name: "alerts with a bad email and a threshold over 100",
+    overrides: { alerts: { emails: ["ops@example.com", "nobody"], diskPercent: 120 } },
+    lines: [
+      'dropstack:alerts.emails[1]: must be an email address, got "nobody"',
+      "dropstack:alerts.diskPercent: must be an integer from 1 to 100, got 120",
+    ],
+  },
+  {
+    name: "alerts window not one DigitalOcean accepts",
+    overrides: { alerts: { emails: ["ops@example.com"], window: "15m" } },
+    lines: ['dropstack:alerts.window: must be one of 5m, 10m, 30m, 1h, got "15m"'],
+  },
+  {
+    name: "a Slack webhook without a channel, and not https (its value is never printed)",
+    overrides: { alerts: { slackWebhook: "http://hooks.slack.com/services/T0/B0/XYZ" } },
+    lines: [
+      "dropstack:alerts.slackWebhook: must be an https:// Slack incoming-webhook URL, got [secret]",
+      "dropstack:alerts.slackChannel: is required with alerts.slackWebhook, got nothing",
+    ],
+  },
+  {
+    name: "alerts without the metrics agent",
+    overrides: { alerts: { emails: ["ops@example.com"] }, "droplet.monitoring": false },
+    lines: [
+      "dropstack:droplet.monitoring: must be true when alerts are set (CPU, memory and disk alerts need the metrics agent), got false",
+    ],
+  },
   // Tags, protect.
   {
     name: "tag with a space",
@@ -1025,10 +1147,22 @@ const validDroplet = fc.record(
   },
   { requiredKeys: ["sshKeys"] },
 );
-const validProxy = fc.record(
-  { clientMaxBodySize: fc.stringMatching(rules.NGINX_SIZE), readTimeoutSeconds: intish(1, 3600) },
-  { requiredKeys: [] },
+const validTls = fc.oneof(
+  fc.constant({ mode: "off" }),
+  fc.record({ mode: fc.constant("letsencrypt"), email: fc.emailAddress() }),
 );
+/** Production must serve HTTPS: its tls is always letsencrypt. */
+const validProxy = (production: boolean) =>
+  fc.record(
+    {
+      clientMaxBodySize: fc.stringMatching(rules.NGINX_SIZE),
+      readTimeoutSeconds: intish(1, 3600),
+      tls: production
+        ? fc.record({ mode: fc.constant("letsencrypt"), email: fc.emailAddress() })
+        : validTls,
+    },
+    { requiredKeys: production ? ["tls"] : [] },
+  );
 /** env and secretEnv with distinct names. */
 const validEnvs = fc
   .uniqueArray(fc.tuple(envName, singleLine, fc.boolean()), {
@@ -1087,7 +1221,7 @@ const validInput = stackName.chain((stack) => {
         dnsTtl: intish(30, 86400),
         droplet: validDroplet,
         app: validApp,
-        proxy: validProxy,
+        proxy: validProxy(production),
         firewall: production
           ? fc.record({ sshSourceAddresses: narrowCidrs })
           : fc.record(
@@ -1114,7 +1248,7 @@ const validInput = stackName.chain((stack) => {
           "droplet",
           "app",
           "sshPrivateKey",
-          ...(production ? ["firewall" as const] : []),
+          ...(production ? ["firewall" as const, "proxy" as const] : []),
         ],
       },
     )

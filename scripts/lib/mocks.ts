@@ -126,6 +126,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         };
       case "digitalocean:index/reservedIp:ReservedIp":
         return { ipAddress: this.remember(`198.51.100.${n}`) };
+      case "digitalocean:index/loadBalancer:LoadBalancer":
+        return { ip: this.remember(`192.0.2.${n}`), urn: this.remember(`do:loadbalancer:${n}`) };
       case "digitalocean:index/dnsRecord:DnsRecord": {
         const host = inputs.name === "@" ? "" : `${inputs.name}.`;
         return { fqdn: `${host}${inputs.domain}` };

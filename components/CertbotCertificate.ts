@@ -1,0 +1,59 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { TLS_CERT_NAME, TLS_DEPLOY_HOOK, renderCertbot, renderTlsDeployHook } from "../templates";
+import { Connection, RemoteFile } from "./RemoteFile";
+
+export interface CertbotCertificateArgs {
+  readonly connection: pulumi.Input<Connection>;
+  /** Every FQDN the certificate covers; a change re-issues it under the same name. */
+  readonly domains: string[];
+  /** Let's Encrypt account address. */
+  readonly email: string;
+  /**
+   * What must exist first: the DNS records and the address assignment (Let's Encrypt fetches the
+   * challenge from the host names), and the nginx site that serves the challenge path.
+   */
+  readonly after: pulumi.Resource[];
+}
+
+/**
+ * A Let's Encrypt certificate on a single droplet, by certbot's webroot method. certbot's own timer
+ * renews it; the deploy hook links it for nginx and reloads nginx after every issue and renewal.
+ * Removing the component (for instance on moving behind a load balancer) deletes the certificate,
+ * so no renewal keeps failing on a droplet that no longer answers the challenge.
+ */
+export class CertbotCertificate extends pulumi.ComponentResource {
+  public readonly obtained: command.remote.Command;
+
+  constructor(name: string, args: CertbotCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("dropstack:tls:CertbotCertificate", name, {}, opts);
+    const hook = new RemoteFile(
+      `${name}-deploy-hook`,
+      {
+        connection: args.connection,
+        content: renderTlsDeployHook(),
+        file: "tls/deploy-hook",
+        target: TLS_DEPLOY_HOOK,
+        mode: "0755",
+        check: `sh -n ${TLS_DEPLOY_HOOK}`,
+        apply: "true",
+      },
+      { parent: this },
+    );
+    // Any input change (the hosts, the email, a replaced droplet) re-runs it; nothing else does.
+    this.obtained = new command.remote.Command(
+      `${name}-certbot`,
+      {
+        connection: args.connection,
+        create: renderCertbot({ domains: args.domains, email: args.email }),
+        delete: `sudo certbot delete --non-interactive --cert-name ${TLS_CERT_NAME} || true`,
+      },
+      {
+        parent: this,
+        dependsOn: [...args.after, hook.installed],
+        customTimeouts: { create: "10m" },
+      },
+    );
+    this.registerOutputs({ obtained: this.obtained.stdout });
+  }
+}

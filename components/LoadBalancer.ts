@@ -1,0 +1,98 @@
+import { createHash } from "node:crypto";
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface LoadBalancerArgs {
+  /** The load balancer's name in DigitalOcean. */
+  readonly balancerName: string;
+  readonly region: pulumi.Input<string>;
+  /** The environment's droplet tag: droplets join and leave as they are created and replaced. */
+  readonly dropletTag: pulumi.Input<string>;
+  /** Nodes, each 10,000 requests/s; billed per node. */
+  readonly sizeUnit: number;
+  /** Asked through nginx on every droplet; a droplet takes traffic only while it answers 200. */
+  readonly healthPath: string;
+  /** Seconds an idle client connection stays open (nginx's read timeout, within 30–600). */
+  readonly idleTimeoutSeconds: number;
+  /** FQDNs of a Let's Encrypt certificate for HTTPS on the balancer; none: HTTP only. */
+  readonly tlsDomains?: string[];
+  readonly protect: boolean;
+}
+
+type ForwardingRule = digitalocean.types.input.LoadBalancerForwardingRule;
+
+/**
+ * The certificate's name carries a hash of its domains: a changed host list creates a new
+ * certificate before the old one is deleted, and the two names never collide.
+ */
+export function certificateName(balancerName: string, domains: string[]): string {
+  const hash = createHash("sha256").update(domains.join(",")).digest("hex").slice(0, 8);
+  return `${balancerName}-${hash}`;
+}
+
+/** HTTP to every droplet's nginx on port 80; with a certificate, HTTPS in front and HTTP redirected. */
+export function forwardingRules(certificate?: pulumi.Input<string>): ForwardingRule[] {
+  const http = { entryProtocol: "http", entryPort: 80, targetProtocol: "http", targetPort: 80 };
+  if (certificate === undefined) return [http];
+  return [
+    {
+      entryProtocol: "https",
+      entryPort: 443,
+      targetProtocol: "http",
+      targetPort: 80,
+      certificateName: certificate,
+    },
+    http,
+  ];
+}
+
+/**
+ * A DigitalOcean load balancer over every droplet with the environment's tag, health-checking each
+ * through nginx; with TLS, a DigitalOcean-managed Let's Encrypt certificate terminates HTTPS here.
+ */
+export class LoadBalancer extends pulumi.ComponentResource {
+  public readonly balancer: digitalocean.LoadBalancer;
+  public readonly certificate?: digitalocean.Certificate;
+  /** The public address every DNS record points at. */
+  public readonly ipAddress: pulumi.Output<string>;
+
+  constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("dropstack:network:LoadBalancer", name, {}, opts);
+    if (args.tlsDomains) {
+      this.certificate = new digitalocean.Certificate(
+        `${name}-certificate`,
+        {
+          name: certificateName(args.balancerName, args.tlsDomains),
+          type: "lets_encrypt",
+          domains: args.tlsDomains,
+        },
+        { parent: this },
+      );
+    }
+    this.balancer = new digitalocean.LoadBalancer(
+      `${name}-balancer`,
+      {
+        name: args.balancerName,
+        region: args.region,
+        sizeUnit: args.sizeUnit,
+        dropletTag: args.dropletTag,
+        forwardingRules: forwardingRules(this.certificate?.name),
+        redirectHttpToHttps: this.certificate !== undefined,
+        healthcheck: {
+          protocol: "http",
+          port: 80,
+          path: args.healthPath,
+          checkIntervalSeconds: 10,
+          responseTimeoutSeconds: 5,
+          healthyThreshold: 3,
+          unhealthyThreshold: 3,
+        },
+        enableBackendKeepalive: true,
+        httpIdleTimeoutSeconds: Math.min(600, Math.max(30, args.idleTimeoutSeconds)),
+      },
+      { parent: this, protect: args.protect },
+    );
+    this.ipAddress = this.balancer.ip;
+    this.registerOutputs({ ipAddress: this.ipAddress });
+  }
+}
