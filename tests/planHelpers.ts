@@ -28,6 +28,14 @@ export const T = {
   apiImage: "dropstack:app:ApiImage",
   dnsRecords: "dropstack:dns:DnsRecords",
   firewallComponent: "dropstack:network:Firewall",
+  loadBalancer: "digitalocean:index/loadBalancer:LoadBalancer",
+  loadBalancerComponent: "dropstack:network:LoadBalancer",
+  certificate: "digitalocean:index/certificate:Certificate",
+  certbot: "dropstack:tls:CertbotCertificate",
+  monitoring: "dropstack:monitoring:Monitoring",
+  monitorAlert: "digitalocean:index/monitorAlert:MonitorAlert",
+  uptimeCheck: "digitalocean:index/uptimeCheck:UptimeCheck",
+  uptimeAlert: "digitalocean:index/uptimeAlert:UptimeAlert",
 } as const;
 
 /** Sets `a.b.c` in a stack's config map (values JSON-encoded as Pulumi passes them). */

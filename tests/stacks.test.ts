@@ -5,6 +5,9 @@ const STACKS = ["dev", "staging", "production"] as const;
 
 describe.each(STACKS)("stack %s", (stack) => {
   let plan: Awaited<ReturnType<typeof planStack>>;
+  // production runs two droplets behind a load balancer; dev and staging one with a reserved IP.
+  const count = stack === "production" ? 2 : 1;
+  const balanced = count > 1;
   beforeAll(async () => {
     plan = await planStack(stack);
   });
@@ -17,8 +20,12 @@ describe.each(STACKS)("stack %s", (stack) => {
         `${T.apiImage} ${stack}-image <- ${stack}`,
         `${T.webHost} ${stack}-web-1 <- ${stack}`,
         `${T.droplet} ${stack}-web-1-droplet <- ${stack}-web-1`,
-        `${T.reservedIp} ${stack}-web-1-ip <- ${stack}-web-1`,
-        `${T.ipAssignment} ${stack}-web-1-ip-assignment <- ${stack}-web-1`,
+        ...(balanced
+          ? [`${T.loadBalancer} ${stack}-lb-balancer <- ${stack}-lb`]
+          : [
+              `${T.reservedIp} ${stack}-web-1-ip <- ${stack}-web-1`,
+              `${T.ipAssignment} ${stack}-web-1-ip-assignment <- ${stack}-web-1`,
+            ]),
         `${T.command} ${stack}-web-1-bootstrap <- ${stack}-web-1`,
         `${T.nginxSite} ${stack}-web-1-nginx <- ${stack}`,
         `${T.apiService} ${stack}-web-1-api <- ${stack}`,
@@ -34,21 +41,21 @@ describe.each(STACKS)("stack %s", (stack) => {
     expect(plan.resources.filter((r) => r.parent === null).map((r) => r.name)).toEqual([stack]);
   });
 
-  test("one droplet, tagged for the environment, bootstrapped by config-free cloud-init", () => {
-    const [droplet] = only(plan, T.droplet);
-    expect(only(plan, T.droplet)).toHaveLength(1);
-    expect(droplet.inputs).toMatchObject({
-      name: `${stack}-web-1`,
-      image: "debian-12-x64",
-      monitoring: true,
-    });
-    expect(droplet.inputs.tags).toEqual(
-      expect.arrayContaining([`dropstack-${stack}`, "dropstack"]),
+  test("droplet.count droplets, tagged for the environment, bootstrapped by config-free cloud-init", () => {
+    const droplets = only(plan, T.droplet);
+    expect(droplets.map((d) => d.inputs.name)).toEqual(
+      Array.from({ length: count }, (_, i) => `${stack}-web-${i + 1}`),
     );
-    expect(droplet.inputs.userData).toMatch(/^#cloud-config\n/);
+    for (const droplet of droplets) {
+      expect(droplet.inputs).toMatchObject({ image: "debian-12-x64", monitoring: true });
+      expect(droplet.inputs.tags).toEqual(
+        expect.arrayContaining([`dropstack-${stack}`, "dropstack"]),
+      );
+      expect(droplet.inputs.userData).toMatch(/^#cloud-config\n/);
+    }
   });
 
-  test("firewall targets the environment tag: 80/443 from anywhere, 22 from the allowed CIDRs only", () => {
+  test("firewall targets the environment tag: 80/443 from anywhere (or only the load balancer), 22 from the allowed CIDRs only", () => {
     const [firewall] = only(plan, T.firewall);
     expect(firewall.inputs.tags).toEqual([`dropstack-${stack}`]);
     const inbound = firewall.inputs.inboundRules as {
@@ -56,7 +63,18 @@ describe.each(STACKS)("stack %s", (stack) => {
       sourceAddresses: string[];
     }[];
     expect(inbound.map((r) => r.portRange)).toEqual(["22", "80", "443"]);
-    expect(inbound[1].sourceAddresses).toEqual(["0.0.0.0/0", "::/0"]);
+    if (balanced) {
+      const [balancer] = only(plan, T.loadBalancer);
+      for (const web of inbound.slice(1)) {
+        expect(web).toEqual({
+          protocol: "tcp",
+          portRange: web.portRange,
+          sourceLoadBalancerUids: [balancer.id],
+        });
+      }
+    } else {
+      expect(inbound[1].sourceAddresses).toEqual(["0.0.0.0/0", "::/0"]);
+    }
     const app = JSON.parse(committedStack(stack).config["dropstack:app"]);
     expect(inbound.map((r) => r.portRange)).not.toContain(String(app.port));
     if (stack === "production") {
@@ -64,17 +82,20 @@ describe.each(STACKS)("stack %s", (stack) => {
     }
   });
 
-  test("one A record per host, pointing at the reserved IP", () => {
+  test("one A record per host, pointing at the reserved IP or the load balancer", () => {
     const hosts = JSON.parse(committedStack(stack).config["dropstack:hosts"]) as string[];
     const records = only(plan, T.dnsRecord);
-    const [ip] = only(plan, T.reservedIp);
+    const address = balanced
+      ? only(plan, T.loadBalancer)[0].outputs.ip
+      : only(plan, T.reservedIp)[0].outputs.ipAddress;
+    expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(records.map((r) => r.inputs.name)).toEqual(hosts);
     for (const record of records) {
       expect(record.inputs).toMatchObject({
         domain: "example.com",
         type: "A",
         ttl: 300,
-        value: ip.outputs.ipAddress,
+        value: address,
       });
     }
   });
@@ -86,20 +107,23 @@ describe.each(STACKS)("stack %s", (stack) => {
     expect(one(plan, T.firewall, `${stack}-firewall-rules`).dependsOn).toContain(`${stack}-tag`);
   });
 
-  test("the reserved IP moves to a droplet only once its nginx site and API are installed", () => {
-    const assignment = one(plan, T.ipAssignment, `${stack}-web-1-ip-assignment`);
-    expect(assignment.dependsOn).toEqual(
-      expect.arrayContaining([
-        `${stack}-web-1-nginx-site-install`,
-        `${stack}-web-1-api-release-run`,
-      ]),
-    );
-  });
+  (balanced ? test.skip : test)(
+    "the reserved IP moves to a droplet only once its nginx site and API are installed",
+    () => {
+      const assignment = one(plan, T.ipAssignment, `${stack}-web-1-ip-assignment`);
+      expect(assignment.dependsOn).toEqual(
+        expect.arrayContaining([
+          `${stack}-web-1-nginx-site-install`,
+          `${stack}-web-1-api-release-run`,
+        ]),
+      );
+    },
+  );
 
-  test("protect is on exactly for production's droplets, reserved IPs and DNS records", () => {
+  test("protect is on exactly for production's droplets, load balancer and DNS records", () => {
     const protectedTypes = new Set(plan.resources.filter((r) => r.protect).map((r) => r.type));
     if (stack === "production") {
-      expect([...protectedTypes].sort()).toEqual([T.dnsRecord, T.droplet, T.reservedIp].sort());
+      expect([...protectedTypes].sort()).toEqual([T.dnsRecord, T.droplet, T.loadBalancer].sort());
     } else {
       expect(protectedTypes.size).toBe(0);
     }
@@ -124,29 +148,12 @@ describe.each(STACKS)("stack %s", (stack) => {
     expect(String(run.inputs.create)).toMatch(
       /^sudo \/usr\/local\/lib\/dropstack\/api-release 'registry\.digitalocean\.com\/dropstack\/api@sha256:[0-9a-f]{64}'$/,
     );
-    const remote = only(plan, T.command).filter((r) => r.name !== `${stack}-web-1-bootstrap`);
+    const remote = only(plan, T.command).filter(
+      (r) => r.name.startsWith(`${stack}-web-1-`) && r.name !== `${stack}-web-1-bootstrap`,
+    );
     expect(remote.length).toBeGreaterThanOrEqual(8);
     for (const r of remote) expect(r.dependsOn).toContain(`${stack}-web-1-bootstrap`);
   });
-});
-
-test("droplet.count 3 declares three web hosts, each with its own reserved IP, and round-robin A records", async () => {
-  const plan = await planStack(
-    "staging",
-    withConfig(committedStack("staging"), { "droplet.count": 3 }),
-  );
-  expect(only(plan, T.droplet).map((d) => d.inputs.name)).toEqual([
-    "staging-web-1",
-    "staging-web-2",
-    "staging-web-3",
-  ]);
-  expect(only(plan, T.reservedIp)).toHaveLength(3);
-  expect(only(plan, T.dnsRecord).map((r) => r.name)).toEqual([
-    "staging-dns-api-staging-1",
-    "staging-dns-api-staging-2",
-    "staging-dns-api-staging-3",
-  ]);
-  expect(only(plan, T.nginxSite)).toHaveLength(3);
 });
 
 test("app.image is used as given: no build, no registry credentials", async () => {

@@ -16,6 +16,8 @@ export interface RecordedResource {
   readonly inputs: Record<string, unknown>;
   /** Inputs plus what the mock computed, as a provider would return them. */
   outputs: Record<string, unknown>;
+  /** The provider id the mock gave a custom resource. */
+  id?: string;
   protect: boolean;
   /** Names of explicit `dependsOn` resources. */
   dependsOn: string[];
@@ -85,6 +87,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     if (!args.custom) return { id: undefined, state: args.inputs };
     const n = ++this.counter;
     const id = this.remember(String(410000000 + n));
+    recorded.id = id;
     recorded.outputs = {
       ...args.inputs,
       ...this.computedState(args.type, args.name, args.inputs, n),
