@@ -30,6 +30,7 @@ export const TYPES = {
   firewall: "digitalocean:index/firewall:Firewall",
   reservedIp: "digitalocean:index/reservedIp:ReservedIp",
   dnsRecord: "digitalocean:index/dnsRecord:DnsRecord",
+  loadBalancer: "digitalocean:index/loadBalancer:LoadBalancer",
 } as const;
 
 /** Droplet sizes each kind of environment is expected to use. */
@@ -84,11 +85,14 @@ export const rules: Rule[] = [
   },
   {
     name: "production-resources-protected",
-    description: "Production droplets, reserved IPs and DNS records are protected from deletion.",
+    description:
+      "Production droplets, reserved IPs, load balancers and DNS records are protected from deletion.",
     enforcementLevel: "mandatory",
     check: (r) =>
       production(r) &&
-      [TYPES.droplet, TYPES.reservedIp, TYPES.dnsRecord].includes(r.type as never) &&
+      [TYPES.droplet, TYPES.reservedIp, TYPES.loadBalancer, TYPES.dnsRecord].includes(
+        r.type as never,
+      ) &&
       !r.protect
         ? [`${r.name}: ${r.type.split(":").pop()} in production is not protected`]
         : [],

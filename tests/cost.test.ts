@@ -14,11 +14,14 @@ test("the price table is dated and has the sizes the committed and review stacks
 
 test.each([
   // stack, edits, monthly by hand, daily = monthly × 24 / 672
-  ["production", {}, 24 + 24 * 0.2, 1.03], // s-2vcpu-4gb + 20% backups, reserved IP free
-  ["staging", {}, 12, 0.43], // s-1vcpu-2gb
-  ["staging", { "droplet.count": 3 }, 3 * 12, 1.29],
-  ["production", { "droplet.count": 20 }, 20 * (24 + 4.8), 20.57],
-  ["review-pr-42", {}, 4, 0.14], // s-1vcpu-512mb-10gb
+  // production: 2 × (s-2vcpu-4gb $24 + 20% backups) + load balancer 1 node $12 + 2 uptime checks $1
+  ["production", {}, 2 * (24 + 24 * 0.2) + 12 + 2, 2.56],
+  ["production", { "droplet.count": 1 }, 24 + 24 * 0.2 + 2, 1.1], // reserved IP free
+  ["staging", {}, 12 + 1, 0.46], // s-1vcpu-2gb + 1 uptime check
+  ["staging", { "droplet.count": 3 }, 3 * 12 + 12 + 1, 1.75],
+  ["production", { "droplet.count": 20 }, 20 * (24 + 4.8) + 12 + 2, 21.07],
+  ["production", { "droplet.count": 20, "loadBalancer.sizeUnit": 3 }, 20 * 28.8 + 36 + 2, 21.93],
+  ["review-pr-42", {}, 4, 0.14], // s-1vcpu-512mb-10gb, no alerts
 ] as const)("%s %j: $%d a month", async (stack, edits, monthly, daily) => {
   const plan = await planStack(stack, withConfig(committedStack(stack), edits));
   const estimate = estimateCost(plan.resources);

@@ -80,18 +80,20 @@ describe("secrets never appear in plain text", () => {
     const secretFiles = files.filter((f) => f.content === "[secret]\n").map((f) => f.path);
     // dropstack:app is a secret key here (as Pulumi marks it once secretEnv is set), so the plain
     // env file is withheld too: the program cannot tell which app values were set with --secret.
-    expect(secretFiles.sort()).toEqual([
-      "production-web-1/docker/config.json",
-      "production-web-1/env/api.env",
-      "production-web-1/env/api.secret.env",
-    ]);
+    expect(secretFiles.sort()).toEqual(
+      ["production-web-1", "production-web-2"].flatMap((droplet) => [
+        `${droplet}/docker/config.json`,
+        `${droplet}/env/api.env`,
+        `${droplet}/env/api.secret.env`,
+      ]),
+    );
   });
 
   test("the secret env file and registry login are installed 0600", () => {
     const installs = only(plan, T.command).filter((c) =>
       /secret-env-install|registry-login-install/.test(c.name),
     );
-    expect(installs).toHaveLength(2);
+    expect(installs).toHaveLength(4); // two droplets
     for (const install of installs)
       expect(String(install.inputs.create)).toMatch(/install -m 0600 -o root -g root/);
   });
@@ -100,18 +102,26 @@ describe("secrets never appear in plain text", () => {
 test("--out writes the files the program puts on each droplet", async () => {
   const plan = await planStack("production");
   const files = plannedFiles(plan);
-  expect(files.map((f) => f.path).sort()).toEqual([
-    "production-web-1/bin/api-release",
-    "production-web-1/cloud-init.yaml",
-    "production-web-1/docker/config.json",
-    "production-web-1/env/api.env",
-    "production-web-1/env/api.secret.env",
-    "production-web-1/nginx/api-colour.js",
-    "production-web-1/nginx/dropstack.conf",
-    "production-web-1/supervisor/api-blue.conf",
-    "production-web-1/supervisor/api-green.conf",
-    "production-web-1/systemd/dropstack-api-resume.service",
-  ]);
+  expect(files.map((f) => f.path).sort()).toEqual(
+    ["production-web-1", "production-web-2"].flatMap((droplet) => [
+      `${droplet}/bin/api-release`,
+      `${droplet}/cloud-init.yaml`,
+      `${droplet}/docker/config.json`,
+      `${droplet}/env/api.env`,
+      `${droplet}/env/api.secret.env`,
+      `${droplet}/nginx/api-colour.js`,
+      `${droplet}/nginx/dropstack.conf`,
+      `${droplet}/supervisor/api-blue.conf`,
+      `${droplet}/supervisor/api-green.conf`,
+      `${droplet}/systemd/dropstack-api-resume.service`,
+    ]),
+  );
+  // Both droplets get the same files.
+  const byDroplet = (n: number) =>
+    files
+      .filter((f) => f.path.startsWith(`production-web-${n}/`))
+      .map((f) => [f.path.replace(/^[^/]+/, ""), f.content]);
+  expect(byDroplet(2)).toEqual(byDroplet(1));
   // With no secret in dropstack:app, the plain env file is shown as it lands on the droplet; each
   // colour's own file adds its PORT at release time.
   expect(files.find((f) => f.path === "production-web-1/env/api.env")?.content).toBe(

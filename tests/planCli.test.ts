@@ -17,7 +17,8 @@ test("the tree: every resource, computed values marked, a summary line", () => {
   expect(stdout).toMatch(
     /digitalocean:index\/dnsRecord:DnsRecord  staging-dns-api-staging\n(.*\n)*?.*value: \(known after apply\)/,
   );
-  expect(stdout).toMatch(/\+ 40 resources to create \(0 protected\)/);
+  // 40 for the environment, 5 for certbot's HTTPS, 8 for the alerts and the uptime check.
+  expect(stdout).toMatch(/\+ 53 resources to create \(0 protected\)/);
 });
 
 test("--json: resources with type, name, parent and masked inputs; outputs", () => {
@@ -31,7 +32,7 @@ test("--json: resources with type, name, parent and masked inputs; outputs", () 
     ipAddresses: [expect.any(String)],
     release: "v0.1.0",
     tags: ["dropstack-production", "dropstack", "team-api"],
-    urls: ["http://example.com/", "http://api.example.com/"],
+    urls: ["https://example.com/", "https://api.example.com/"],
   });
   const droplet = doc.resources.find(
     (r: { type: string }) => r.type === "digitalocean:index/droplet:Droplet",

@@ -6,8 +6,11 @@ import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
 import { requireTools } from "../scripts/lib/systemTools";
 import {
+  renderCertbot,
   renderCloudInit,
   renderDockerRun,
+  renderTlsDeployHook,
+  renderTlsPlaceholder,
   renderEnvFile,
   renderInstallFile,
   renderNginxColourModule,
@@ -26,6 +29,72 @@ const site = {
   clientMaxBodySize: "10m",
   readTimeoutSeconds: 30,
 };
+
+describe("nginx site with TLS (certbot on the droplet)", () => {
+  const conf = renderNginxSite({ ...site, tls: {}, hsts: true });
+  test("snapshot", () => expect(conf).toMatchSnapshot());
+  test("443 for the hosts with TLS 1.2/1.3 only, the certificate nginx's deploy hook links", () => {
+    expect(conf).toMatch(
+      /listen 443 ssl http2;\n\s+listen \[::\]:443 ssl http2;\n[^}]*ssl_certificate \/etc\/dropstack\/tls\/fullchain\.pem;\n\s+ssl_certificate_key \/etc\/dropstack\/tls\/privkey\.pem;\n\s+ssl_protocols TLSv1\.2 TLSv1\.3;[^}]*server_name api\.staging\.example\.com example\.com;/,
+    );
+    expect(conf).not.toMatch(/TLSv1(\.1)? /);
+    expect(conf).toContain('add_header Strict-Transport-Security "max-age=63072000" always;');
+  });
+  test("port 80 answers ACME challenges from the webroot and redirects everything else", () => {
+    expect(conf).toMatch(
+      /listen 80;\n[^}]*server_name api\.staging\.example\.com example\.com;\n\s+server_tokens off;\n\n\s+location \^~ \/\.well-known\/acme-challenge\/ \{\n\s+root \/var\/www\/dropstack-acme;/,
+    );
+    expect(conf).toContain("return 301 https://$host$request_uri;");
+  });
+  test("other names are refused at the handshake; no plain-HTTP proxying to the API", () => {
+    expect(conf).toMatch(/listen 443 ssl default_server;[^}]*ssl_reject_handshake on;/);
+    // The only server that proxies to the API is the TLS one.
+    const proxying = conf
+      .split(/\nserver \{/)
+      .filter((block) => block.includes("location / {\n        proxy_pass"));
+    expect(proxying).toHaveLength(1);
+    expect(proxying[0]).toContain("listen 443 ssl http2;");
+  });
+  test("HSTS only where asked (production)", () => {
+    expect(renderNginxSite({ ...site, tls: {} })).not.toContain("Strict-Transport-Security");
+    expect(renderNginxSite(site)).not.toContain("Strict-Transport-Security");
+  });
+});
+
+describe("nginx site behind the load balancer", () => {
+  const conf = renderNginxSite({ ...site, loadBalancer: { healthPath: "/healthz" } });
+  test("the default server answers the balancer's health check by address, and nothing else", () => {
+    expect(conf).toMatch(
+      /listen 80 default_server;[^]*?location = \/healthz \{\n\s+proxy_pass http:\/\/api_\$dropstack_api_colour;[^]*?location \/ \{\n\s+return 444;/,
+    );
+    expect(conf).not.toContain("ssl");
+  });
+  test("X-Forwarded-Proto passes on the balancer's scheme", () => {
+    expect(conf).toMatch(/map \$http_x_forwarded_proto \$dropstack_api_proto \{/);
+    expect(conf).toContain("proxy_set_header X-Forwarded-Proto $dropstack_api_proto;");
+    expect(renderNginxSite(site)).toContain("proxy_set_header X-Forwarded-Proto $scheme;");
+  });
+});
+
+describe("certbot", () => {
+  const script = renderCertbot({ domains: ["example.com", "api.example.com"], email: "o@x.io" });
+  test("webroot for every host, non-interactive, renewals reload nginx through the deploy hook", () => {
+    expect(script).toContain(
+      "sudo certbot certonly --non-interactive --agree-tos --email 'o@x.io' \\\n  --webroot --webroot-path '/var/www/dropstack-acme' --cert-name 'dropstack' \\\n  --keep-until-expiring --deploy-hook '/usr/local/lib/dropstack/tls-deploy-hook' \\\n  --domain 'example.com' \\\n  --domain 'api.example.com'\n",
+    );
+    const hook = renderTlsDeployHook();
+    expect(hook).toContain("ln -sfn \"$lineage/fullchain.pem\" '/etc/dropstack/tls/fullchain.pem'");
+    expect(hook).toMatch(/nginx -t -q\nsystemctl reload nginx\n$/);
+  });
+  test("the placeholder never overwrites a certificate that exists", () => {
+    expect(renderTlsPlaceholder()).toMatch(
+      /if ! sudo test -s '\/etc\/dropstack\/tls\/fullchain\.pem' \|\| ! sudo test -s '\/etc\/dropstack\/tls\/privkey\.pem'; then\n\s+sudo openssl req -x509/,
+    );
+  });
+  test("the bootstrap installs certbot (so turning TLS on never replaces a droplet)", () => {
+    expect(renderCloudInit()).toMatch(/apt-get -y install [^\n]* certbot\n/);
+  });
+});
 
 describe("nginx site", () => {
   const conf = renderNginxSite(site);
@@ -267,6 +336,9 @@ test("every rendered shell script passes shellcheck", () => {
       apply: "sudo systemctl reload nginx",
     }),
     "wait-for-bootstrap.sh": renderWaitForBootstrap(),
+    "tls-placeholder.sh": renderTlsPlaceholder(),
+    "certbot.sh": renderCertbot({ domains: ["example.com", "api.example.com"], email: "o@x.io" }),
+    "tls-deploy-hook.sh": renderTlsDeployHook(),
   };
   for (const [name, text] of Object.entries(scripts)) {
     const run = spawnSync(shellcheck, ["--shell=sh", "-"], { input: text, encoding: "utf8" });
