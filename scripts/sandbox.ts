@@ -1,5 +1,6 @@
 /**
- * npm start [-- --stack dev] [--port 8000] [--config <file>] [--detach]   serve a stack locally
+ * npm start [-- --stack dev] [--port 8000] [--tls-port <port + 363>] [--config <file>] [--detach]
+ *                                                                         serve a stack locally
  * npm stop  [-- --stack dev]                                              stop it
  *
  * Plans the stack offline, writes the droplet's files under .sandbox/<stack>/, and runs them with
@@ -10,13 +11,20 @@ import { parseArgs } from "node:util";
 import { ConfigError, parseStackConfig } from "../config";
 import { runPlan } from "./lib/plan";
 import { plannedFiles } from "./lib/planOutput";
-import { dockerEngineAnswers, prepareSandbox, readSandbox } from "./lib/sandbox";
+import {
+  assertPortFree,
+  defaultTlsPort,
+  dockerEngineAnswers,
+  prepareSandbox,
+  readSandbox,
+  Sandbox,
+} from "./lib/sandbox";
 import { isRunning, startSandbox, stopSandbox } from "./lib/sandboxProcesses";
 import { PROJECT_DIR, stackConfigFor, stackFilePath } from "./lib/stackFiles";
 import { MissingToolError, requireTools } from "./lib/systemTools";
 
 const USAGE =
-  "usage: npm start -- [--stack dev] [--port 8000] [--config <Pulumi.x.yaml>] [--detach]\n" +
+  "usage: npm start -- [--stack dev] [--port 8000] [--tls-port <port + 363>] [--config <Pulumi.x.yaml>] [--detach]\n" +
   "       npm stop -- [--stack dev]";
 const log = (line: string) => console.log(line);
 const tools = () =>
@@ -27,15 +35,33 @@ const tools = () =>
 
 class UsageError extends Error {}
 
-function parsePort(text: string): number {
+function parsePort(text: string, option = "--port"): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 1024 || port > 65535) {
-    throw new UsageError(`--port must be an integer from 1024 to 65535, got ${text}`);
+    throw new UsageError(`${option} must be an integer from 1024 to 65535, got ${text}`);
   }
   return port;
 }
 
-async function start(values: { stack: string; port: string; config?: string; detach: boolean }) {
+/** How to reach each host, over HTTPS when the stack serves it (port 80 then only redirects). */
+function reachLines(sandbox: Sandbox): string[] {
+  const tls = sandbox.tls;
+  return sandbox.hosts.flatMap((host) =>
+    [sandbox.healthPath, "/version"].map((urlPath) =>
+      tls
+        ? `curl --cacert ${path.relative(PROJECT_DIR, tls.certificate)} --resolve ${host}:${tls.port}:127.0.0.1 https://${host}:${tls.port}${urlPath}`
+        : `curl -H 'Host: ${host}' http://127.0.0.1:${sandbox.port}${urlPath}`,
+    ),
+  );
+}
+
+async function start(values: {
+  stack: string;
+  port: string;
+  "tls-port"?: string;
+  config?: string;
+  detach: boolean;
+}) {
   const installed = tools();
   const stackFile = values.config ? path.resolve(values.config) : stackFilePath(values.stack);
   const input = stackConfigFor(values.stack, values.config && stackFile);
@@ -51,24 +77,36 @@ async function start(values: { stack: string; port: string; config?: string; det
       `--port ${port} is one of the stack's colour ports (app.port, app.port + 1): choose another --port`,
     );
   }
+  const tlsPort = values["tls-port"]
+    ? parsePort(values["tls-port"], "--tls-port")
+    : defaultTlsPort(port);
   const docker = dockerEngineAnswers();
   const sandbox = prepareSandbox({
     stack: values.stack,
     config,
     files: plannedFiles(plan),
     port,
+    tlsPort,
     docker,
   });
   log(`  wrote ${values.stack}-web-1's files under ${path.relative(PROJECT_DIR, sandbox.dir)}/`);
   for (const line of sandbox.substitutions) log(`  substituted: ${line}`);
-  await startSandbox(sandbox, installed, log);
-  log(
-    `\n${values.stack} (release ${sandbox.release}) is serving through nginx on 127.0.0.1:${port}:`,
-  );
-  for (const host of sandbox.hosts) {
-    log(`  curl -H 'Host: ${host}' http://127.0.0.1:${port}${sandbox.healthPath}`);
-    log(`  curl -H 'Host: ${host}' http://127.0.0.1:${port}/version`);
+  if (sandbox.tls) {
+    if ([port, config.app.port, config.app.port + 1].includes(tlsPort)) {
+      throw new UsageError(
+        `--tls-port ${tlsPort} is --port or one of the stack's colour ports (app.port, app.port + 1): choose another --tls-port`,
+      );
+    }
+    await assertPortFree(tlsPort, "the sandbox's HTTPS port, --tls-port");
+  } else if (values["tls-port"]) {
+    log(`  note: ${values.stack} serves plain HTTP: --tls-port is unused`);
   }
+  await startSandbox(sandbox, installed, log);
+  const served = sandbox.tls
+    ? `127.0.0.1:${sandbox.tls.port} (HTTPS) and 127.0.0.1:${port} (HTTP: ACME challenges, redirects)`
+    : `127.0.0.1:${port}`;
+  log(`\n${values.stack} (release ${sandbox.release}) is serving through nginx on ${served}:`);
+  for (const line of reachLines(sandbox)) log(`  ${line}`);
   log(`logs: ${path.relative(PROJECT_DIR, sandbox.runDir)}/logs/`);
   if (values.detach) {
     log(`running in the background: npm stop -- --stack ${values.stack} stops it`);
@@ -100,6 +138,7 @@ async function main() {
     options: {
       stack: { type: "string", short: "s", default: "dev" },
       port: { type: "string", short: "p", default: "8000" },
+      "tls-port": { type: "string" },
       config: { type: "string" },
       detach: { type: "boolean", short: "d", default: false },
       help: { type: "boolean", short: "h", default: false },

@@ -31,6 +31,9 @@ describe("config edits leave the droplet's user data and SSH keys byte-identical
     ["app.release", { "app.release": "v9.9.9" }],
     ["app.env and secretEnv", { "app.env": { A: "1" }, "app.secretEnv": { B: "2" } }],
     ["proxy", { proxy: { clientMaxBodySize: "1g", readTimeoutSeconds: 300 } }],
+    ["proxy.tls off", { "proxy.tls": { mode: "off" } }],
+    ["alerts", { alerts: { emails: ["a@example.org"], cpuPercent: 50 } }],
+    ["no alerts", { alerts: undefined }],
   ])("%s", async (_, edits) => {
     const edited = await dropletIdentity(withConfig(committedStack("staging"), edits));
     expect(edited).toEqual(baseline);

@@ -1,10 +1,13 @@
 /** Shared helpers for tests that run a real sandbox (and the plan CLI) as child processes. */
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
+import { connect, ConnectionOptions } from "node:tls";
+import { parse, stringify } from "yaml";
 import { readSandbox, Sandbox } from "../scripts/lib/sandbox";
-import { writeDerivedStackFile } from "../scripts/lib/stackFiles";
+import { PROJECT, stackFilePath, writeDerivedStackFile } from "../scripts/lib/stackFiles";
 import { requireTools } from "../scripts/lib/systemTools";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -49,6 +52,53 @@ export function derivedStackFile(
   });
 }
 
+/**
+ * The committed staging stack (HTTPS with certbot on one droplet) as `Pulumi.<stack>.yaml` in a
+ * fresh temporary directory, with its own app port and the same short health gate and drain.
+ */
+export function stagingStackFile(stack: string, appPort: number): string {
+  const staging = parse(readFileSync(stackFilePath("staging"), "utf8"));
+  Object.assign(staging.config[`${PROJECT}:app`], {
+    port: appPort,
+    healthTimeoutSeconds: 8,
+    drainSeconds: 1,
+  });
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "stack-")), `Pulumi.${stack}.yaml`);
+  writeFileSync(file, stringify(staging));
+  return file;
+}
+
+export interface Handshake {
+  /** The TLS version negotiated, such as `TLSv1.3`. */
+  readonly protocol: string | null;
+  /** The application protocol agreed with ALPN (`h2`), or false. */
+  readonly alpn: string | false;
+}
+
+/**
+ * A bare TLS handshake with the sandbox's HTTPS port; `servername` undefined sends no SNI. Rejects
+ * with the TLS error (its `code` says which alert the server sent).
+ */
+export function tlsHandshake(
+  sandbox: Pick<Sandbox, "tls">,
+  options: Omit<ConnectionOptions, "host" | "port" | "ca"> = {},
+): Promise<Handshake> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({
+      host: "127.0.0.1",
+      port: sandbox.tls!.port,
+      ca: readFileSync(sandbox.tls!.certificate),
+      ...options,
+    });
+    socket.setTimeout(5000, () => socket.destroy(new Error("no handshake within 5 s")));
+    socket.once("secureConnect", () => {
+      resolve({ protocol: socket.getProtocol(), alpn: socket.alpnProtocol ?? false });
+      socket.end();
+    });
+    socket.once("error", reject);
+  });
+}
+
 /** Runs a repo script with tsx, as `npm run` would. */
 export function tsx(...args: string[]) {
   return spawnSync(TSX, args, { cwd: ROOT, encoding: "utf8", timeout: 120000 });
@@ -59,6 +109,7 @@ export function startDetached(
   stack: string,
   file: string,
   port: number,
+  extraArgs: string[] = [],
 ): Sandbox & { stdout: string } {
   const started = tsx(
     "scripts/sandbox.ts",
@@ -70,6 +121,7 @@ export function startDetached(
     "--port",
     String(port),
     "--detach",
+    ...extraArgs,
   );
   if (started.status !== 0)
     throw new Error(`sandbox did not start:\n${started.stdout}${started.stderr}`);

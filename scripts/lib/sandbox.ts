@@ -1,22 +1,36 @@
 /**
  * The local sandbox: the files `plan --out` renders for a stack's first droplet, run on this machine
  * by real supervisord and nginx, released by the very same release script. What differs from a
- * droplet is printed when it starts: nginx listens on 127.0.0.1:<port> instead of port 80; the
- * droplet's /etc/dropstack and /var/lib/dropstack live under .sandbox/<stack>/root; and without a
- * Docker engine each colour's container command becomes the sample API run by node with the same
- * env files, bound to 127.0.0.1.
+ * droplet is printed when it starts: nginx listens on 127.0.0.1:<port> instead of port 80 (and, for
+ * a stack that serves HTTPS, on 127.0.0.1:<tlsPort> instead of 443, with a self-signed certificate
+ * for the stack's hosts instead of certbot's); the droplet's /etc/dropstack and /var/lib/dropstack
+ * live under .sandbox/<stack>/root; and without a Docker engine each colour's container command
+ * becomes the sample API run by node with the same env files, bound to 127.0.0.1.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { IncomingHttpHeaders } from "node:http";
+import { request as httpsRequestRaw } from "node:https";
 import { createServer } from "node:net";
+import type { TLSSocket } from "node:tls";
 import * as path from "node:path";
 import { StackConfig, fqdn } from "../../config";
 import { apiEnvironment } from "../../components/ApiService";
 import { colourModuleFile } from "../../components/NginxSite";
-import { COLOURS, CONFIG_DIR, STATE_DIR, colourPort, renderEnvFile } from "../../templates";
+import {
+  ACME_ROOT,
+  COLOURS,
+  CONFIG_DIR,
+  STATE_DIR,
+  TLS_CERTIFICATE,
+  TLS_CERTIFICATE_KEY,
+  colourPort,
+  renderEnvFile,
+} from "../../templates";
 import type { PlannedFile } from "./planOutput";
 import { SECRET_MASK } from "./secrets";
 import { PROJECT_DIR } from "./stackFiles";
+import { MissingToolError } from "./systemTools";
 
 export const SANDBOX_ROOT = path.join(PROJECT_DIR, ".sandbox");
 /** Where Debian's libnginx-mod-http-js puts the njs module that reads the live colour. */
@@ -46,7 +60,23 @@ export interface Sandbox {
   readonly nginxConf: string;
   /** What differs from the droplet, one line each, for the user to read. */
   readonly substitutions: string[];
+  /** Set when the stack's site serves HTTPS (proxy.tls letsencrypt on one droplet). */
+  readonly tls?: SandboxTls;
 }
+
+/** How the sandbox serves a TLS stack's HTTPS on loopback. */
+export interface SandboxTls {
+  /** nginx's HTTPS listener on 127.0.0.1, instead of port 443. */
+  readonly port: number;
+  /** The self-signed certificate (PEM) for every host; clients trust it as their only CA. */
+  readonly certificate: string;
+  readonly certificateKey: string;
+  /** certbot's webroot: `.well-known/acme-challenge/<token>` under it is served on plain HTTP. */
+  readonly acmeRoot: string;
+}
+
+/** The sandbox's HTTPS port unless one is given: as 443 is to 80. */
+export const defaultTlsPort = (port: number) => port + 363;
 
 export function sandboxDir(stack: string): string {
   return path.join(SANDBOX_ROOT, stack);
@@ -63,11 +93,51 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
   });
 }
 
-/** nginx on loopback at the sandbox port, without the IPv6 listeners a droplet has. */
-export function remapListen(site: string, port: number): string {
-  return site
+/**
+ * nginx on loopback: port 80 becomes `port` and 443 becomes `tlsPort`, without the IPv6 listeners
+ * a droplet has. A listen left anywhere else is an error, so the sandbox never binds a public port.
+ */
+export function remapListen(site: string, port: number, tlsPort?: number): string {
+  let remapped = site
     .replace(/^\s*listen \[::\]:80( default_server)?;\n/gm, "")
     .replace(/^(\s*)listen 80( default_server)?;$/gm, `$1listen 127.0.0.1:${port}$2;`);
+  if (tlsPort !== undefined) {
+    remapped = remapped
+      .replace(/^\s*listen \[::\]:443 [^;\n]*;\n/gm, "")
+      .replace(/^(\s*)listen 443( [^;\n]*);$/gm, `$1listen 127.0.0.1:${tlsPort}$2;`);
+  }
+  const stray = /^\s*listen (?!127\.0\.0\.1:)[^;\n]*;$/m.exec(remapped);
+  if (stray) {
+    throw new Error(
+      `the planned nginx site has a listen the sandbox does not remap: ${stray[0].trim()}`,
+    );
+  }
+  return remapped;
+}
+
+/** A site that terminates TLS itself, as the template renders it for proxy.tls on one droplet. */
+export const servesHttps = (site: string) => /^\s*listen 443 ssl\b/m.test(site);
+
+/**
+ * A self-signed certificate whose subjectAltName lists every host. P-256, like the ECDSA key
+ * certbot 2 asks Let's Encrypt for by default; valid for 30 days, and made again at every start.
+ */
+export function selfSignedCertificate(hosts: string[], certificate: string, key: string): void {
+  const san = hosts.map((host) => `DNS:${host}`).join(",");
+  // The CN is not what clients check (the subjectAltName is), and a long host would not fit in it.
+  const args = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
+  args.push("-nodes", "-days", "30", "-subj", "/CN=dropstack sandbox");
+  args.push("-addext", `subjectAltName=${san}`, "-keyout", key, "-out", certificate);
+  const run = spawnSync("openssl", args, { encoding: "utf8" });
+  if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
+    throw new MissingToolError(
+      "openssl not installed (it makes the sandbox's certificate); install with:  sudo apt-get install -y openssl",
+    );
+  }
+  if (run.status !== 0) {
+    throw new Error(`openssl could not make the sandbox's certificate: ${run.stderr.trim()}`);
+  }
+  chmodSync(key, 0o600);
 }
 
 /** The droplet's own directories, moved under the sandbox's root. */
@@ -137,6 +207,8 @@ export interface PrepareOptions {
   readonly config: StackConfig;
   readonly files: PlannedFile[];
   readonly port: number;
+  /** nginx's HTTPS port when the stack serves HTTPS; `defaultTlsPort(port)` unless given. */
+  readonly tlsPort?: number;
   /** Runs the real containers when a Docker engine answers. */
   readonly docker: boolean;
   readonly nodePath?: string;
@@ -218,10 +290,22 @@ export function prepareSandbox(options: PrepareOptions): Sandbox {
 
   const jsPath = path.join(runDir, `${app}-colour.js`);
   writeFileSync(jsPath, remapPaths(planned(`nginx/${app}-colour.js`), root));
+  const hosts = config.hosts.map((host) => fqdn(host, config.domain));
+  const plannedSite = planned("nginx/dropstack.conf");
+  const tls = servesHttps(plannedSite)
+    ? prepareTls(runDir, hosts, options.tlsPort ?? defaultTlsPort(port), substitutions)
+    : undefined;
   const sitePath = path.join(runDir, "site.conf");
-  const site = remapListen(planned("nginx/dropstack.conf"), port)
-    .split(colourModuleFile(app))
-    .join(jsPath);
+  let site = remapListen(plannedSite, port, tls?.port).split(colourModuleFile(app)).join(jsPath);
+  if (tls) {
+    site = site
+      .split(TLS_CERTIFICATE)
+      .join(tls.certificate)
+      .split(TLS_CERTIFICATE_KEY)
+      .join(tls.certificateKey)
+      .split(ACME_ROOT)
+      .join(tls.acmeRoot);
+  }
   writeFileSync(sitePath, site);
   const nginxConfPath = path.join(runDir, "nginx.conf");
   writeFileSync(nginxConfPath, nginxMainConf(runDir, sitePath));
@@ -239,16 +323,44 @@ export function prepareSandbox(options: PrepareOptions): Sandbox {
     release: config.app.release,
     env: config.app.env,
     healthPath: config.app.healthPath,
-    hosts: config.hosts.map((host) => fqdn(host, config.domain)),
+    hosts,
     releaseScript: path.join(droplet, "bin", `${app}-release`),
     image,
     docker: options.docker,
     supervisorConf: supervisorConfPath,
     nginxConf: nginxConfPath,
     substitutions,
+    ...(tls && { tls }),
   };
   writeFileSync(path.join(runDir, "sandbox.json"), JSON.stringify(sandbox, null, 2));
   return sandbox;
+}
+
+/** HTTPS for a TLS stack: the certificate and certbot's webroot under `runDir`, said in `notes`. */
+function prepareTls(runDir: string, hosts: string[], port: number, notes: string[]): SandboxTls {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(
+      `the sandbox's HTTPS port would be ${port}: choose a lower --port or a --tls-port`,
+    );
+  }
+  const tlsDir = path.join(runDir, "tls");
+  const acmeRoot = path.join(runDir, "acme");
+  mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
+  mkdirSync(path.join(acmeRoot, ".well-known", "acme-challenge"), { recursive: true });
+  const tls = {
+    port,
+    certificate: path.join(tlsDir, "fullchain.pem"),
+    certificateKey: path.join(tlsDir, "privkey.pem"),
+    acmeRoot,
+  };
+  selfSignedCertificate(hosts, tls.certificate, tls.certificateKey);
+  const relative = (file: string) => path.relative(PROJECT_DIR, file);
+  notes.push(
+    `nginx serves HTTPS on 127.0.0.1:${port} instead of port 443 (and no IPv6)`,
+    `the certificate is self-signed for ${hosts.join(", ")} (${relative(tls.certificate)}) instead of certbot's at ${TLS_CERTIFICATE}; clients must trust it as their CA`,
+    `certbot's webroot ${ACME_ROOT} is ${relative(acmeRoot)}/; certbot does not run, nothing is issued or renewed`,
+  );
+  return tls;
 }
 
 /** The sandbox last prepared for `stack`, if any. */
@@ -259,4 +371,58 @@ export function readSandbox(stack: string): Sandbox | undefined {
 
 export function dockerEngineAnswers(): boolean {
   return spawnSync("docker", ["info"], { stdio: "ignore", timeout: 5000 }).status === 0;
+}
+
+export interface HttpsReply {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  /** The TLS version negotiated, such as `TLSv1.3`. */
+  readonly protocol: string | null;
+}
+
+/**
+ * One HTTPS request to a TLS sandbox's nginx for `host` (SNI and Host header), trusting only the
+ * sandbox's certificate: a wrong certificate or name fails as it would for any client.
+ */
+export function httpsRequest(
+  sandbox: Pick<Sandbox, "stack" | "tls">,
+  host: string,
+  urlPath: string,
+  options: { method?: string; body?: Buffer | string; timeoutMs?: number } = {},
+): Promise<HttpsReply> {
+  const tls = sandbox.tls;
+  if (!tls) return Promise.reject(new Error(`the ${sandbox.stack} sandbox does not serve HTTPS`));
+  const timeoutMs = options.timeoutMs ?? 5000;
+  return new Promise((resolve, reject) => {
+    const req = httpsRequestRaw(
+      {
+        host: "127.0.0.1",
+        port: tls.port,
+        servername: host,
+        ca: readFileSync(tls.certificate),
+        path: urlPath,
+        method: options.method ?? "GET",
+        headers: { Host: host, Connection: "close" },
+        timeout: timeoutMs,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        const protocol = (res.socket as TLSSocket).getProtocol();
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+            protocol,
+          }),
+        );
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end(options.body);
+  });
 }
