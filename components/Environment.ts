@@ -65,7 +65,6 @@ export class Environment extends pulumi.ComponentResource {
           tags,
           protect: config.protect,
           sshPrivateKey: config.sshPrivateKey,
-          reservedIp: !balanced,
         },
         { parent: this },
       );
@@ -163,7 +162,7 @@ export class Environment extends pulumi.ComponentResource {
             connection: webHost.connection,
             domains: this.hosts,
             email,
-            after: [site, ...dns.records, ...(assignment ? [assignment] : [])],
+            after: [site, ...dns.records, assignment],
           },
           { parent: this },
         );

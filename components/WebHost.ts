@@ -20,18 +20,18 @@ export interface WebHostArgs {
   readonly protect: boolean;
   /** Private key matching one of `sshKeys`, for the deploy steps. */
   readonly sshPrivateKey: pulumi.Input<string>;
-  /** Give the droplet a reserved IP (a single droplet); behind a load balancer it needs none. */
-  readonly reservedIp: boolean;
 }
 
 /**
- * A droplet bootstrapped by cloud-init, with (on its own) a reserved IP that survives droplet
- * replacement. `ready` finishes when the bootstrap has; every remote step depends on it.
+ * A droplet bootstrapped by cloud-init, with a reserved IP that survives droplet replacement.
+ * `ready` finishes when the bootstrap has; every remote step depends on it. Behind a load balancer
+ * DNS points at the balancer, but each droplet keeps its reserved IP: scaling 1 → 3 then changes
+ * nothing of the first droplet's (its protected IP included), and each stays reachable by address.
  */
 export class WebHost extends pulumi.ComponentResource {
   public readonly droplet: digitalocean.Droplet;
-  public readonly reservedIp?: digitalocean.ReservedIp;
-  /** The public address: the stable reserved IP, or the droplet's own behind a load balancer. */
+  public readonly reservedIp: digitalocean.ReservedIp;
+  /** The stable public address (the reserved IP). */
   public readonly ipAddress: pulumi.Output<string>;
   /**
    * SSH connection for remote steps, as the deploy user. It resolves only after the bootstrap has
@@ -61,14 +61,12 @@ export class WebHost extends pulumi.ComponentResource {
       },
       { parent: this, protect: args.protect },
     );
-    if (args.reservedIp) {
-      this.reservedIp = new digitalocean.ReservedIp(
-        `${name}-ip`,
-        { region: args.region },
-        { parent: this, protect: args.protect },
-      );
-    }
-    this.ipAddress = this.reservedIp?.ipAddress ?? this.droplet.ipv4Address;
+    this.reservedIp = new digitalocean.ReservedIp(
+      `${name}-ip`,
+      { region: args.region },
+      { parent: this, protect: args.protect },
+    );
+    this.ipAddress = this.reservedIp.ipAddress;
     const connection = pulumi.secret(
       pulumi.all([this.droplet.ipv4Address, args.sshPrivateKey]).apply(([host, privateKey]) => ({
         host,
@@ -92,10 +90,9 @@ export class WebHost extends pulumi.ComponentResource {
   /**
    * Points the reserved IP at this droplet once `serving` (its nginx site and API) is in place, so a
    * replacement droplet takes traffic only when it can answer. Called by the owner after it has
-   * declared those, which need this host's connection first. Without a reserved IP, nothing.
+   * declared those, which need this host's connection first.
    */
-  assignReservedIp(serving: pulumi.Resource[]): digitalocean.ReservedIpAssignment | undefined {
-    if (!this.reservedIp) return undefined;
+  assignReservedIp(serving: pulumi.Resource[]): digitalocean.ReservedIpAssignment {
     return new digitalocean.ReservedIpAssignment(
       `${this.name}-ip-assignment`,
       { ipAddress: this.reservedIp.ipAddress, dropletId: this.droplet.id.apply(Number) },

@@ -27,10 +27,10 @@ describe.each([1, 3, 20])("droplet.count %i", (count) => {
     expect(names(plan, T.release)).toEqual(hosts.map((h) => `${h}-api-release`));
   });
 
-  test("a load balancer only with more than one droplet; reserved IPs only without one", () => {
+  test("a load balancer only with more than one droplet; every droplet keeps its reserved IP", () => {
     expect(only(plan, T.loadBalancer)).toHaveLength(balanced ? 1 : 0);
-    expect(only(plan, T.reservedIp)).toHaveLength(balanced ? 0 : 1);
-    expect(only(plan, T.ipAssignment)).toHaveLength(balanced ? 0 : 1);
+    expect(only(plan, T.reservedIp)).toHaveLength(count);
+    expect(only(plan, T.ipAssignment)).toHaveLength(count);
   });
 
   test("every A record points at the one public address", () => {
@@ -92,6 +92,17 @@ test("going from 1 droplet to 3 and back changes nothing that would replace the 
   // Same type, name and parent (so the same URN) and the same inputs: no replacement either way.
   expect(first(three)).toHaveLength(2);
   expect(first(three)).toEqual(first(one1));
+});
+
+test("production scales 1 → 3 without deleting anything protected (no unprotecting needed)", async () => {
+  const production = (count: number) =>
+    planStack("production", withConfig(committedStack("production"), { "droplet.count": count }));
+  const key = (r: { type: string; name: string; parent: string | null }) =>
+    `${r.type} ${r.name} <- ${r.parent}`;
+  const before = (await production(1)).resources.filter((r) => r.protect).map(key);
+  const after = (await production(3)).resources.filter((r) => r.protect).map(key);
+  expect(before.length).toBeGreaterThanOrEqual(4);
+  expect(after).toEqual(expect.arrayContaining(before));
 });
 
 describe("TLS on a single droplet (staging: proxy.tls letsencrypt)", () => {

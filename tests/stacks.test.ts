@@ -20,12 +20,9 @@ describe.each(STACKS)("stack %s", (stack) => {
         `${T.apiImage} ${stack}-image <- ${stack}`,
         `${T.webHost} ${stack}-web-1 <- ${stack}`,
         `${T.droplet} ${stack}-web-1-droplet <- ${stack}-web-1`,
-        ...(balanced
-          ? [`${T.loadBalancer} ${stack}-lb-balancer <- ${stack}-lb`]
-          : [
-              `${T.reservedIp} ${stack}-web-1-ip <- ${stack}-web-1`,
-              `${T.ipAssignment} ${stack}-web-1-ip-assignment <- ${stack}-web-1`,
-            ]),
+        `${T.reservedIp} ${stack}-web-1-ip <- ${stack}-web-1`,
+        `${T.ipAssignment} ${stack}-web-1-ip-assignment <- ${stack}-web-1`,
+        ...(balanced ? [`${T.loadBalancer} ${stack}-lb-balancer <- ${stack}-lb`] : []),
         `${T.command} ${stack}-web-1-bootstrap <- ${stack}-web-1`,
         `${T.nginxSite} ${stack}-web-1-nginx <- ${stack}`,
         `${T.apiService} ${stack}-web-1-api <- ${stack}`,
@@ -107,23 +104,22 @@ describe.each(STACKS)("stack %s", (stack) => {
     expect(one(plan, T.firewall, `${stack}-firewall-rules`).dependsOn).toContain(`${stack}-tag`);
   });
 
-  (balanced ? test.skip : test)(
-    "the reserved IP moves to a droplet only once its nginx site and API are installed",
-    () => {
-      const assignment = one(plan, T.ipAssignment, `${stack}-web-1-ip-assignment`);
-      expect(assignment.dependsOn).toEqual(
-        expect.arrayContaining([
-          `${stack}-web-1-nginx-site-install`,
-          `${stack}-web-1-api-release-run`,
-        ]),
-      );
-    },
-  );
+  test("the reserved IP moves to a droplet only once its nginx site and API are installed", () => {
+    const assignment = one(plan, T.ipAssignment, `${stack}-web-1-ip-assignment`);
+    expect(assignment.dependsOn).toEqual(
+      expect.arrayContaining([
+        `${stack}-web-1-nginx-site-install`,
+        `${stack}-web-1-api-release-run`,
+      ]),
+    );
+  });
 
-  test("protect is on exactly for production's droplets, load balancer and DNS records", () => {
+  test("protect is on exactly for production's droplets, reserved IPs, load balancer and DNS records", () => {
     const protectedTypes = new Set(plan.resources.filter((r) => r.protect).map((r) => r.type));
     if (stack === "production") {
-      expect([...protectedTypes].sort()).toEqual([T.dnsRecord, T.droplet, T.loadBalancer].sort());
+      expect([...protectedTypes].sort()).toEqual(
+        [T.dnsRecord, T.droplet, T.loadBalancer, T.reservedIp].sort(),
+      );
     } else {
       expect(protectedTypes.size).toBe(0);
     }
