@@ -13,10 +13,15 @@ runCli("cost", async () => {
     "usage: npm run cost -- --stack <name> [--config <Pulumi.x.yaml>]",
   );
   const estimate = estimateCost(plan.resources);
-  for (const line of estimate.lines) {
+  // Costly lines first, then by name, in columns as wide as their widest entry.
+  const lines = [...estimate.lines].sort(
+    (a, b) => (b.monthly ?? Infinity) - (a.monthly ?? Infinity) || a.name.localeCompare(b.name),
+  );
+  const width = Math.max(0, ...lines.map((line) => line.what.length));
+  for (const line of lines) {
     const price =
       line.monthly === undefined ? "   no price" : `$${line.monthly.toFixed(2).padStart(8)}`;
-    console.log(`${price}  ${line.what.padEnd(28)} ${line.name}`);
+    console.log(`${price}  ${line.what.padEnd(width)}  ${line.name}`);
   }
   for (const note of estimate.notes) console.log(`note: ${note}`);
   console.log(`stack ${plan.stack}: ${costSummary(estimate)}`);
