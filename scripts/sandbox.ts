@@ -13,12 +13,12 @@ import { runPlan } from "./lib/plan";
 import { plannedFiles } from "./lib/planOutput";
 import {
   assertPortFree,
-  defaultTlsPort,
   dockerEngineAnswers,
   prepareSandbox,
   readSandbox,
   Sandbox,
 } from "./lib/sandbox";
+import { defaultTlsPort } from "./lib/sandboxTls";
 import { isRunning, startSandbox, stopSandbox } from "./lib/sandboxProcesses";
 import { PROJECT_DIR, stackConfigFor, stackFilePath } from "./lib/stackFiles";
 import { MissingToolError, requireTools } from "./lib/systemTools";

@@ -8,29 +8,17 @@
  * becomes the sample API run by node with the same env files, bound to 127.0.0.1.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { IncomingHttpHeaders } from "node:http";
-import { request as httpsRequestRaw } from "node:https";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import type { TLSSocket } from "node:tls";
 import * as path from "node:path";
 import { StackConfig, fqdn } from "../../config";
 import { apiEnvironment } from "../../components/ApiService";
 import { colourModuleFile } from "../../components/NginxSite";
-import {
-  ACME_ROOT,
-  COLOURS,
-  CONFIG_DIR,
-  STATE_DIR,
-  TLS_CERTIFICATE,
-  TLS_CERTIFICATE_KEY,
-  colourPort,
-  renderEnvFile,
-} from "../../templates";
+import { COLOURS, CONFIG_DIR, STATE_DIR, colourPort, renderEnvFile } from "../../templates";
 import type { PlannedFile } from "./planOutput";
 import { SECRET_MASK } from "./secrets";
+import { SandboxTls, defaultTlsPort, prepareTls, remapTlsPaths, servesHttps } from "./sandboxTls";
 import { PROJECT_DIR } from "./stackFiles";
-import { MissingToolError } from "./systemTools";
 
 export const SANDBOX_ROOT = path.join(PROJECT_DIR, ".sandbox");
 /** Where Debian's libnginx-mod-http-js puts the njs module that reads the live colour. */
@@ -63,20 +51,6 @@ export interface Sandbox {
   /** Set when the stack's site serves HTTPS (proxy.tls letsencrypt on one droplet). */
   readonly tls?: SandboxTls;
 }
-
-/** How the sandbox serves a TLS stack's HTTPS on loopback. */
-export interface SandboxTls {
-  /** nginx's HTTPS listener on 127.0.0.1, instead of port 443. */
-  readonly port: number;
-  /** The self-signed certificate (PEM) for every host; clients trust it as their only CA. */
-  readonly certificate: string;
-  readonly certificateKey: string;
-  /** certbot's webroot: `.well-known/acme-challenge/<token>` under it is served on plain HTTP. */
-  readonly acmeRoot: string;
-}
-
-/** The sandbox's HTTPS port unless one is given: as 443 is to 80. */
-export const defaultTlsPort = (port: number) => port + 363;
 
 export function sandboxDir(stack: string): string {
   return path.join(SANDBOX_ROOT, stack);
@@ -113,31 +87,6 @@ export function remapListen(site: string, port: number, tlsPort?: number): strin
     );
   }
   return remapped;
-}
-
-/** A site that terminates TLS itself, as the template renders it for proxy.tls on one droplet. */
-export const servesHttps = (site: string) => /^\s*listen 443 ssl\b/m.test(site);
-
-/**
- * A self-signed certificate whose subjectAltName lists every host. P-256, like the ECDSA key
- * certbot 2 asks Let's Encrypt for by default; valid for 30 days, and made again at every start.
- */
-export function selfSignedCertificate(hosts: string[], certificate: string, key: string): void {
-  const san = hosts.map((host) => `DNS:${host}`).join(",");
-  // The CN is not what clients check (the subjectAltName is), and a long host would not fit in it.
-  const args = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
-  args.push("-nodes", "-days", "30", "-subj", "/CN=dropstack sandbox");
-  args.push("-addext", `subjectAltName=${san}`, "-keyout", key, "-out", certificate);
-  const run = spawnSync("openssl", args, { encoding: "utf8" });
-  if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
-    throw new MissingToolError(
-      "openssl not installed (it makes the sandbox's certificate); install with:  sudo apt-get install -y openssl",
-    );
-  }
-  if (run.status !== 0) {
-    throw new Error(`openssl could not make the sandbox's certificate: ${run.stderr.trim()}`);
-  }
-  chmodSync(key, 0o600);
 }
 
 /** The droplet's own directories, moved under the sandbox's root. */
@@ -296,16 +245,10 @@ export function prepareSandbox(options: PrepareOptions): Sandbox {
     ? prepareTls(runDir, hosts, options.tlsPort ?? defaultTlsPort(port), substitutions)
     : undefined;
   const sitePath = path.join(runDir, "site.conf");
-  let site = remapListen(plannedSite, port, tls?.port).split(colourModuleFile(app)).join(jsPath);
-  if (tls) {
-    site = site
-      .split(TLS_CERTIFICATE)
-      .join(tls.certificate)
-      .split(TLS_CERTIFICATE_KEY)
-      .join(tls.certificateKey)
-      .split(ACME_ROOT)
-      .join(tls.acmeRoot);
-  }
+  const remapped = remapListen(plannedSite, port, tls?.port)
+    .split(colourModuleFile(app))
+    .join(jsPath);
+  const site = tls ? remapTlsPaths(remapped, tls) : remapped;
   writeFileSync(sitePath, site);
   const nginxConfPath = path.join(runDir, "nginx.conf");
   writeFileSync(nginxConfPath, nginxMainConf(runDir, sitePath));
@@ -336,33 +279,6 @@ export function prepareSandbox(options: PrepareOptions): Sandbox {
   return sandbox;
 }
 
-/** HTTPS for a TLS stack: the certificate and certbot's webroot under `runDir`, said in `notes`. */
-function prepareTls(runDir: string, hosts: string[], port: number, notes: string[]): SandboxTls {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(
-      `the sandbox's HTTPS port would be ${port}: choose a lower --port or a --tls-port`,
-    );
-  }
-  const tlsDir = path.join(runDir, "tls");
-  const acmeRoot = path.join(runDir, "acme");
-  mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
-  mkdirSync(path.join(acmeRoot, ".well-known", "acme-challenge"), { recursive: true });
-  const tls = {
-    port,
-    certificate: path.join(tlsDir, "fullchain.pem"),
-    certificateKey: path.join(tlsDir, "privkey.pem"),
-    acmeRoot,
-  };
-  selfSignedCertificate(hosts, tls.certificate, tls.certificateKey);
-  const relative = (file: string) => path.relative(PROJECT_DIR, file);
-  notes.push(
-    `nginx serves HTTPS on 127.0.0.1:${port} instead of port 443 (and no IPv6)`,
-    `the certificate is self-signed for ${hosts.join(", ")} (${relative(tls.certificate)}) instead of certbot's at ${TLS_CERTIFICATE}; clients must trust it as their CA`,
-    `certbot's webroot ${ACME_ROOT} is ${relative(acmeRoot)}/; certbot does not run, nothing is issued or renewed`,
-  );
-  return tls;
-}
-
 /** The sandbox last prepared for `stack`, if any. */
 export function readSandbox(stack: string): Sandbox | undefined {
   const file = path.join(sandboxDir(stack), "run", "sandbox.json");
@@ -371,58 +287,4 @@ export function readSandbox(stack: string): Sandbox | undefined {
 
 export function dockerEngineAnswers(): boolean {
   return spawnSync("docker", ["info"], { stdio: "ignore", timeout: 5000 }).status === 0;
-}
-
-export interface HttpsReply {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-  /** The TLS version negotiated, such as `TLSv1.3`. */
-  readonly protocol: string | null;
-}
-
-/**
- * One HTTPS request to a TLS sandbox's nginx for `host` (SNI and Host header), trusting only the
- * sandbox's certificate: a wrong certificate or name fails as it would for any client.
- */
-export function httpsRequest(
-  sandbox: Pick<Sandbox, "stack" | "tls">,
-  host: string,
-  urlPath: string,
-  options: { method?: string; body?: Buffer | string; timeoutMs?: number } = {},
-): Promise<HttpsReply> {
-  const tls = sandbox.tls;
-  if (!tls) return Promise.reject(new Error(`the ${sandbox.stack} sandbox does not serve HTTPS`));
-  const timeoutMs = options.timeoutMs ?? 5000;
-  return new Promise((resolve, reject) => {
-    const req = httpsRequestRaw(
-      {
-        host: "127.0.0.1",
-        port: tls.port,
-        servername: host,
-        ca: readFileSync(tls.certificate),
-        path: urlPath,
-        method: options.method ?? "GET",
-        headers: { Host: host, Connection: "close" },
-        timeout: timeoutMs,
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        const protocol = (res.socket as TLSSocket).getProtocol();
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString("utf8"),
-            protocol,
-          }),
-        );
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on("error", reject);
-    req.end(options.body);
-  });
 }

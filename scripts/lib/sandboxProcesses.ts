@@ -9,6 +9,7 @@ import { request as httpRequest } from "node:http";
 import * as path from "node:path";
 import { CONFIG_DIR, Colour, COLOURS, colourFile, colourPort } from "../../templates";
 import { assertPortFree, releaseEnvFile, Sandbox } from "./sandbox";
+import { httpsRequest } from "./sandboxTls";
 import { PROJECT_DIR } from "./stackFiles";
 
 export interface Tools {
@@ -62,6 +63,13 @@ export function request(
   });
 }
 
+/** GET `urlPath` for `host` as clients reach the site: over HTTPS when the stack serves it. */
+function probe(sandbox: Sandbox, host: string, urlPath: string, timeoutMs: number): Promise<Reply> {
+  return sandbox.tls
+    ? httpsRequest(sandbox, host, urlPath, { timeoutMs })
+    : request(sandbox, host, urlPath, { timeoutMs });
+}
+
 function pidFrom(file: string): number | undefined {
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, "utf8").trim());
@@ -69,7 +77,8 @@ function pidFrom(file: string): number | undefined {
 }
 
 export function isAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
+  // kill(0) would signal our own process group and always succeed.
+  if (pid === undefined || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
@@ -215,7 +224,8 @@ export async function startSandbox(
     });
     if (supervisord.status !== 0)
       throw new Error(`supervisord did not start: ${supervisord.stderr.trim()}`);
-    log(`starting nginx on 127.0.0.1:${sandbox.port}`);
+    const https = sandbox.tls ? ` and 127.0.0.1:${sandbox.tls.port} (HTTPS)` : "";
+    log(`starting nginx on 127.0.0.1:${sandbox.port}${https}`);
     const nginx = spawnSync(tools.nginx, ["-p", sandbox.runDir, "-c", sandbox.nginxConf], {
       encoding: "utf8",
     });
@@ -242,7 +252,7 @@ async function waitHealthy(
     const healthy = await waitUntil(
       async () => {
         try {
-          const reply = await request(sandbox, host, sandbox.healthPath, { timeoutMs: 2000 });
+          const reply = await probe(sandbox, host, sandbox.healthPath, 2000);
           last = `${reply.status} ${reply.body.trim().slice(0, 120)}`;
           return reply.status === 200;
         } catch (error) {
@@ -312,9 +322,7 @@ export async function measureRecovery(
   const killedAt = Date.now();
   process.kill(killed, "SIGKILL");
   while (Date.now() - killedAt < timeoutMs) {
-    const reply = await request(sandbox, host, sandbox.healthPath, { timeoutMs: 1000 }).catch(
-      () => undefined,
-    );
+    const reply = await probe(sandbox, host, sandbox.healthPath, 1000).catch(() => undefined);
     if (reply?.status === 200 && programPid(tools, sandbox) !== killed) {
       return (Date.now() - killedAt) / 1000;
     }

@@ -17,6 +17,8 @@ export const TOOLS = {
   supervisord: { path: "/usr/bin/supervisord", pkg: "supervisor" },
   supervisorctl: { path: "/usr/bin/supervisorctl", pkg: "supervisor" },
   "cloud-init": { path: "/usr/bin/cloud-init", pkg: "cloud-init" },
+  /** Makes the self-signed certificate a TLS stack's sandbox (and its tests) serve. */
+  openssl: { path: "/usr/bin/openssl", pkg: "openssl" },
   /** Lints the shell scripts the program renders (tests only). */
   shellcheck: { path: "/usr/bin/shellcheck", pkg: "shellcheck" },
 } as const;
