@@ -1,6 +1,13 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { TLS_CERT_NAME, TLS_DEPLOY_HOOK, renderCertbot, renderTlsDeployHook } from "../templates";
+import {
+  TLS_CERTIFICATE,
+  TLS_CERTIFICATE_KEY,
+  TLS_CERT_NAME,
+  TLS_DEPLOY_HOOK,
+  renderCertbot,
+  renderTlsDeployHook,
+} from "../templates";
 import { Connection, RemoteFile } from "./RemoteFile";
 
 export interface CertbotCertificateArgs {
@@ -17,7 +24,8 @@ export interface CertbotCertificateArgs {
 }
 
 /**
- * A Let's Encrypt certificate on a single droplet, by certbot's webroot method. certbot's own timer
+ * A Let's Encrypt certificate on a single droplet, by certbot's webroot method (certbot is installed
+ * on first use). certbot's own timer
  * renews it; the deploy hook links it for nginx and reloads nginx after every issue and renewal.
  * Removing the component (for instance on moving behind a load balancer) deletes the certificate,
  * so no renewal keeps failing on a droplet that no longer answers the challenge.
@@ -46,7 +54,10 @@ export class CertbotCertificate extends pulumi.ComponentResource {
       {
         connection: args.connection,
         create: renderCertbot({ domains: args.domains, email: args.email }),
-        delete: `sudo certbot delete --non-interactive --cert-name ${TLS_CERT_NAME} || true`,
+        // nginx's links to it go too: the placeholder makes a fresh certificate if TLS comes back.
+        delete:
+          `sudo certbot delete --non-interactive --cert-name ${TLS_CERT_NAME} || true; ` +
+          `sudo rm -f ${TLS_CERTIFICATE} ${TLS_CERTIFICATE_KEY}`,
       },
       {
         parent: this,

@@ -131,16 +131,6 @@ export class Environment extends pulumi.ComponentResource {
     this.ipAddresses = balancer
       ? [balancer.ipAddress]
       : servers.map(({ webHost }) => webHost.ipAddress);
-    new Firewall(
-      `${name}-firewall`,
-      {
-        firewallName: `dropstack-${name}`,
-        tag: tag.name,
-        sshSourceAddresses: config.firewall.sshSourceAddresses,
-        loadBalancerUid: balancer?.balancer.id,
-      },
-      { parent: this },
-    );
     const dns = new DnsRecords(
       `${name}-dns`,
       {
@@ -149,6 +139,19 @@ export class Environment extends pulumi.ComponentResource {
         addresses: this.ipAddresses,
         ttl: config.dnsTtl,
         protect: config.protect,
+      },
+      { parent: this },
+    );
+    // After the records: on moving behind a balancer, 80/443 close to all but it only once DNS
+    // points at it.
+    const firewall = new Firewall(
+      `${name}-firewall`,
+      {
+        firewallName: `dropstack-${name}`,
+        tag: tag.name,
+        sshSourceAddresses: config.firewall.sshSourceAddresses,
+        loadBalancerUid: balancer?.balancer.id,
+        after: dns.records,
       },
       { parent: this },
     );
@@ -162,7 +165,7 @@ export class Environment extends pulumi.ComponentResource {
             connection: webHost.connection,
             domains: this.hosts,
             email,
-            after: [site, ...dns.records, assignment],
+            after: [site, ...dns.records, assignment, firewall],
           },
           { parent: this },
         );

@@ -10,6 +10,8 @@ export interface FirewallArgs {
   readonly sshSourceAddresses: string[];
   /** With a load balancer, HTTP and HTTPS are admitted from it alone. */
   readonly loadBalancerUid?: pulumi.Input<string>;
+  /** What must exist before the rules change (a component's dependsOn does not reach its child). */
+  readonly after?: pulumi.Resource[];
 }
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
@@ -59,7 +61,7 @@ export class Firewall extends pulumi.ComponentResource {
         inboundRules: inboundRules(args.sshSourceAddresses, args.loadBalancerUid),
         outboundRules: outboundRules(),
       },
-      { parent: this },
+      { parent: this, dependsOn: args.after },
     );
     this.registerOutputs({ firewallId: this.firewall.id });
   }

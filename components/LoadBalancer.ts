@@ -26,7 +26,11 @@ type ForwardingRule = digitalocean.types.input.LoadBalancerForwardingRule;
  * certificate before the old one is deleted, and the two names never collide.
  */
 export function certificateName(balancerName: string, domains: string[]): string {
-  const hash = createHash("sha256").update(domains.join(",")).digest("hex").slice(0, 8);
+  // Sorted: reordering hosts must not re-issue the certificate.
+  const hash = createHash("sha256")
+    .update([...domains].sort().join(","))
+    .digest("hex")
+    .slice(0, 8);
   return `${balancerName}-${hash}`;
 }
 
@@ -88,6 +92,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
           unhealthyThreshold: 3,
         },
         enableBackendKeepalive: true,
+        // The program owns the A records (DnsRecords); DO's own for the certificate would
+        // duplicate them and outlive the balancer.
+        disableLetsEncryptDnsRecords: true,
         httpIdleTimeoutSeconds: Math.min(600, Math.max(30, args.idleTimeoutSeconds)),
       },
       { parent: this, protect: args.protect },

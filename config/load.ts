@@ -117,7 +117,7 @@ export function parseStackConfig(
     isSecret: (path) =>
       secretTop.has(path.split(/[.[]/, 1)[0]) || SECRET_PATHS.some((re) => re.test(path)),
   };
-  const result = stackSchema(stack).safeParse(raw);
+  const result = stackSchema(stack, secretTop).safeParse(raw);
   if (!result.success) throw new ConfigError(formatIssues(result.error.issues, options));
   return resolve(stack, result.data, secretTop);
 }

@@ -41,10 +41,11 @@ export const APP_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 export const REGISTRY_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const RELEASE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const HEALTH_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/;
+/** A path and optional query, without quotes, `;` or `$`: it lands in nginx and shell. */
+export const HEALTH_PATH = /^\/[A-Za-z0-9._~%/-]*(\?[A-Za-z0-9._~%&=+/-]*)?$/;
 export const NGINX_SIZE = /^[0-9]+[kKmMgG]?$/;
-/** An email address as far as a config check can tell: something@domain.tld, no spaces. */
-export const EMAIL = /^[^@\s]+@([a-z0-9-]+\.)+[a-z]{2,63}$/i;
+/** An email address with a plain local part: it is quoted into a root shell command (certbot). */
+export const EMAIL = /^[A-Za-z0-9._%+-]+@([a-z0-9-]+\.)+[a-z]{2,63}$/i;
 /** A Slack incoming-webhook URL (https, no spaces). */
 export const WEBHOOK_URL = /^https:\/\/[^\s/]+\/\S*$/;
 /** The time frames DigitalOcean's droplet metric alerts accept. */

@@ -200,7 +200,7 @@ const strings = (value: unknown): (string | undefined)[] =>
  * Those rules run even when a field has a type error (`when`), so one run reports every problem;
  * they therefore read the data defensively.
  */
-export function stackSchema(stack: string) {
+export function stackSchema(stack: string, secretKeys: ReadonlySet<string> = new Set()) {
   const production = stack === rules.PRODUCTION_STACK;
   return base.superRefine(
     (data, ctx) => {
@@ -238,8 +238,22 @@ export function stackSchema(stack: string) {
       if (tls.mode === "off" && tls.email !== undefined) {
         fail(["proxy", "tls", "email"], "is only used with proxy.tls.mode letsencrypt");
       }
+      const balanced = Number(asSection(c.droplet).count ?? 1) > 1;
+      const readTimeout = Number(asSection(c.proxy).readTimeoutSeconds ?? 0);
+      if (balanced && readTimeout > 600) {
+        fail(
+          ["proxy", "readTimeoutSeconds"],
+          "must be at most 600 with droplet.count > 1 (the load balancer's longest idle timeout)",
+        );
+      }
       if (c.alerts !== undefined) {
         const alerts = asSection(c.alerts);
+        if (alerts.slackWebhook !== undefined && !secretKeys.has("alerts")) {
+          fail(
+            ["alerts", "slackWebhook"],
+            "must be set with --secret (pulumi config set --secret --path dropstack:alerts.slackWebhook …)",
+          );
+        }
         const emails = alerts.emails;
         const noEmails = emails === undefined || (Array.isArray(emails) && emails.length === 0);
         if (noEmails && alerts.slackWebhook === undefined) {

@@ -95,7 +95,8 @@ export function renderNginxSite(view: NginxSiteView): string {
       certificateKey: view.tls.certificateKey ?? TLS_CERTIFICATE_KEY,
       acmeRoot: ACME_ROOT,
     },
-    healthPath: view.loadBalancer?.healthPath,
+    // nginx matches a location without the query; the balancer still asks with it.
+    loadBalancer: view.loadBalancer && { healthPath: view.loadBalancer.healthPath.split("?")[0] },
     forwardedProto: view.loadBalancer ? `$dropstack_${id}_proto` : "$scheme",
     id,
     bluePort: colourPort(view.appPort, "blue"),

@@ -788,10 +788,37 @@ const invalid: Case[] = [
   {
     name: "a Slack webhook without a channel, and not https (its value is never printed)",
     overrides: { alerts: { slackWebhook: "http://hooks.slack.com/services/T0/B0/XYZ" } },
+    secretKeys: ["dropstack:alerts"],
     lines: [
       "dropstack:alerts.slackWebhook: must be an https:// Slack incoming-webhook URL, got [secret]",
       "dropstack:alerts.slackChannel: is required with alerts.slackWebhook, got nothing",
     ],
+  },
+  {
+    name: "an email that would break out of certbot's quoting",
+    overrides: { "proxy.tls": { mode: "letsencrypt", email: "o'brien@example.com" } },
+    lines: [`dropstack:proxy.tls.email: must be an email address, got "o'brien@example.com"`],
+  },
+  {
+    name: "a read timeout the load balancer cannot keep",
+    overrides: { "droplet.count": 3, "proxy.readTimeoutSeconds": 900 },
+    lines: [
+      "dropstack:proxy.readTimeoutSeconds: must be at most 600 with droplet.count > 1 (the load balancer's longest idle timeout), got 900",
+    ],
+  },
+  {
+    name: "a Slack webhook set in plain text",
+    overrides: {
+      alerts: { slackWebhook: "https://hooks.slack.com/services/T0/B0/XYZ", slackChannel: "#ops" },
+    },
+    lines: [
+      "dropstack:alerts.slackWebhook: must be set with --secret (pulumi config set --secret --path dropstack:alerts.slackWebhook …), got [secret]",
+    ],
+  },
+  {
+    name: "a health path with a quote",
+    overrides: { "app.healthPath": "/health'" },
+    lines: [`dropstack:app.healthPath: must be a URL path starting with /, got "/health'"`],
   },
   {
     name: "alerts without the metrics agent",
@@ -1147,18 +1174,21 @@ const validDroplet = fc.record(
   },
   { requiredKeys: ["sshKeys"] },
 );
+/** Addresses whose local part certbot's shell quoting can carry. */
+const validEmail = fc.emailAddress().filter((email) => rules.EMAIL.test(email));
 const validTls = fc.oneof(
   fc.constant({ mode: "off" }),
-  fc.record({ mode: fc.constant("letsencrypt"), email: fc.emailAddress() }),
+  fc.record({ mode: fc.constant("letsencrypt"), email: validEmail }),
 );
 /** Production must serve HTTPS: its tls is always letsencrypt. */
 const validProxy = (production: boolean) =>
   fc.record(
     {
       clientMaxBodySize: fc.stringMatching(rules.NGINX_SIZE),
-      readTimeoutSeconds: intish(1, 3600),
+      // At most 600: more is only valid on one droplet (the balancer idles out at 600 s).
+      readTimeoutSeconds: intish(1, 600),
       tls: production
-        ? fc.record({ mode: fc.constant("letsencrypt"), email: fc.emailAddress() })
+        ? fc.record({ mode: fc.constant("letsencrypt"), email: validEmail })
         : validTls,
     },
     { requiredKeys: production ? ["tls"] : [] },

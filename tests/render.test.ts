@@ -3,6 +3,19 @@
  * directives that matter, so a snapshot update cannot quietly hide a regression.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parse } from "yaml";
 import { requireTools } from "../scripts/lib/systemTools";
 import {
@@ -69,6 +82,10 @@ describe("nginx site behind the load balancer", () => {
     );
     expect(conf).not.toContain("ssl");
   });
+  test("a health path with a query still matches (nginx locations never include the query)", () => {
+    const withQuery = renderNginxSite({ ...site, loadBalancer: { healthPath: "/healthz?deep=1" } });
+    expect(withQuery).toContain("location = /healthz {");
+  });
   test("X-Forwarded-Proto passes on the balancer's scheme", () => {
     expect(conf).toMatch(/map \$http_x_forwarded_proto \$dropstack_api_proto \{/);
     expect(conf).toContain("proxy_set_header X-Forwarded-Proto $dropstack_api_proto;");
@@ -86,13 +103,46 @@ describe("certbot", () => {
     expect(hook).toContain("ln -sfn \"$lineage/fullchain.pem\" '/etc/dropstack/tls/fullchain.pem'");
     expect(hook).toMatch(/nginx -t -q\nsystemctl reload nginx\n$/);
   });
-  test("the placeholder never overwrites a certificate that exists", () => {
-    expect(renderTlsPlaceholder()).toMatch(
-      /if ! sudo test -s '\/etc\/dropstack\/tls\/fullchain\.pem' \|\| ! sudo test -s '\/etc\/dropstack\/tls\/privkey\.pem'; then\n\s+sudo openssl req -x509/,
-    );
+  test("the placeholder makes a certificate once, keeps it, and replaces links left dangling", () => {
+    // Run for real, with the droplet's paths moved into a temp dir and sudo as a pass-through.
+    const dir = mkdtempSync(path.join(os.tmpdir(), "placeholder-"));
+    mkdirSync(path.join(dir, "bin"));
+    writeFileSync(path.join(dir, "bin", "sudo"), '#!/bin/sh\nexec "$@"\n', { mode: 0o755 });
+    const script = renderTlsPlaceholder()
+      .split("/etc/dropstack/tls")
+      .join(path.join(dir, "tls"))
+      .split("/var/www/dropstack-acme")
+      .join(path.join(dir, "acme"));
+    const run = () =>
+      spawnSync("sh", ["-c", script], {
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${path.join(dir, "bin")}:${process.env.PATH}` },
+      });
+    const cert = path.join(dir, "tls", "fullchain.pem");
+    const key = path.join(dir, "tls", "privkey.pem");
+    expect(run().status).toBe(0);
+    const first = readFileSync(cert, "utf8");
+    expect(first).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    expect(run().status).toBe(0);
+    expect(readFileSync(cert, "utf8")).toBe(first);
+    // As `certbot delete` leaves nginx's links to /etc/letsencrypt/live/… when TLS is turned off.
+    for (const file of [cert, key]) {
+      rmSync(file);
+      symlinkSync(path.join(dir, "gone", path.basename(file)), file);
+    }
+    const again = run();
+    expect(again.stderr).not.toMatch(/Can't open/);
+    expect(again.status).toBe(0);
+    expect(lstatSync(cert).isSymbolicLink()).toBe(false);
+    expect(readFileSync(cert, "utf8")).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(readFileSync(cert, "utf8")).not.toBe(first);
   });
-  test("the bootstrap installs certbot (so turning TLS on never replaces a droplet)", () => {
-    expect(renderCloudInit()).toMatch(/apt-get -y install [^\n]* certbot\n/);
+  test("certbot is installed on first use, never by the bootstrap", () => {
+    expect(script).toMatch(
+      /if ! command -v certbot >\/dev\/null; then\n\s+sudo DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q certbot\n/,
+    );
+    expect(renderCloudInit()).not.toContain("certbot");
   });
 });
 
@@ -202,6 +252,13 @@ describe("cloud-init bootstrap", () => {
   const userData = renderCloudInit();
   const doc = parse(userData);
   test("snapshot", () => expect(userData).toMatchSnapshot());
+  test("is byte-identical to the released bootstrap (a change replaces every deployed droplet)", () => {
+    // Changing this hash on purpose means every stack's droplets are replaced on the next
+    // `pulumi up`, and production's (protected) cannot be until it is unprotected: say so loudly.
+    expect(createHash("sha256").update(userData).digest("hex")).toBe(
+      "72530bcaf0c87415818894462589ea7faf8aa0ff5b2a5f3b76cdf7d75497bc07",
+    );
+  });
   test("gives the deploy user its keys first, then installs the engine, nginx and supervisor", () => {
     expect(userData.startsWith("#cloud-config\n")).toBe(true);
     const runcmd: string[] = doc.runcmd;

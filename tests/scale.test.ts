@@ -2,6 +2,7 @@
  * Scaling out (droplet.count, the load balancer, rolling releases), TLS in both modes, and alerts,
  * on plans of the real program under the recording mocks.
  */
+import { certificateName } from "../components/LoadBalancer";
 import type { PlanResult } from "../scripts/lib/plan";
 import { T, committedStack, installedText, one, only, planStack, withConfig } from "./planHelpers";
 
@@ -61,7 +62,13 @@ describe.each([1, 3, 20])("droplet.count %i", (count) => {
       sizeUnit: 1,
       dropletTag: "dropstack-staging",
       healthcheck: { protocol: "http", port: 80, path: "/health" },
+      // The program owns the A records: DO must not add its own for the certificate.
+      disableLetsEncryptDnsRecords: true,
     });
+    // Its rules narrow to the balancer only once DNS points at it.
+    expect(one(plan, T.firewall, "staging-firewall-rules").dependsOn).toContain(
+      "staging-dns-api-staging",
+    );
     // Its health check asks by address: the default server answers healthPath, nothing else.
     expect(site(plan)).toMatch(
       /server_name _;\n\s+server_tokens off;\n(\s+#.*\n)*\s+location = \/health \{\n\s+proxy_pass http:\/\/api_\$dropstack_api_colour;/,
@@ -136,6 +143,7 @@ describe("TLS on a single droplet (staging: proxy.tls letsencrypt)", () => {
     expect(script).toContain("--webroot --webroot-path '/var/www/dropstack-acme'");
     expect(script).toContain("--email 'ops@example.com'");
     expect(script).toContain("--domain 'api.staging.example.com'");
+    expect(certbot.dependsOn).toContain("staging-firewall-rules");
     expect(String(certbot.inputs.delete)).toContain("certbot delete");
     expect(only(plan, T.certificate)).toHaveLength(0);
   });
@@ -273,4 +281,13 @@ describe("alerts", () => {
     expect(JSON.stringify(planJson(plan))).not.toContain("sekrit");
     expect(planTree(plan)).not.toContain("sekrit");
   });
+});
+
+test("the balancer's certificate is named by its set of hosts: reordering them re-issues nothing", () => {
+  const name = certificateName("dropstack-production", ["example.com", "api.example.com"]);
+  expect(name).toMatch(/^dropstack-production-[0-9a-f]{8}$/);
+  expect(certificateName("dropstack-production", ["api.example.com", "example.com"])).toBe(name);
+  expect(certificateName("dropstack-production", ["example.com", "www.example.com"])).not.toBe(
+    name,
+  );
 });
