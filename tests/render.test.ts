@@ -91,6 +91,12 @@ describe("nginx site behind the load balancer", () => {
     expect(conf).toContain("proxy_set_header X-Forwarded-Proto $dropstack_api_proto;");
     expect(renderNginxSite(site)).toContain("proxy_set_header X-Forwarded-Proto $scheme;");
   });
+  test("the client's address comes from the balancer's X-Forwarded-For (only it reaches port 80)", () => {
+    expect(conf).toMatch(
+      /set_real_ip_from 0\.0\.0\.0\/0;\nset_real_ip_from ::\/0;\nreal_ip_header X-Forwarded-For;/,
+    );
+    expect(renderNginxSite(site)).not.toContain("set_real_ip_from");
+  });
 });
 
 describe("certbot", () => {
