@@ -9,6 +9,7 @@ import { request as httpRequest } from "node:http";
 import * as path from "node:path";
 import { CONFIG_DIR, Colour, COLOURS, colourFile, colourPort } from "../../templates";
 import { assertPortFree, releaseEnvFile, Sandbox } from "./sandbox";
+import { Reply, collectReply } from "./httpReply";
 import { httpsRequest } from "./sandboxTls";
 import { PROJECT_DIR } from "./stackFiles";
 
@@ -18,11 +19,7 @@ export interface Tools {
   readonly supervisorctl: string;
 }
 
-export interface Reply {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: string;
-}
+export type { Reply } from "./httpReply";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -33,34 +30,23 @@ export function request(
   urlPath: string,
   options: { method?: string; body?: Buffer | string; timeoutMs?: number; port?: number } = {},
 ): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: "127.0.0.1",
-        port: options.port ?? sandbox.port,
-        path: urlPath,
-        method: options.method ?? "GET",
-        headers: { Host: host, Connection: "close" },
-        timeout: options.timeoutMs ?? 5000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString("utf8"),
-          }),
-        );
-      },
-    );
-    req.on("timeout", () =>
-      req.destroy(new Error(`no answer within ${options.timeoutMs ?? 5000} ms`)),
-    );
-    req.on("error", reject);
-    req.end(options.body);
-  });
+  const timeoutMs = options.timeoutMs ?? 5000;
+  return collectReply(
+    (onResponse) =>
+      httpRequest(
+        {
+          host: "127.0.0.1",
+          port: options.port ?? sandbox.port,
+          path: urlPath,
+          method: options.method ?? "GET",
+          headers: { Host: host, Connection: "close" },
+          timeout: timeoutMs,
+        },
+        onResponse,
+      ),
+    timeoutMs,
+    options.body,
+  );
 }
 
 /** GET `urlPath` for `host` as clients reach the site: over HTTPS when the stack serves it. */

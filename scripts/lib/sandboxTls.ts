@@ -5,11 +5,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync } from "node:fs";
-import { IncomingHttpHeaders } from "node:http";
 import { request as httpsRequestRaw } from "node:https";
 import type { TLSSocket } from "node:tls";
 import * as path from "node:path";
 import { ACME_ROOT, TLS_CERTIFICATE, TLS_CERTIFICATE_KEY } from "../../templates";
+import { Reply, collectReply } from "./httpReply";
 import type { Sandbox } from "./sandbox";
 import { PROJECT_DIR } from "./stackFiles";
 import { requireTools } from "./systemTools";
@@ -93,13 +93,10 @@ export function remapTlsPaths(site: string, tls: SandboxTls): string {
     .join(tls.acmeRoot);
 }
 
-export interface HttpsReply {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
+export type HttpsReply = Reply & {
   /** The TLS version negotiated, such as `TLSv1.3`. */
   readonly protocol: string | null;
-}
+};
 
 /**
  * One HTTPS request to a TLS sandbox's nginx for `host` (SNI and Host header), trusting only the
@@ -114,35 +111,24 @@ export function httpsRequest(
   const tls = sandbox.tls;
   if (!tls) return Promise.reject(new Error(`the ${sandbox.stack} sandbox does not serve HTTPS`));
   const timeoutMs = options.timeoutMs ?? 5000;
-  return new Promise((resolve, reject) => {
-    const req = httpsRequestRaw(
-      {
-        host: "127.0.0.1",
-        port: tls.port,
-        servername: host,
-        ca: readFileSync(tls.certificate),
-        path: urlPath,
-        method: options.method ?? "GET",
-        headers: { Host: host, Connection: "close" },
-        timeout: timeoutMs,
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        const protocol = (res.socket as TLSSocket).getProtocol();
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString("utf8"),
-            protocol,
-          }),
-        );
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on("error", reject);
-    req.end(options.body);
-  });
+  return collectReply(
+    (onResponse) =>
+      httpsRequestRaw(
+        {
+          host: "127.0.0.1",
+          port: tls.port,
+          servername: host,
+          ca: readFileSync(tls.certificate),
+          path: urlPath,
+          method: options.method ?? "GET",
+          headers: { Host: host, Connection: "close" },
+          timeout: timeoutMs,
+          agent: false,
+        },
+        onResponse,
+      ),
+    timeoutMs,
+    options.body,
+    (res) => ({ protocol: (res.socket as TLSSocket).getProtocol() }),
+  );
 }
