@@ -2,6 +2,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageSource } from "../config";
+import { RESOURCE_TYPES } from "./resourceTypes";
 
 export const DO_REGISTRY_SERVER = "registry.digitalocean.com";
 
@@ -38,7 +39,7 @@ export class ApiImage extends pulumi.ComponentResource {
   public readonly pullCredentials?: pulumi.Output<string>;
 
   constructor(name: string, args: ApiImageArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("dropstack:app:ApiImage", name, {}, opts);
+    super(RESOURCE_TYPES.apiImage, name, {}, opts);
     const { registry } = args.source;
     // Droplets pull from the registry (built images, or a pinned one from it) read-only.
     if (registry !== undefined) {

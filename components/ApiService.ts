@@ -10,18 +10,26 @@ import {
 import { Release } from "./Release";
 import { Connection, RemoteFile } from "./RemoteFile";
 import { SupervisorProgram } from "./SupervisorProgram";
+import { RESOURCE_TYPES } from "./resourceTypes";
 
 export interface ApiServiceArgs {
+  /** SSH connection to the droplet, as the deploy user (resolves once the bootstrap is done). */
   readonly connection: pulumi.Input<Connection>;
+  /** The stack's name, written into the rendered files' headers. */
   readonly stack: string;
   /** Container and program name; the colours are `<app>-blue` and `<app>-green`. */
   readonly appName: string;
   /** Blue listens on this port and green on the next, both on 127.0.0.1 only. */
   readonly port: number;
+  /** The release label, given to the API as RELEASE. */
   readonly release: string;
+  /** Asked on the idle colour before a switch; it must answer 200. */
   readonly healthPath: string;
+  /** How long the idle colour has to become healthy before the release fails. */
   readonly healthTimeoutSeconds: number;
+  /** Seconds the old colour keeps serving in-flight requests after the switch. */
   readonly drainSeconds: number;
+  /** Plain environment variables for the API (`app.env`). */
   readonly env: Record<string, string>;
   /** Keep the plain env file secret too (it may hold a value set with --secret). */
   readonly envIsSecret?: boolean;
@@ -31,10 +39,10 @@ export interface ApiServiceArgs {
   readonly image: pulumi.Input<string>;
   /** Docker config JSON for a private registry (a secret), if one is needed. */
   readonly registryCredentials?: pulumi.Input<string>;
-  /** Files that must be in place before a release switches (the nginx site). */
-  readonly proxy: RemoteFile[];
-  /** The previous droplet's release, in a fleet (see `Release`). */
-  readonly releaseAfter?: pulumi.Resource[];
+  /** The nginx site's files: a release waits for them and runs again when one changes. */
+  readonly siteFiles: RemoteFile[];
+  /** Steps that must be done first: the previous droplet's release, in a fleet (see `Release`). */
+  readonly after?: pulumi.Resource[];
 }
 
 /** The release's variables, after the user's own; each colour's file adds its own PORT. */
@@ -51,7 +59,7 @@ export class ApiService extends pulumi.ComponentResource {
   public readonly release: Release;
 
   constructor(name: string, args: ApiServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("dropstack:app:ApiService", name, {}, opts);
+    super(RESOURCE_TYPES.apiService, name, {}, opts);
     const app = args.appName;
     const file = (role: string, path: string, target: string, content: pulumi.Input<string>) =>
       new RemoteFile(
@@ -130,8 +138,8 @@ export class ApiService extends pulumi.ComponentResource {
           drainSeconds: args.drainSeconds,
         },
         image: args.image,
-        inputs: [...files, ...programs.map((program) => program.file), ...args.proxy],
-        after: args.releaseAfter,
+        files: [...files, ...programs.map((program) => program.file), ...args.siteFiles],
+        after: args.after,
       },
       { parent: this },
     );

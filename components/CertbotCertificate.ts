@@ -9,15 +9,17 @@ import {
   renderTlsDeployHook,
 } from "../templates";
 import { Connection, RemoteFile } from "./RemoteFile";
+import { RESOURCE_TYPES } from "./resourceTypes";
 
 export interface CertbotCertificateArgs {
+  /** SSH connection to the droplet, as the deploy user. */
   readonly connection: pulumi.Input<Connection>;
   /** Every FQDN the certificate covers; a change re-issues it under the same name. */
   readonly domains: string[];
   /** Let's Encrypt account address. */
   readonly email: string;
   /**
-   * What must exist first: the DNS records and the address assignment (Let's Encrypt fetches the
+   * Steps that must be done first: the DNS records and the address assignment (Let's Encrypt fetches the
    * challenge from the host names), and the nginx site that serves the challenge path.
    */
   readonly after: pulumi.Resource[];
@@ -34,7 +36,7 @@ export class CertbotCertificate extends pulumi.ComponentResource {
   public readonly obtained: command.remote.Command;
 
   constructor(name: string, args: CertbotCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("dropstack:tls:CertbotCertificate", name, {}, opts);
+    super(RESOURCE_TYPES.certbot, name, {}, opts);
     const hook = new RemoteFile(
       `${name}-deploy-hook`,
       {

@@ -1,5 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import { hostSlug } from "../config";
+import { RESOURCE_TYPES } from "./resourceTypes";
 
 export interface DnsRecordsArgs {
   /** The zone, already in the DigitalOcean account; never created or owned here. */
@@ -8,13 +10,10 @@ export interface DnsRecordsArgs {
   readonly hosts: string[];
   /** Addresses every host points at (one A record per host and address). */
   readonly addresses: pulumi.Input<string>[];
+  /** Seconds resolvers may cache each record. */
   readonly ttl: number;
+  /** Pulumi `protect` on every record. */
   readonly protect: boolean;
-}
-
-/** A resource-name-safe form of a host: `@` → `apex`, dots → dashes. */
-export function hostSlug(host: string): string {
-  return host === "@" ? "apex" : host.replace(/\./g, "-");
 }
 
 /**
@@ -25,7 +24,7 @@ export class DnsRecords extends pulumi.ComponentResource {
   public readonly records: digitalocean.DnsRecord[];
 
   constructor(name: string, args: DnsRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("dropstack:dns:DnsRecords", name, {}, opts);
+    super(RESOURCE_TYPES.dnsRecords, name, {}, opts);
     this.records = args.hosts.flatMap((host) =>
       args.addresses.map(
         (address, i) =>

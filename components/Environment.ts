@@ -10,6 +10,7 @@ import { LoadBalancer } from "./LoadBalancer";
 import { Monitoring } from "./Monitoring";
 import { NginxSite } from "./NginxSite";
 import { WebHost } from "./WebHost";
+import { RESOURCE_TYPES } from "./resourceTypes";
 
 export type EnvironmentArgs = StackConfig;
 
@@ -34,7 +35,7 @@ export class Environment extends pulumi.ComponentResource {
   public readonly tags: string[];
 
   constructor(name: string, config: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("dropstack:index:Environment", name, {}, opts);
+    super(RESOURCE_TYPES.environment, name, {}, opts);
     this.tags = environmentTags(config);
     const [environmentTag, ...otherTags] = this.tags;
     // A firewall may only target a tag that exists, so the tag is a resource both depend on.
@@ -79,7 +80,7 @@ export class Environment extends pulumi.ComponentResource {
             serverNames: this.hosts,
             clientMaxBodySize: config.proxy.clientMaxBodySize,
             readTimeoutSeconds: config.proxy.readTimeoutSeconds,
-            tls: https && !balanced ? {} : undefined,
+            tls: https && !balanced,
             loadBalancer: balanced ? { healthPath: config.app.healthPath } : undefined,
             hsts: https && config.production,
           },
@@ -97,14 +98,14 @@ export class Environment extends pulumi.ComponentResource {
           healthPath: config.app.healthPath,
           healthTimeoutSeconds: config.app.healthTimeoutSeconds,
           drainSeconds: config.app.drainSeconds,
-          proxy: [site.file],
+          siteFiles: [site.file],
           env: config.app.env,
           envIsSecret: config.app.envIsSecret,
           secretEnv: config.app.secretEnv,
           image: image.imageRef,
           registryCredentials: image.pullCredentials,
           // One droplet at a time: each release waits for the previous droplet's.
-          releaseAfter: previousRelease && [previousRelease],
+          after: previousRelease && [previousRelease],
         },
         { parent: this },
       );

@@ -1,5 +1,6 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import { RESOURCE_TYPES } from "./resourceTypes";
 
 export interface FirewallArgs {
   /** The firewall's name in DigitalOcean. */
@@ -10,7 +11,7 @@ export interface FirewallArgs {
   readonly sshSourceAddresses: string[];
   /** With a load balancer, HTTP and HTTPS are admitted from it alone. */
   readonly loadBalancerUid?: pulumi.Input<string>;
-  /** What must exist before the rules change (a component's dependsOn does not reach its child). */
+  /** Steps that must be done first: what must exist before the rules change (the DNS records). */
   readonly after?: pulumi.Resource[];
 }
 
@@ -52,7 +53,7 @@ export class Firewall extends pulumi.ComponentResource {
   public readonly firewall: digitalocean.Firewall;
 
   constructor(name: string, args: FirewallArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("dropstack:network:Firewall", name, {}, opts);
+    super(RESOURCE_TYPES.firewallComponent, name, {}, opts);
     this.firewall = new digitalocean.Firewall(
       `${name}-rules`,
       {

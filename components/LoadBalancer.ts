@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import { RESOURCE_TYPES } from "./resourceTypes";
 
 export interface LoadBalancerArgs {
   /** The load balancer's name in DigitalOcean. */
   readonly balancerName: string;
+  /** DigitalOcean region slug, the droplets' own. */
   readonly region: pulumi.Input<string>;
   /** The environment's droplet tag: droplets join and leave as they are created and replaced. */
   readonly dropletTag: pulumi.Input<string>;
@@ -16,6 +18,7 @@ export interface LoadBalancerArgs {
   readonly idleTimeoutSeconds: number;
   /** FQDNs of a Let's Encrypt certificate for HTTPS on the balancer; none: HTTP only. */
   readonly tlsDomains?: string[];
+  /** Pulumi `protect` on the balancer. */
   readonly protect: boolean;
 }
 
@@ -61,7 +64,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
   public readonly ipAddress: pulumi.Output<string>;
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("dropstack:network:LoadBalancer", name, {}, opts);
+    super(RESOURCE_TYPES.loadBalancerComponent, name, {}, opts);
     if (args.tlsDomains) {
       this.certificate = new digitalocean.Certificate(
         `${name}-certificate`,

@@ -1,17 +1,20 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import type { Alerts } from "../config";
-import { hostSlug } from "./DnsRecords";
+import { type Alerts, hostSlug } from "../config";
+import { RESOURCE_TYPES } from "./resourceTypes";
 
 export interface MonitoringArgs {
+  /** The stack's name, in every alert's and check's name. */
   readonly stack: string;
   /** The environment's droplet tag: the metric alerts follow droplets as they are replaced. */
   readonly dropletTag: pulumi.Input<string>;
   /** Each public endpoint to check from outside: its host in the zone, its FQDN and URL. */
   readonly endpoints: { host: string; fqdn: string; url: string }[];
+  /** The path each uptime check asks. */
   readonly healthPath: string;
   /** The endpoints serve HTTPS: also alert before their certificate expires. */
   readonly tls: boolean;
+  /** Thresholds and where alerts go. */
   readonly alerts: Alerts;
 }
 
@@ -28,11 +31,18 @@ export const DROPLET_METRICS = [
  * certificate-expiry alerts. Every alert goes to the same emails and Slack channel.
  */
 export class Monitoring extends pulumi.ComponentResource {
+  /** The CPU, memory and disk alerts on the environment's droplets. */
+  public readonly dropletAlerts: digitalocean.MonitorAlert[] = [];
+  /** One uptime check per public endpoint. */
+  public readonly uptimeChecks: digitalocean.UptimeCheck[] = [];
+  /** The down, latency and certificate alerts on the uptime checks. */
+  public readonly uptimeAlerts: digitalocean.UptimeAlert[] = [];
+
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("dropstack:monitoring:Monitoring", name, {}, opts);
+    super(RESOURCE_TYPES.monitoring, name, {}, opts);
     const { alerts } = args;
     for (const metric of DROPLET_METRICS) {
-      new digitalocean.MonitorAlert(
+      const alert = new digitalocean.MonitorAlert(
         `${name}-${metric.key.replace(/Percent$/, "")}`,
         {
           description: `dropstack ${args.stack}: ${metric.what} above ${alerts[metric.key]}% for ${alerts.window}`,
@@ -45,6 +55,7 @@ export class Monitoring extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      this.dropletAlerts.push(alert);
     }
     for (const endpoint of args.endpoints) {
       const slug = hostSlug(endpoint.host);
@@ -60,14 +71,17 @@ export class Monitoring extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      this.uptimeChecks.push(check);
       const uptimeAlert = (
         kind: string,
         alert: Omit<digitalocean.UptimeAlertArgs, "checkId" | "notifications">,
       ) =>
-        new digitalocean.UptimeAlert(
-          `${name}-${slug}-${kind}`,
-          { ...alert, checkId: check.id, notifications: [alerts.notify] },
-          { parent: this },
+        this.uptimeAlerts.push(
+          new digitalocean.UptimeAlert(
+            `${name}-${slug}-${kind}`,
+            { ...alert, checkId: check.id, notifications: [alerts.notify] },
+            { parent: this },
+          ),
         );
       uptimeAlert("down", {
         name: `dropstack ${args.stack} ${endpoint.fqdn} down`,
@@ -91,6 +105,10 @@ export class Monitoring extends pulumi.ComponentResource {
         });
       }
     }
-    this.registerOutputs({});
+    this.registerOutputs({
+      dropletAlertIds: this.dropletAlerts.map((alert) => alert.id),
+      uptimeCheckIds: this.uptimeChecks.map((check) => check.id),
+      uptimeAlertIds: this.uptimeAlerts.map((alert) => alert.id),
+    });
   }
 }

@@ -9,8 +9,10 @@ import {
   renderTlsPlaceholder,
 } from "../templates";
 import { Connection, RemoteFile } from "./RemoteFile";
+import { RESOURCE_TYPES } from "./resourceTypes";
 
 export interface NginxSiteArgs {
+  /** SSH connection to the droplet, as the deploy user. */
   readonly connection: pulumi.Input<Connection>;
   /** What the site renders from: hosts, the app and its port, limits. */
   readonly site: Omit<NginxSiteView, "jsFile">;
@@ -35,7 +37,7 @@ export class NginxSite extends pulumi.ComponentResource {
   public readonly file: RemoteFile;
 
   constructor(name: string, args: NginxSiteArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("dropstack:proxy:NginxSite", name, {}, opts);
+    super(RESOURCE_TYPES.nginxSite, name, {}, opts);
     const { app } = args.site;
     const jsFile = colourModuleFile(app);
     const colourModule = new RemoteFile(

@@ -8,8 +8,10 @@ import {
   renderResumeUnit,
 } from "../templates";
 import { Connection, RemoteFile } from "./RemoteFile";
+import { RESOURCE_TYPES } from "./resourceTypes";
 
 export interface ReleaseArgs {
+  /** SSH connection to the droplet, as the deploy user. */
   readonly connection: pulumi.Input<Connection>;
   /** What the release script renders from: the app, its ports, health gate and drain. */
   readonly script: ReleaseScriptView;
@@ -19,10 +21,10 @@ export interface ReleaseArgs {
    * Files the release reads (env files, the colours' programs, registry login, the nginx site).
    * The release runs after them, and again whenever one of them changes.
    */
-  readonly inputs: RemoteFile[];
+  readonly files: RemoteFile[];
   /**
-   * Releases that must finish first: the previous droplet's, so a fleet rolls one droplet at a
-   * time and a failed health gate stops the rollout with the rest still on the old release.
+   * Steps that must be done first: the previous droplet's release, so a fleet rolls one droplet at
+   * a time and a failed health gate stops the rollout with the rest still on the old release.
    */
   readonly after?: pulumi.Resource[];
 }
@@ -37,7 +39,7 @@ export class Release extends pulumi.ComponentResource {
   public readonly run: command.remote.Command;
 
   constructor(name: string, args: ReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("dropstack:app:Release", name, {}, opts);
+    super(RESOURCE_TYPES.release, name, {}, opts);
     const { app } = args.script;
     const script = new RemoteFile(
       `${name}-script`,
@@ -67,7 +69,7 @@ export class Release extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const files = [script, resume, ...args.inputs];
+    const files = [script, resume, ...args.files];
     this.run = new command.remote.Command(
       `${name}-run`,
       {

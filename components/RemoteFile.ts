@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { renderInstallFile } from "../templates";
+import { RESOURCE_TYPES } from "./resourceTypes";
 
 export type Connection = command.types.input.remote.ConnectionArgs;
 
@@ -34,7 +35,7 @@ export class RemoteFile extends pulumi.ComponentResource {
   public readonly installed: command.remote.Command;
 
   constructor(name: string, args: RemoteFileArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("dropstack:remote:RemoteFile", name, {}, opts);
+    super(RESOURCE_TYPES.remoteFile, name, {}, opts);
     this.installed = new command.remote.Command(
       `${name}-install`,
       {

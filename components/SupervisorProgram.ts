@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SUPERVISOR_DIR, SupervisorProgramView, renderSupervisorProgram } from "../templates";
 import { Connection, RemoteFile } from "./RemoteFile";
+import { RESOURCE_TYPES } from "./resourceTypes";
 
 export interface SupervisorProgramArgs {
+  /** SSH connection to the droplet, as the deploy user. */
   readonly connection: pulumi.Input<Connection>;
   /** What the `[program:...]` section renders from, less the command. */
   readonly program: Omit<SupervisorProgramView, "command">;
@@ -25,7 +27,7 @@ export class SupervisorProgram extends pulumi.ComponentResource {
   public readonly file: RemoteFile;
 
   constructor(name: string, args: SupervisorProgramArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("dropstack:process:SupervisorProgram", name, {}, opts);
+    super(RESOURCE_TYPES.supervisorProgram, name, {}, opts);
     const programName = args.program.name;
     this.config = pulumi
       .output(args.command)

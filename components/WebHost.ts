@@ -3,16 +3,22 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { DEPLOY_USER, renderCloudInit, renderWaitForBootstrap } from "../templates";
 import { Connection } from "./RemoteFile";
+import { RESOURCE_TYPES } from "./resourceTypes";
 
 export interface WebHostArgs {
   /** The droplet's name in DigitalOcean, e.g. `staging-web-1`. */
   readonly dropletName: string;
+  /** DigitalOcean region slug, e.g. `fra1`. */
   readonly region: pulumi.Input<string>;
+  /** Droplet size slug, e.g. `s-1vcpu-1gb`. */
   readonly size: pulumi.Input<string>;
+  /** Droplet image slug, e.g. `debian-12-x64`. */
   readonly image: pulumi.Input<string>;
   /** SSH key fingerprints or ids; changing them replaces the droplet. */
   readonly sshKeys: pulumi.Input<string>[];
+  /** DigitalOcean's weekly backups. */
   readonly backups: boolean;
+  /** DigitalOcean's metrics agent (the CPU, memory and disk alerts need it). */
   readonly monitoring: boolean;
   /** DigitalOcean tags; the firewall targets the environment tag among them. */
   readonly tags: pulumi.Input<string>[];
@@ -43,7 +49,7 @@ export class WebHost extends pulumi.ComponentResource {
   private readonly name: string;
 
   constructor(name: string, args: WebHostArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("dropstack:host:WebHost", name, {}, opts);
+    super(RESOURCE_TYPES.webHost, name, {}, opts);
     this.name = name;
     this.droplet = new digitalocean.Droplet(
       `${name}-droplet`,

@@ -6,6 +6,8 @@ import { closest } from "fastest-levenshtein";
 import type { z } from "zod";
 
 export const NAMESPACE = "dropstack";
+/** How a secret value looks wherever dropstack prints or writes it. */
+export const SECRET_MASK = "[secret]";
 
 /** A config problem; `lines` holds one line per problem, ready to print. */
 export class ConfigError extends Error {
@@ -46,7 +48,7 @@ export function valueAt(root: unknown, path: Path): unknown {
 const MAX_SHOWN = 80;
 function show(value: unknown, secret: boolean): string {
   if (value === undefined) return "nothing";
-  if (secret) return "[secret]";
+  if (secret) return SECRET_MASK;
   const text = JSON.stringify(value) ?? String(value);
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
 }

@@ -1,5 +1,7 @@
-export { ConfigError } from "./errors";
-export { DEFAULT_BUILD_CONTEXT, fqdn, loadStackConfig, parseStackConfig } from "./load";
+export { ConfigError, SECRET_MASK } from "./errors";
+export { decodeConfigValue, encodeConfigValue, qualifiedKey } from "./configMap";
+export { DEFAULT_BUILD_CONTEXT, loadStackConfig, parseStackConfig } from "./load";
+export { fqdn, hostSlug } from "./names";
 export type { Alerts, ImageSource, Notify, StackConfig } from "./load";
 export {
   DEFAULT_REVIEW_TTL_DAYS,

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { decodeConfigValue } from "./configMap";
 import { ConfigError, FormatOptions, NAMESPACE, formatIssues } from "./errors";
 import { PRODUCTION_STACK } from "./rules";
 import { RawStackConfig, SECRET_PATHS, TEXT_KEYS, stackSchema, topLevel } from "./schema";
@@ -58,14 +59,9 @@ export const DEFAULT_BUILD_CONTEXT = "./app";
 /** SSH stays reachable from anywhere outside production unless a stack narrows it. */
 const OPEN_SSH = ["0.0.0.0/0", "::/0"];
 
-/** Config values arrive as strings; objects, lists, numbers and booleans as their JSON text. */
+/** A config value as the schema sees it; text keys stay text even when they look like JSON. */
 function decode(key: string, value: string): unknown {
-  if (TEXT_KEYS.has(key)) return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
+  return TEXT_KEYS.has(key) ? value : decodeConfigValue(value);
 }
 
 type SchemaNode = {
@@ -180,9 +176,4 @@ function secretConfigKeys(config: Record<string, string>): string[] {
 export function loadStackConfig(): StackConfig {
   const config = pulumi.runtime.allConfig();
   return parseStackConfig(pulumi.getStack(), config, secretConfigKeys(config));
-}
-
-/** The fully qualified name of a host: `@` is the zone's apex. */
-export function fqdn(host: string, domain: string): string {
-  return host === "@" ? domain : `${host}.${domain}`;
 }

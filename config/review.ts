@@ -4,7 +4,9 @@
  * override the derived ones. Shared things (the DNS zone, the registry, SSH keys) are only
  * referenced, so destroying the stack removes only its own resources.
  */
+import { decodeConfigValue, encodeConfigValue, qualifiedKey } from "./configMap";
 import { NAMESPACE } from "./errors";
+import { hostSlug } from "./names";
 
 export const REVIEW_BASE_STACK = "staging";
 export const DEFAULT_REVIEW_TTL_DAYS = 3;
@@ -42,25 +44,18 @@ type ConfigMap = Record<string, string>;
 type Json = Record<string, unknown>;
 
 function read(config: ConfigMap, key: string): unknown {
-  const text = config[`${NAMESPACE}:${key}`];
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  const text = config[qualifiedKey(key)];
+  return text === undefined ? undefined : decodeConfigValue(text);
 }
 
 function write(config: ConfigMap, key: string, value: unknown): void {
-  config[`${NAMESPACE}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  config[qualifiedKey(key)] = encodeConfigValue(value);
 }
-
-const slug = (host: string) => (host === "@" ? "apex" : host.replace(/\./g, "-"));
 
 /** Review hosts: `pr-<N>.review`, with a per-host prefix when the base has several hosts. */
 export function reviewHosts(baseHosts: readonly string[], pr: number): string[] {
   const root = `pr-${pr}.review`;
-  return baseHosts.length <= 1 ? [root] : baseHosts.map((host) => `${slug(host)}.${root}`);
+  return baseHosts.length <= 1 ? [root] : baseHosts.map((host) => `${hostSlug(host)}.${root}`);
 }
 
 function isObject(value: unknown): value is Json {

@@ -3,14 +3,18 @@
  * against hand-computed totals. Shared things a stack only references (the registry, the zone)
  * cost nothing here; the registry gets a note saying where it is billed instead.
  */
-// The plan's one definition of how a secret input looks (the mock runtime's wrapper).
-import { SECRET_MASK, isSecretWrapper } from "../scripts/lib/secrets";
+import { SECRET_MASK } from "../config";
+import { RESOURCE_TYPES } from "../components/resourceTypes";
 import { PRICES } from "./prices";
 
+/** A resource as the estimate sees it (tools/plan/costInput.ts makes these from the plan). */
 export interface CostedResource {
   readonly type: string;
   readonly name: string;
+  /** Plain values, secrets included: prices need them, and a price reveals nothing new. */
   readonly inputs: Record<string, unknown>;
+  /** Inputs whose values are secret: a report line shows them masked. */
+  readonly secretInputs?: readonly string[];
 }
 
 export interface CostLine {
@@ -33,19 +37,7 @@ export interface CostEstimate {
   readonly notes: string[];
 }
 
-/** Resource types the estimate knows, by Pulumi type token. */
-export const COSTED_TYPES = {
-  droplet: "digitalocean:index/droplet:Droplet",
-  reservedIp: "digitalocean:index/reservedIp:ReservedIp",
-  loadBalancer: "digitalocean:index/loadBalancer:LoadBalancer",
-  uptimeCheck: "digitalocean:index/uptimeCheck:UptimeCheck",
-  uptimeAlert: "digitalocean:index/uptimeAlert:UptimeAlert",
-  monitorAlert: "digitalocean:index/monitorAlert:MonitorAlert",
-  certificate: "digitalocean:index/certificate:Certificate",
-  containerRegistry: "digitalocean:index/containerRegistry:ContainerRegistry",
-  registryCredentials:
-    "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials",
-} as const;
+const T = RESOURCE_TYPES;
 
 const cents = (usd: number) => Math.round(usd * 100) / 100;
 
@@ -53,12 +45,12 @@ const cents = (usd: number) => Math.round(usd * 100) / 100;
 const priceOf = (table: Record<string, number>, key: string): number | undefined =>
   Object.hasOwn(table, key) ? table[key] : undefined;
 
-/** The plain value of an input, secret or not: prices need it, and a price reveals nothing new. */
-const plain = (value: unknown): unknown => (isSecretWrapper(value) ? value.value : value);
+const isSecret = (r: CostedResource, input: string) => r.secretInputs?.includes(input) ?? false;
 
 /** An input as text for a report line: secrets masked, anything not yet known said so. */
-function shown(value: unknown): string {
-  if (isSecretWrapper(value)) return SECRET_MASK;
+function shown(r: CostedResource, input: string): string {
+  if (isSecret(r, input)) return SECRET_MASK;
+  const value = r.inputs[input];
   return typeof value === "string" ? value : "(known after apply)";
 }
 
@@ -66,8 +58,7 @@ function shown(value: unknown): string {
  * Nodes of a load balancer: 1 when `sizeUnit` is absent (DigitalOcean's default), undefined
  * when it is unknown (computed, or not a whole number of nodes) so the line has no price.
  */
-export function loadBalancerNodes(sizeUnit: unknown): number | undefined {
-  const value = plain(sizeUnit);
+export function loadBalancerNodes(value: unknown): number | undefined {
   if (value === undefined) return 1;
   return typeof value === "number" && Number.isInteger(value) && value >= 1 ? value : undefined;
 }
@@ -79,7 +70,7 @@ function linesFor(r: CostedResource, prices: typeof PRICES): CostLine[] {
     monthly,
   });
   switch (r.type) {
-    case COSTED_TYPES.droplet: {
+    case T.droplet: {
       const size = String(r.inputs.size);
       const base = priceOf(prices.droplets, size);
       const lines = [line(`droplet ${size}`, base)];
@@ -89,36 +80,37 @@ function linesFor(r: CostedResource, prices: typeof PRICES): CostLine[] {
       }
       return lines;
     }
-    case COSTED_TYPES.reservedIp:
+    case T.reservedIp:
       return [line("reserved IP (assigned)", prices.reservedIpAssigned)];
-    case COSTED_TYPES.loadBalancer: {
+    case T.loadBalancer: {
       const nodes = loadBalancerNodes(r.inputs.sizeUnit);
       if (nodes === undefined) return [line("load balancer, nodes unknown", undefined)];
       const what = `load balancer, ${nodes} node${nodes === 1 ? "" : "s"}`;
       return [line(what, cents(nodes * prices.loadBalancerNode))];
     }
-    case COSTED_TYPES.uptimeCheck: {
+    case T.uptimeCheck: {
       const target = r.inputs.target;
       return [
         line(
-          typeof target === "string" ? `uptime check ${target}` : "uptime check",
+          typeof target === "string" && !isSecret(r, "target")
+            ? `uptime check ${target}`
+            : "uptime check",
           prices.uptimeCheck,
         ),
       ];
     }
-    case COSTED_TYPES.uptimeAlert:
+    case T.uptimeAlert:
       return [line("uptime alert (free)", prices.alert)];
-    case COSTED_TYPES.monitorAlert:
+    case T.monitorAlert:
       return [line("monitor alert (free)", prices.alert)];
-    case COSTED_TYPES.certificate: {
-      const kind =
-        plain(r.inputs.type) === "lets_encrypt" ? "Let's Encrypt certificate" : "certificate";
+    case T.certificate: {
+      const kind = r.inputs.type === "lets_encrypt" ? "Let's Encrypt certificate" : "certificate";
       return [line(`${kind} (free)`, prices.certificate)];
     }
-    case COSTED_TYPES.containerRegistry: {
-      const tier = plain(r.inputs.subscriptionTierSlug);
+    case T.containerRegistry: {
+      const tier = r.inputs.subscriptionTierSlug;
       const monthly = typeof tier === "string" ? priceOf(prices.registryTiers, tier) : undefined;
-      return [line(`container registry ${shown(r.inputs.subscriptionTierSlug)}`, monthly)];
+      return [line(`container registry ${shown(r, "subscriptionTierSlug")}`, monthly)];
     }
     default:
       return [];
@@ -135,9 +127,7 @@ function tierList(prices: typeof PRICES): string {
 /** One note per distinct registry the plan only references, in the order first seen. */
 function registryNotes(resources: readonly CostedResource[], prices: typeof PRICES): string[] {
   const names = new Set(
-    resources
-      .filter((r) => r.type === COSTED_TYPES.registryCredentials)
-      .map((r) => shown(r.inputs.registryName)),
+    resources.filter((r) => r.type === T.registryCredentials).map((r) => shown(r, "registryName")),
   );
   return [...names].map(
     (name) =>

@@ -3,9 +3,9 @@
  * `pulumi preview --policy-pack policy` (see index.ts) and offline over the plan
  * (`npm run policy`). A rule returns one message per problem it finds.
  */
-import { isAnywhere } from "../config/rules";
-import { PRODUCTION_STACK } from "../config/rules";
+import { RESOURCE_TYPES as T } from "../components/resourceTypes";
 import { reviewPullRequest } from "../config/review";
+import { PRODUCTION_STACK, isAnywhere } from "../config/rules";
 
 export interface PolicyResource {
   readonly type: string;
@@ -25,14 +25,6 @@ export interface Rule {
   readonly check: (resource: PolicyResource) => string[];
 }
 
-export const TYPES = {
-  droplet: "digitalocean:index/droplet:Droplet",
-  firewall: "digitalocean:index/firewall:Firewall",
-  reservedIp: "digitalocean:index/reservedIp:ReservedIp",
-  dnsRecord: "digitalocean:index/dnsRecord:DnsRecord",
-  loadBalancer: "digitalocean:index/loadBalancer:LoadBalancer",
-} as const;
-
 /** Droplet sizes each kind of environment is expected to use. */
 export const SIZE_ALLOW_LIST: Record<"review" | "dev" | "staging" | "production", string[]> = {
   review: ["s-1vcpu-512mb-10gb", "s-1vcpu-1gb"],
@@ -51,7 +43,7 @@ export const rules: Rule[] = [
       "No production firewall opens SSH, or any port but 80 and 443, to the whole internet.",
     enforcementLevel: "mandatory",
     check: (r) => {
-      if (r.type !== TYPES.firewall || !production(r)) return [];
+      if (r.type !== T.firewall || !production(r)) return [];
       const inbound = (r.props.inboundRules ?? []) as {
         portRange?: string;
         protocol?: string;
@@ -74,7 +66,7 @@ export const rules: Rule[] = [
     description: "Every droplet has monitoring on and carries its environment's tag.",
     enforcementLevel: "mandatory",
     check: (r) => {
-      if (r.type !== TYPES.droplet) return [];
+      if (r.type !== T.droplet) return [];
       const problems: string[] = [];
       if (r.props.monitoring !== true) problems.push(`${r.name}: monitoring is off`);
       const tag = `dropstack-${r.stack}`;
@@ -90,9 +82,7 @@ export const rules: Rule[] = [
     enforcementLevel: "mandatory",
     check: (r) =>
       production(r) &&
-      [TYPES.droplet, TYPES.reservedIp, TYPES.loadBalancer, TYPES.dnsRecord].includes(
-        r.type as never,
-      ) &&
+      ([T.droplet, T.reservedIp, T.loadBalancer, T.dnsRecord] as string[]).includes(r.type) &&
       !r.protect
         ? [`${r.name}: ${r.type.split(":").pop()} in production is not protected`]
         : [],
@@ -103,7 +93,7 @@ export const rules: Rule[] = [
     enforcementLevel: "mandatory",
     check: (r) =>
       reviewPullRequest(r.stack) !== undefined &&
-      r.type === TYPES.droplet &&
+      r.type === T.droplet &&
       !strings(r.props.tags).some((t) => /^expires-\d{8}$/.test(t))
         ? [`${r.name}: a review stack's droplet has no expires-<yyyymmdd> tag`]
         : [],
@@ -113,7 +103,7 @@ export const rules: Rule[] = [
     description: "Droplet sizes stay within the allow-list for their kind of environment.",
     enforcementLevel: "advisory",
     check: (r) => {
-      if (r.type !== TYPES.droplet) return [];
+      if (r.type !== T.droplet) return [];
       const kind =
         reviewPullRequest(r.stack) !== undefined
           ? "review"

@@ -60,24 +60,16 @@ export interface NginxSiteView {
   readonly readTimeoutSeconds: number;
   /** The njs module that reads the live colour (see `renderNginxColourModule`). */
   readonly jsFile: string;
-  /** What nginx listens on: `80` on a droplet; the sandbox passes `127.0.0.1:<port>`. */
-  readonly listen?: string;
-  /** Also listen on IPv6 (droplets do; the sandbox's loopback-only listen does not). */
-  readonly ipv6?: boolean;
-  /** nginx terminates TLS itself (proxy.tls letsencrypt on a single droplet). */
-  readonly tls?: SiteTls;
+  /**
+   * nginx terminates TLS itself (proxy.tls letsencrypt on a single droplet), with the certificate
+   * certbot's deploy hook links. The site always listens on 80 and 443, IPv4 and IPv6, as on a
+   * droplet; the sandbox moves the listeners of the planned file (`remapListen`).
+   */
+  readonly tls?: boolean;
   /** Droplets sit behind a DigitalOcean load balancer that terminates TLS and health-checks them. */
   readonly loadBalancer?: { readonly healthPath: string };
   /** Send Strict-Transport-Security (production stacks that serve HTTPS). */
   readonly hsts?: boolean;
-}
-
-export interface SiteTls {
-  /** What nginx listens on for HTTPS: `443` on a droplet. */
-  readonly listen?: string;
-  /** PEM paths; certbot's deploy hook links them to the live certificate. */
-  readonly certificate?: string;
-  readonly certificateKey?: string;
 }
 
 /** nginx names (variables, upstreams) cannot hold dashes; app names can. */
@@ -86,13 +78,10 @@ const nginxId = (app: string) => app.replace(/-/g, "_");
 export function renderNginxSite(view: NginxSiteView): string {
   const id = nginxId(view.app);
   return renderTemplate("nginx-site.conf.mustache", {
-    listen: "80",
-    ipv6: true,
     ...view,
     tls: view.tls && {
-      listenTls: view.tls.listen ?? "443",
-      certificate: view.tls.certificate ?? TLS_CERTIFICATE,
-      certificateKey: view.tls.certificateKey ?? TLS_CERTIFICATE_KEY,
+      certificate: TLS_CERTIFICATE,
+      certificateKey: TLS_CERTIFICATE_KEY,
       acmeRoot: ACME_ROOT,
     },
     // nginx matches a location without the query; the balancer still asks with it.

@@ -1,0 +1,140 @@
+/** Shared helpers for tests that run a real sandbox (and the CLI) as child processes. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { connect, ConnectionOptions } from "node:tls";
+import { parse, stringify } from "yaml";
+import { stackFilePath, writeDerivedStackFile } from "../../tools/plan/stackFiles";
+import { readSandbox, Sandbox } from "../../tools/sandbox/sandbox";
+import { CLI, PROJECT, PROJECT_DIR, TSX } from "../../tools/shared/projectPaths";
+import { requireTools } from "../../tools/shared/systemTools";
+
+/** The tools a sandbox runs; a missing one fails the test with the command that installs it. */
+export const sandboxTools = () =>
+  requireTools(["nginx", "nginx njs module", "supervisord", "supervisorctl"] as const);
+
+/** A port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Every file under `dir`, relative to it. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const full = path.join(dir, entry);
+    return statSync(full).isDirectory()
+      ? filesUnder(full).map((f) => path.join(entry, f))
+      : [entry];
+  });
+}
+
+/**
+ * A `Pulumi.<stack>.yaml` derived from dev with one host `api.<stack>`, its own app settings and
+ * short health gate and drain (the release logic is the same at any length).
+ */
+export function derivedStackFile(
+  stack: string,
+  app: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): string {
+  return writeDerivedStackFile({
+    stack,
+    app: { healthTimeoutSeconds: 8, drainSeconds: 1, ...app },
+    extra,
+  });
+}
+
+/**
+ * The committed staging stack (HTTPS with certbot on one droplet) as `Pulumi.<stack>.yaml` in a
+ * fresh temporary directory, with its own app port and the same short health gate and drain.
+ */
+export function stagingStackFile(stack: string, appPort: number): string {
+  const staging = parse(readFileSync(stackFilePath("staging"), "utf8"));
+  Object.assign(staging.config[`${PROJECT}:app`], {
+    port: appPort,
+    healthTimeoutSeconds: 8,
+    drainSeconds: 1,
+  });
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "stack-")), `Pulumi.${stack}.yaml`);
+  writeFileSync(file, stringify(staging));
+  return file;
+}
+
+export interface Handshake {
+  /** The TLS version negotiated, such as `TLSv1.3`. */
+  readonly protocol: string | null;
+  /** The application protocol agreed with ALPN (`h2`), or false. */
+  readonly alpn: string | false;
+}
+
+/**
+ * A bare TLS handshake with the sandbox's HTTPS port; `servername` undefined sends no SNI. Rejects
+ * with the TLS error (its `code` says which alert the server sent).
+ */
+export function tlsHandshake(
+  sandbox: Pick<Sandbox, "tls">,
+  options: Omit<ConnectionOptions, "host" | "port" | "ca"> = {},
+): Promise<Handshake> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({
+      host: "127.0.0.1",
+      port: sandbox.tls!.port,
+      ca: readFileSync(sandbox.tls!.certificate),
+      ...options,
+    });
+    socket.setTimeout(5000, () => socket.destroy(new Error("no handshake within 5 s")));
+    socket.once("secureConnect", () => {
+      resolve({ protocol: socket.getProtocol(), alpn: socket.alpnProtocol ?? false });
+      socket.end();
+    });
+    socket.once("error", reject);
+  });
+}
+
+/** Runs a dropstack command (tools/cli.ts) as its npm script does; `env` replaces the environment. */
+export function cli(args: string[], options: { env?: NodeJS.ProcessEnv } = {}) {
+  return spawnSync(TSX, [CLI, ...args], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+    timeout: 120000,
+    env: options.env,
+  });
+}
+
+/** `npm start -- --detach` for a stack file; fails the test if it does not start. */
+export function startDetached(
+  stack: string,
+  file: string,
+  port: number,
+  extraArgs: string[] = [],
+): Sandbox & { stdout: string; stderr: string } {
+  const started = cli([
+    "start",
+    "--stack",
+    stack,
+    "--config",
+    file,
+    "--port",
+    String(port),
+    "--detach",
+    ...extraArgs,
+  ]);
+  if (started.status !== 0)
+    throw new Error(`sandbox did not start:\n${started.stdout}${started.stderr}`);
+  // Progress goes to stderr; a warning or an error there means something went wrong.
+  if (/^(warning|error)\b/im.test(started.stderr))
+    throw new Error(`sandbox warned on stderr:\n${started.stderr}`);
+  return { ...readSandbox(stack)!, stdout: started.stdout, stderr: started.stderr };
+}
+
+export function stopDetached(stack: string): void {
+  const stopped = cli(["stop", "--stack", stack]);
+  if (stopped.status !== 0)
+    throw new Error(`sandbox did not stop:\n${stopped.stdout}${stopped.stderr}`);
+}

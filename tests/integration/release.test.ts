@@ -1,0 +1,100 @@
+/**
+ * Blue/green releases, decided by the stack's own rendered release script, against a real sandbox:
+ * real nginx (njs picks the colour), real supervisord, the sample API under load from autocannon.
+ */
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import { loadDuring } from "../../tools/bench/loadGenerator";
+import { Sandbox } from "../../tools/sandbox/sandbox";
+import { liveColour, programPid, runRelease } from "../../tools/sandbox/sandboxRelease";
+import { request } from "../../tools/sandbox/sandboxRequests";
+import {
+  derivedStackFile,
+  freePort,
+  sandboxTools,
+  startDetached,
+  stopDetached,
+} from "../helpers/sandboxHelpers";
+
+const STACK = "releasetest";
+const HOST = "api.releasetest.example.com";
+const tools = sandboxTools();
+
+const version = async (sandbox: Sandbox) =>
+  JSON.parse((await request(sandbox, HOST, "/version")).body).release as string;
+
+let sandbox: Sandbox;
+beforeAll(async () => {
+  const file = derivedStackFile(STACK, {
+    port: await freePort(),
+    release: "v1",
+    healthTimeoutSeconds: 6,
+    drainSeconds: 2,
+  });
+  sandbox = startDetached(STACK, file, await freePort());
+}, 120000);
+afterAll(() => stopDetached(STACK));
+
+const url = () => `http://127.0.0.1:${sandbox.port}/version`;
+
+test("a good release switches colours under load without one failed request", async () => {
+  const before = liveColour(sandbox);
+  const { load, work } = await loadDuring(() => runRelease(sandbox, tools, { release: "v2" }), {
+    url: url(),
+    host: HOST,
+    connections: 50,
+  });
+  console.log(
+    `good release under load: ${load.failed} failed of ${load.requests} in ${load.seconds.toFixed(1)} s`,
+  );
+  expect(work.code).toBe(0);
+  expect(liveColour(sandbox)).not.toBe(before);
+  expect(await version(sandbox)).toBe("v2");
+  expect(load.requests).toBeGreaterThan(1000);
+  expect(load.failed).toBe(0);
+}, 120000);
+
+test("running the same release again changes nothing", async () => {
+  const colour = liveColour(sandbox);
+  const pid = programPid(tools, sandbox);
+  const again = await runRelease(sandbox, tools, { release: "v2" });
+  expect(again.code).toBe(0);
+  expect(again.output).not.toMatch(/starting|switched|pulling/);
+  expect(liveColour(sandbox)).toBe(colour);
+  expect(programPid(tools, sandbox)).toBe(pid);
+}, 60000);
+
+test("a broken release fails, stops its colour and leaves the old one serving, under load", async () => {
+  const colour = liveColour(sandbox);
+  const { load, work } = await loadDuring(
+    () => runRelease(sandbox, tools, { release: "v3-broken", extraEnv: { HEALTH_STATUS: "503" } }),
+    { url: url(), host: HOST, connections: 50 },
+  );
+  expect(work.code).not.toBe(0);
+  expect(work.output).toMatch(/last health responses of (blue|green)/);
+  expect(work.output).toMatch(/^503 \{"status":"unhealthy"\}$/m);
+  expect(work.output).toMatch(/did not answer \/health with 200 3 times in a row within 6s/);
+  expect(liveColour(sandbox)).toBe(colour);
+  expect(programPid(tools, sandbox, colour === "blue" ? "green" : "blue")).toBe(0);
+  expect(await version(sandbox)).toBe("v2");
+  expect(load.failed).toBe(0);
+}, 120000);
+
+test("rolling back to the previous release takes seconds: no pull, the idle colour comes back", async () => {
+  const rollback = await runRelease(sandbox, tools, { release: "v1" });
+  expect(rollback.code).toBe(0);
+  expect(rollback.output).toMatch(/already holds v1: rolling back without a pull/);
+  expect(await version(sandbox)).toBe("v1");
+  // Start + health gate + the 2 s drain of this stack.
+  expect(rollback.seconds).toBeLessThan(6);
+}, 60000);
+
+test("two releases cannot interleave: a second run waits for the lock", async () => {
+  const lock = path.join(sandbox.root, "var/lib/dropstack/api.lock");
+  const holder = spawn("flock", [lock, "sleep", "2"], { stdio: "ignore" });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const waited = await runRelease(sandbox, tools, { release: "v1" });
+  holder.kill();
+  expect(waited.code).toBe(0);
+  expect(waited.seconds).toBeGreaterThan(1.5);
+}, 60000);

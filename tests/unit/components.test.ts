@@ -1,0 +1,152 @@
+/** Component details the stack tests do not pin down: pure helpers and step ordering. */
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import fc from "fast-check";
+import { registryLogin } from "../../components/ApiImage";
+import { RESOURCE_TYPES } from "../../components/resourceTypes";
+import { PROJECT_DIR } from "../../tools/shared/projectPaths";
+import { inboundRules } from "../../components/Firewall";
+import { hostSlug } from "../../config";
+import { contentHash } from "../../components/RemoteFile";
+import { T, committedStack, one, only, planStack, withConfig } from "../helpers/planHelpers";
+
+test("registryLogin reads user and password from a Docker config, password may hold colons", () => {
+  const auth = Buffer.from("user-1:pa:ss").toString("base64");
+  const json = JSON.stringify({ auths: { "registry.digitalocean.com": { auth } } });
+  expect(registryLogin(json, "registry.digitalocean.com")).toEqual({
+    username: "user-1",
+    password: "pa:ss",
+  });
+  expect(() => registryLogin(json, "ghcr.io")).toThrow(
+    "registry credentials hold no login for ghcr.io",
+  );
+});
+
+test("inbound rules never open anything but 22 (restricted), 80 and 443", () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.ipV4().map((ip) => `${ip}/32`),
+        { minLength: 1, maxLength: 5 },
+      ),
+      (cidrs) => {
+        const rules = inboundRules(cidrs);
+        expect(rules.map((r) => r.portRange)).toEqual(["22", "80", "443"]);
+        expect(rules[0].sourceAddresses).toEqual(cidrs);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test("host slugs are unique resource-name parts", () => {
+  expect(["@", "api", "api.staging"].map(hostSlug)).toEqual(["apex", "api", "api-staging"]);
+});
+
+describe("RemoteFile steps", () => {
+  let plan: Awaited<ReturnType<typeof planStack>>;
+  beforeAll(async () => {
+    plan = await planStack("dev");
+  });
+
+  test("one install command per file: content on stdin, keyed by its hash, header for the plan", () => {
+    const install = one(plan, T.command, "dev-web-1-nginx-site-install");
+    const text = String(install.inputs.stdin);
+    expect(text).toMatch(/^# dropstack site for stack dev/);
+    expect(install.inputs.triggers).toEqual([contentHash(text)]);
+    const script = String(install.inputs.create);
+    expect(script.split("\n")[0]).toBe(
+      "# dropstack file nginx/dropstack.conf -> /etc/nginx/sites-enabled/dropstack.conf",
+    );
+    expect(script).toContain("staged='/var/lib/dropstack/incoming/nginx.dropstack.conf'");
+  });
+
+  test("the release runs after every file it reads, and again when any of them changes", () => {
+    const run = one(plan, T.command, "dev-web-1-api-release-run");
+    const reads = [
+      "dev-web-1-api-env-install",
+      "dev-web-1-api-registry-login-install",
+      "dev-web-1-api-blue-conf-install",
+      "dev-web-1-api-green-conf-install",
+      "dev-web-1-nginx-site-install",
+      "dev-web-1-api-release-script-install",
+    ];
+    expect(run.dependsOn).toEqual(expect.arrayContaining(reads));
+    const triggers = JSON.stringify(run.inputs.triggers);
+    for (const name of reads.filter((n) => !n.includes("registry-login"))) {
+      expect(triggers).toContain(JSON.stringify(one(plan, T.command, name).inputs.triggers));
+    }
+  });
+
+  test("the bootstrap step connects as the deploy user and waits for cloud-init", () => {
+    const bootstrap = one(plan, T.command, "dev-web-1-bootstrap");
+    expect(String(bootstrap.inputs.create)).toContain("cloud-init status --wait");
+    const connection = (bootstrap.inputs.connection as { value: { user: string; host: string } })
+      .value;
+    expect(connection.user).toBe("deploy");
+    const [droplet] = only(plan, T.droplet);
+    expect(connection.host).toBe(droplet.outputs.ipv4Address);
+  });
+});
+
+test("a changed app.port re-pushes nginx and the colours' programs, not the env file or bootstrap", async () => {
+  const before = await planStack("dev");
+  const after = await planStack("dev", withConfig(committedStack("dev"), { "app.port": 9000 }));
+  const triggers = (plan: typeof before, name: string) =>
+    JSON.stringify(one(plan, T.command, name).inputs.triggers);
+  for (const name of [
+    "dev-web-1-nginx-site-install",
+    "dev-web-1-api-blue-conf-install",
+    "dev-web-1-api-release-script-install",
+  ]) {
+    expect(triggers(after, name)).not.toBe(triggers(before, name));
+  }
+  expect(triggers(after, "dev-web-1-api-env-install")).toBe(
+    triggers(before, "dev-web-1-api-env-install"),
+  );
+  expect(one(after, T.command, "dev-web-1-bootstrap").inputs.create).toBe(
+    one(before, T.command, "dev-web-1-bootstrap").inputs.create,
+  );
+});
+
+describe("one list of resource types", () => {
+  test("each provider token is the SDK's own", async () => {
+    // The SDKs' classes carry their token (`__pulumiType`), so a typo in the list cannot hide.
+    const sdk = {
+      digitalocean: await import("@pulumi/digitalocean"),
+      docker: await import("@pulumi/docker"),
+      command: (await import("@pulumi/command")).remote,
+    } as unknown as Record<string, Record<string, { __pulumiType?: string }>>;
+    const providers = Object.values(RESOURCE_TYPES).filter((t) => !t.startsWith("dropstack:"));
+    expect(providers.length).toBeGreaterThan(15);
+    for (const token of providers) {
+      const pkg = token.split(":")[0];
+      const className = token.split(":").pop()!;
+      expect(`${token}: ${sdk[pkg][className]?.__pulumiType}`).toBe(`${token}: ${token}`);
+    }
+  });
+
+  test("every component of the program is in the list, under the token it registers", async () => {
+    const plan = await planStack("production");
+    const components = new Set(plan.resources.filter((r) => !r.custom).map((r) => r.type));
+    const listed = Object.values(RESOURCE_TYPES).filter((t) => t.startsWith("dropstack:"));
+    for (const type of components) expect(listed).toContain(type);
+  });
+});
+
+test("every field of every component's Args has a one-line JSDoc", () => {
+  const dir = path.join(PROJECT_DIR, "components");
+  const missing: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
+    const lines = readFileSync(path.join(dir, file), "utf8").split("\n");
+    let inArgs = false;
+    lines.forEach((line, i) => {
+      if (/^export interface \w+Args\b/.test(line)) inArgs = true;
+      else if (inArgs && line.startsWith("}")) inArgs = false;
+      else if (inArgs && /^ {2}readonly \w+/.test(line) && !lines[i - 1].trim().endsWith("*/")) {
+        missing.push(`${file}:${i + 1} ${line.trim()}`);
+      }
+    });
+  }
+  expect(missing).toEqual([]);
+});

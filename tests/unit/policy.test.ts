@@ -1,0 +1,118 @@
+/** The policy pack's rules: each with a passing and a violating resource; the committed stacks pass. */
+import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
+import { evaluate, PolicyResource, rules, stackOfUrn } from "../../policy/rules";
+import { planPolicyResources } from "../../tools/plan/policyInput";
+import { committedStack, planStack, withConfig } from "../helpers/planHelpers";
+
+const droplet = (
+  stack: string,
+  props: Record<string, unknown> = {},
+  protect = stack === "production",
+): PolicyResource => ({
+  type: T.droplet,
+  name: `${stack}-web-1-droplet`,
+  stack,
+  protect,
+  props: {
+    monitoring: true,
+    size: "s-2vcpu-4gb",
+    tags: [`dropstack-${stack}`, "expires-20261126"],
+    ...props,
+  },
+});
+const firewall = (stack: string, inboundRules: unknown[]): PolicyResource => ({
+  type: T.firewall,
+  name: `${stack}-firewall-rules`,
+  stack,
+  protect: false,
+  props: { inboundRules },
+});
+const ruleOf = (name: string) => rules.find((r) => r.name === name)!;
+
+test.each([
+  [
+    "production-firewall-opens-only-web-ports",
+    firewall("production", [
+      { protocol: "tcp", portRange: "22", sourceAddresses: ["203.0.113.0/24"] },
+      { protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0", "::/0"] },
+    ]),
+    firewall("production", [
+      { protocol: "tcp", portRange: "22", sourceAddresses: ["10.0.0.0/8", "::/0"] },
+    ]),
+    "production-firewall-rules: tcp port 22 is open to ::/0",
+  ],
+  [
+    "droplet-monitored-and-tagged",
+    droplet("staging"),
+    droplet("staging", { monitoring: false }),
+    "staging-web-1-droplet: monitoring is off",
+  ],
+  [
+    "droplet-monitored-and-tagged",
+    droplet("staging"),
+    droplet("staging", { tags: ["dropstack"] }),
+    "staging-web-1-droplet: does not carry the environment tag dropstack-staging",
+  ],
+  [
+    "production-resources-protected",
+    droplet("production"),
+    droplet("production", {}, false),
+    "production-web-1-droplet: Droplet in production is not protected",
+  ],
+  [
+    "review-resources-expire",
+    droplet("review-pr-7", {
+      size: "s-1vcpu-1gb",
+      tags: ["dropstack-review-pr-7", "expires-20261201"],
+    }),
+    droplet("review-pr-7", { size: "s-1vcpu-1gb", tags: ["dropstack-review-pr-7"] }),
+    "review-pr-7-web-1-droplet: a review stack's droplet has no expires-<yyyymmdd> tag",
+  ],
+  [
+    "droplet-size-allowed",
+    droplet("production"),
+    droplet("production", { size: "s-1vcpu-512mb-10gb" }),
+    "production-web-1-droplet: size s-1vcpu-512mb-10gb is not in the production allow-list (s-2vcpu-4gb, s-4vcpu-8gb, s-8vcpu-16gb, c-2, c-4, g-2vcpu-8gb)",
+  ],
+])("%s: passes a good resource, reports a bad one", (name, good, bad, message) => {
+  expect(ruleOf(name).check(good)).toEqual([]);
+  expect(ruleOf(name).check(bad)).toEqual([message]);
+});
+
+test("only the size rule is advisory", () => {
+  expect(rules.filter((r) => r.enforcementLevel === "advisory").map((r) => r.name)).toEqual([
+    "droplet-size-allowed",
+  ]);
+});
+
+test("the stack comes from the resource URN, as in a real policy run", () => {
+  expect(
+    stackOfUrn("urn:pulumi:production::dropstack::digitalocean:index/droplet:Droplet::x"),
+  ).toBe("production");
+});
+
+test.each(["dev", "staging", "production", "review-pr-42"])(
+  "the committed stack %s passes every rule",
+  async (stack) => {
+    const resources = planPolicyResources(await planStack(stack));
+    expect(resources.length).toBeGreaterThan(10);
+    expect(evaluate(resources)).toEqual([]);
+  },
+);
+
+test("an unprotected production plan breaks the protection rule for each droplet, load balancer, IP and record", async () => {
+  const plan = await planStack(
+    "production",
+    withConfig(committedStack("production"), { protect: false }),
+  );
+  const violations = evaluate(planPolicyResources(plan)).map((v) => v.message);
+  expect(violations.sort()).toEqual([
+    "production-dns-apex: DnsRecord in production is not protected",
+    "production-dns-api: DnsRecord in production is not protected",
+    "production-lb-balancer: LoadBalancer in production is not protected",
+    "production-web-1-droplet: Droplet in production is not protected",
+    "production-web-1-ip: ReservedIp in production is not protected",
+    "production-web-2-droplet: Droplet in production is not protected",
+    "production-web-2-ip: ReservedIp in production is not protected",
+  ]);
+});

@@ -1,0 +1,121 @@
+/** Review stacks: derived config (pure), and the plan of review-pr-42 built from it. */
+import {
+  deriveReviewConfig,
+  expiryOf,
+  expiryTag,
+  parseStackConfig,
+  reviewPullRequest,
+  reviewStackName,
+} from "../../config";
+import { T, committedStack, planStack } from "../helpers/planHelpers";
+
+const NOW = new Date("2026-11-23T10:00:00Z");
+const base = committedStack("staging").config;
+const json = (config: Record<string, string>, key: string) =>
+  JSON.parse(config[`dropstack:${key}`]);
+
+test("stack names: review-pr-<N> only", () => {
+  expect(reviewStackName(42)).toBe("review-pr-42");
+  expect(reviewPullRequest("review-pr-42")).toBe(42);
+  for (const name of ["staging", "review-pr-0", "review-pr-", "review-pr-42x", "x-review-pr-1"]) {
+    expect(reviewPullRequest(name)).toBeUndefined();
+  }
+});
+
+test("expiry tags: yyyymmdd in UTC, read back as a date", () => {
+  expect(expiryTag(NOW, 3)).toBe("expires-20261126");
+  expect(expiryTag(new Date("2026-12-30T23:00:00Z"), 3)).toBe("expires-20270102");
+  expect(expiryOf(["review", "expires-20261126"])?.toISOString()).toBe("2026-11-26T00:00:00.000Z");
+  expect(expiryOf(["review"])).toBeUndefined();
+});
+
+test("derived from staging: one small droplet, unprotected, no backups, review tags, pr host", () => {
+  const config = deriveReviewConfig(base, { pr: 42, now: NOW });
+  expect(json(config, "hosts")).toEqual(["pr-42.review"]);
+  expect(json(config, "droplet")).toMatchObject({
+    size: "s-1vcpu-512mb-10gb",
+    count: 1,
+    backups: false,
+  });
+  expect(json(config, "droplet").sshKeys).toEqual(json(base, "droplet").sshKeys);
+  expect(config["dropstack:protect"]).toBe("false");
+  expect(json(config, "tags")).toEqual(["review", "pr-42", "expires-20261126"]);
+  // Everything else is staging's: the same zone, registry, app and firewall.
+  for (const key of ["domain", "region"])
+    expect(config[`dropstack:${key}`]).toBe(base[`dropstack:${key}`]);
+  // A built image is pushed under app.release, so a review stack gets its own label.
+  expect(json(config, "app")).toEqual({ ...json(base, "app"), release: "pr-42" });
+  expect(() => parseStackConfig("review-pr-42", config)).not.toThrow();
+});
+
+test("several base hosts keep a per-host prefix; the ttl is configurable", () => {
+  const config = deriveReviewConfig(
+    { ...base, "dropstack:hosts": JSON.stringify(["@", "api", "api.eu"]) },
+    { pr: 7, now: NOW, ttlDays: 10 },
+  );
+  expect(json(config, "hosts")).toEqual([
+    "apex.pr-7.review",
+    "api.pr-7.review",
+    "api-eu.pr-7.review",
+  ]);
+  expect(json(config, "tags")).toContain("expires-20261203");
+});
+
+test("values from a Pulumi.review-pr-<N>.yaml override the derived ones, objects key by key", () => {
+  const config = deriveReviewConfig(base, {
+    pr: 42,
+    now: NOW,
+    overrides: {
+      "dropstack:droplet": JSON.stringify({ size: "s-1vcpu-1gb" }),
+      "dropstack:hosts": JSON.stringify(["demo"]),
+    },
+  });
+  expect(json(config, "droplet")).toMatchObject({ size: "s-1vcpu-1gb", count: 1, backups: false });
+  expect(json(config, "hosts")).toEqual(["demo"]);
+});
+
+test("overridden tags add to the review tags and never drop the expiry", () => {
+  const config = deriveReviewConfig(base, {
+    pr: 42,
+    now: NOW,
+    overrides: { "dropstack:tags": JSON.stringify(["team-api", "expires-20200101"]) },
+  });
+  expect(json(config, "tags")).toEqual(["team-api", "review", "pr-42", "expires-20261126"]);
+});
+
+test("a base that pins app.image keeps its release label", () => {
+  const app = { ...json(base, "app"), image: "ghcr.io/acme/api:1.4.2", build: undefined };
+  const config = deriveReviewConfig(
+    { ...base, "dropstack:app": JSON.stringify(app) },
+    { pr: 3, now: NOW },
+  );
+  expect(json(config, "app").release).toBe(app.release);
+});
+
+describe("the plan of review-pr-42", () => {
+  let plan: Awaited<ReturnType<typeof planStack>>;
+  beforeAll(async () => {
+    plan = await planStack("review-pr-42");
+  });
+
+  test("creates none of the shared things: zone, registry, SSH keys", () => {
+    const types = new Set(plan.resources.map((r) => r.type));
+    for (const shared of [
+      "digitalocean:index/domain:Domain",
+      "digitalocean:index/containerRegistry:ContainerRegistry",
+      "digitalocean:index/sshKey:SshKey",
+    ]) {
+      expect(types.has(shared)).toBe(false);
+    }
+    expect(types.has(T.droplet)).toBe(true);
+  });
+
+  test("every resource it creates carries the review name, and its droplet the review tags", () => {
+    for (const r of plan.resources) expect(r.name.startsWith("review-pr-42")).toBe(true);
+    const [droplet] = plan.resources.filter((r) => r.type === T.droplet);
+    expect(droplet.inputs.tags).toEqual(
+      expect.arrayContaining(["review", "pr-42", expect.stringMatching(/^expires-\d{8}$/)]),
+    );
+    expect(plan.resources.filter((r) => r.protect)).toEqual([]);
+  });
+});

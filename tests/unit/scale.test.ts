@@ -1,0 +1,301 @@
+/**
+ * Scaling out (droplet.count, the load balancer, rolling releases), TLS in both modes, and alerts,
+ * on plans of the real program under the recording mocks.
+ */
+import { certificateName } from "../../components/LoadBalancer";
+import type { PlanResult } from "../../tools/plan/runPlan";
+import {
+  T,
+  committedStack,
+  installedText,
+  one,
+  only,
+  planStack,
+  withConfig,
+} from "../helpers/planHelpers";
+
+const staging = (edits: Record<string, unknown>) =>
+  planStack("staging", withConfig(committedStack("staging"), edits));
+
+const names = (plan: PlanResult, type: string) => only(plan, type).map((r) => r.name);
+const site = (plan: PlanResult, host = "staging-web-1") =>
+  installedText(one(plan, T.command, `${host}-nginx-site-install`));
+
+describe.each([1, 3, 20])("droplet.count %i", (count) => {
+  let plan: PlanResult;
+  beforeAll(async () => {
+    plan = await staging({ "droplet.count": count });
+  }, 60_000);
+  const balanced = count > 1;
+
+  test("that many droplets, each with its own nginx site, colours and release", () => {
+    const hosts = Array.from({ length: count }, (_, i) => `staging-web-${i + 1}`);
+    expect(only(plan, T.droplet).map((d) => d.inputs.name)).toEqual(hosts);
+    expect(names(plan, T.nginxSite)).toEqual(hosts.map((h) => `${h}-nginx`));
+    expect(names(plan, T.supervisorProgram)).toHaveLength(2 * count);
+    expect(names(plan, T.release)).toEqual(hosts.map((h) => `${h}-api-release`));
+  });
+
+  test("a load balancer only with more than one droplet; every droplet keeps its reserved IP", () => {
+    expect(only(plan, T.loadBalancer)).toHaveLength(balanced ? 1 : 0);
+    expect(only(plan, T.reservedIp)).toHaveLength(count);
+    expect(only(plan, T.ipAssignment)).toHaveLength(count);
+  });
+
+  test("every A record points at the one public address", () => {
+    const address = balanced
+      ? only(plan, T.loadBalancer)[0].outputs.ip
+      : only(plan, T.reservedIp)[0].outputs.ipAddress;
+    const records = only(plan, T.dnsRecord);
+    expect(records.map((r) => [r.name, r.inputs.value])).toEqual([
+      ["staging-dns-api-staging", address],
+    ]);
+  });
+
+  test("releases roll one droplet at a time: each waits for the previous droplet's", () => {
+    const runs = only(plan, T.command).filter((r) => r.name.endsWith("-api-release-run"));
+    expect(runs).toHaveLength(count);
+    runs.forEach((run, i) => {
+      const earlier = runs.filter((r) => run.dependsOn.includes(r.name)).map((r) => r.name);
+      expect(earlier).toEqual(i === 0 ? [] : [`staging-web-${i}-api-release-run`]);
+    });
+  });
+
+  test("the balancer targets the environment tag and health-checks healthPath through nginx", () => {
+    if (!balanced) return;
+    const [balancer] = only(plan, T.loadBalancer);
+    expect(balancer.inputs).toMatchObject({
+      name: "dropstack-staging",
+      region: "fra1",
+      sizeUnit: 1,
+      dropletTag: "dropstack-staging",
+      healthcheck: { protocol: "http", port: 80, path: "/health" },
+      // The program owns the A records: DO must not add its own for the certificate.
+      disableLetsEncryptDnsRecords: true,
+    });
+    // Its rules narrow to the balancer only once DNS points at it.
+    expect(one(plan, T.firewall, "staging-firewall-rules").dependsOn).toContain(
+      "staging-dns-api-staging",
+    );
+    // Its health check asks by address: the default server answers healthPath, nothing else.
+    expect(site(plan)).toMatch(
+      /server_name _;\n\s+server_tokens off;\n(\s+#.*\n)*\s+location = \/health \{\n\s+proxy_pass http:\/\/api_\$dropstack_api_colour;/,
+    );
+    const [firewall] = only(plan, T.firewall);
+    const inbound = firewall.inputs.inboundRules as Record<string, unknown>[];
+    expect(inbound.slice(1)).toEqual([
+      { protocol: "tcp", portRange: "80", sourceLoadBalancerUids: [balancer.id] },
+      { protocol: "tcp", portRange: "443", sourceLoadBalancerUids: [balancer.id] },
+    ]);
+  });
+});
+
+test("going from 1 droplet to 3 and back changes nothing that would replace the first droplet", async () => {
+  const one1 = await staging({ "droplet.count": 1 });
+  const three = await staging({ "droplet.count": 3 });
+  // The droplet, and the bootstrap wait on it (its connection differs only by the mock's address).
+  const first = (plan: PlanResult) =>
+    plan.resources
+      .filter((r) => r.name === "staging-web-1-droplet" || r.name === "staging-web-1-bootstrap")
+      .map(({ type, name, parent, inputs, protect }) => ({
+        type,
+        name,
+        parent,
+        inputs: inputs.connection ? { create: inputs.create } : inputs,
+        protect,
+      }));
+  // Same type, name and parent (so the same URN) and the same inputs: no replacement either way.
+  expect(first(three)).toHaveLength(2);
+  expect(first(three)).toEqual(first(one1));
+});
+
+test("production scales 1 → 3 without deleting anything protected (no unprotecting needed)", async () => {
+  const production = (count: number) =>
+    planStack("production", withConfig(committedStack("production"), { "droplet.count": count }));
+  const key = (r: { type: string; name: string; parent: string | null }) =>
+    `${r.type} ${r.name} <- ${r.parent}`;
+  const before = (await production(1)).resources.filter((r) => r.protect).map(key);
+  const after = (await production(3)).resources.filter((r) => r.protect).map(key);
+  expect(before.length).toBeGreaterThanOrEqual(4);
+  expect(after).toEqual(expect.arrayContaining(before));
+});
+
+describe("TLS on a single droplet (staging: proxy.tls letsencrypt)", () => {
+  let plan: PlanResult;
+  beforeAll(async () => {
+    plan = await planStack("staging");
+  });
+
+  test("nginx gets a placeholder certificate before the HTTPS site is installed", () => {
+    const install = one(plan, T.command, "staging-web-1-nginx-site-install");
+    expect(install.dependsOn).toContain("staging-web-1-nginx-tls-placeholder");
+    const text = site(plan);
+    expect(text).toContain("listen 443 ssl http2;");
+    expect(text).toContain("ssl_protocols TLSv1.2 TLSv1.3;");
+    expect(text).toContain("location ^~ /.well-known/acme-challenge/ {");
+    expect(text).toContain("return 301 https://$host$request_uri;");
+    expect(text).not.toContain("Strict-Transport-Security");
+  });
+
+  test("certbot runs after the DNS record, the reserved IP and the site exist, for every host", () => {
+    const certbot = one(plan, T.command, "staging-web-1-certificate-certbot");
+    expect(certbot.dependsOn).toEqual(
+      expect.arrayContaining([
+        "staging-dns-api-staging",
+        "staging-web-1-ip-assignment",
+        "staging-web-1-nginx-site-install",
+        "staging-web-1-certificate-deploy-hook-install",
+      ]),
+    );
+    const script = String(certbot.inputs.create);
+    expect(script).toContain("--webroot --webroot-path '/var/www/dropstack-acme'");
+    expect(script).toContain("--email 'ops@example.com'");
+    expect(script).toContain("--domain 'api.staging.example.com'");
+    expect(certbot.dependsOn).toContain("staging-firewall-rules");
+    expect(String(certbot.inputs.delete)).toContain("certbot delete");
+    expect(only(plan, T.certificate)).toHaveLength(0);
+  });
+
+  test("urls are https", () => {
+    expect(plan.outputs.urls).toEqual(["https://api.staging.example.com/"]);
+  });
+
+  test("production on one droplet also sends HSTS", async () => {
+    const production = await planStack(
+      "production",
+      withConfig(committedStack("production"), { "droplet.count": 1 }),
+    );
+    expect(site(production, "production-web-1")).toContain(
+      'add_header Strict-Transport-Security "max-age=63072000" always;',
+    );
+    expect(
+      String(one(production, T.command, "production-web-1-certificate-certbot").inputs.create),
+    ).toMatch(/--domain 'example\.com' \\\n\s+--domain 'api\.example\.com'/);
+  });
+});
+
+describe("TLS behind the load balancer (production: 2 droplets)", () => {
+  let plan: PlanResult;
+  beforeAll(async () => {
+    plan = await planStack("production");
+  });
+
+  test("a Let's Encrypt certificate on the balancer for every host, HTTPS forwarded, HTTP redirected", () => {
+    const [certificate] = only(plan, T.certificate);
+    expect(certificate.inputs).toMatchObject({
+      type: "lets_encrypt",
+      domains: ["example.com", "api.example.com"],
+    });
+    const [balancer] = only(plan, T.loadBalancer);
+    expect(balancer.inputs.redirectHttpToHttps).toBe(true);
+    expect(balancer.inputs.forwardingRules).toEqual([
+      {
+        entryProtocol: "https",
+        entryPort: 443,
+        targetProtocol: "http",
+        targetPort: 80,
+        certificateName: certificate.inputs.name,
+      },
+      { entryProtocol: "http", entryPort: 80, targetProtocol: "http", targetPort: 80 },
+    ]);
+  });
+
+  test("the droplets serve plain HTTP to the balancer, pass on its scheme, and send HSTS", () => {
+    const text = site(plan, "production-web-2");
+    expect(text).not.toContain("ssl");
+    expect(text).toContain("proxy_set_header X-Forwarded-Proto $dropstack_api_proto;");
+    expect(text).toContain("Strict-Transport-Security");
+    expect(names(plan, T.certbot)).toEqual([]);
+    expect(only(plan, T.command).filter((r) => r.name.includes("tls-placeholder"))).toEqual([]);
+  });
+
+  test("with proxy.tls off, the balancer forwards HTTP only and there is no certificate", async () => {
+    const dev = await planStack("dev", withConfig(committedStack("dev"), { "droplet.count": 3 }));
+    expect(only(dev, T.certificate)).toHaveLength(0);
+    const [balancer] = only(dev, T.loadBalancer);
+    expect(balancer.inputs.redirectHttpToHttps).toBe(false);
+    expect(balancer.inputs.forwardingRules).toEqual([
+      { entryProtocol: "http", entryPort: 80, targetProtocol: "http", targetPort: 80 },
+    ]);
+    expect(dev.outputs.urls).toEqual(["http://api.dev.example.com/"]);
+  });
+});
+
+describe("alerts", () => {
+  test.each(["dev", "review-pr-42"])("%s creates none unless configured", async (stack) => {
+    const plan = await planStack(stack);
+    for (const type of [T.monitoring, T.monitorAlert, T.uptimeCheck, T.uptimeAlert]) {
+      expect(only(plan, type)).toEqual([]);
+    }
+  });
+
+  test("production: CPU, memory and disk on the droplets' tag; an uptime check per URL with down, latency and certificate alerts", async () => {
+    const plan = await planStack("production");
+    const metric = only(plan, T.monitorAlert).map((a) => [a.inputs.type, a.inputs.value]);
+    expect(metric).toEqual([
+      ["v1/insights/droplet/cpu", 80],
+      ["v1/insights/droplet/memory_utilization_percent", 90],
+      ["v1/insights/droplet/disk_utilization_percent", 85],
+    ]);
+    for (const alert of only(plan, T.monitorAlert)) {
+      expect(alert.inputs).toMatchObject({
+        compare: "GreaterThan",
+        window: "5m",
+        tags: ["dropstack-production"],
+        alerts: { emails: ["ops@example.com"], slacks: [] },
+      });
+    }
+    const checks = only(plan, T.uptimeCheck);
+    expect(checks.map((c) => [c.inputs.target, c.inputs.type])).toEqual([
+      ["https://example.com/health", "https"],
+      ["https://api.example.com/health", "https"],
+    ]);
+    const alerts = only(plan, T.uptimeAlert);
+    expect(
+      alerts.map((a) => `${a.name} ${a.inputs.type} ${a.inputs.threshold ?? "-"}`).sort(),
+    ).toEqual(
+      [
+        "production-monitoring-apex-down down -",
+        "production-monitoring-apex-latency latency 1500",
+        "production-monitoring-apex-certificate ssl_expiry 14",
+        "production-monitoring-api-down down -",
+        "production-monitoring-api-latency latency 1500",
+        "production-monitoring-api-certificate ssl_expiry 14",
+      ].sort(),
+    );
+    for (const alert of alerts) {
+      const check = checks.find((c) => alert.name.startsWith(c.name.replace(/-uptime$/, "-")));
+      expect(alert.inputs.checkId).toBe(check!.id);
+    }
+  });
+
+  test("without TLS there is no certificate alert; a Slack webhook stays secret in the plan", async () => {
+    const webhook = "https://hooks.slack.com/services/T000/B000/sekrit-webhook-path";
+    const plan = await planStack(
+      "dev",
+      withConfig(
+        committedStack("dev"),
+        { alerts: { slackWebhook: webhook, slackChannel: "#ops", cpuPercent: 95 } },
+        ["dropstack:alerts"],
+      ),
+    );
+    expect(only(plan, T.uptimeAlert).map((a) => a.inputs.type)).toEqual(["down", "latency"]);
+    expect(only(plan, T.uptimeCheck)[0].inputs).toMatchObject({
+      target: "http://api.dev.example.com/health",
+      type: "http",
+    });
+    expect(only(plan, T.monitorAlert)[0].inputs.value).toBe(95);
+    const { planJson, planTree } = await import("../../tools/plan/planOutput");
+    expect(JSON.stringify(planJson(plan))).not.toContain("sekrit");
+    expect(planTree(plan)).not.toContain("sekrit");
+  });
+});
+
+test("the balancer's certificate is named by its set of hosts: reordering them re-issues nothing", () => {
+  const name = certificateName("dropstack-production", ["example.com", "api.example.com"]);
+  expect(name).toMatch(/^dropstack-production-[0-9a-f]{8}$/);
+  expect(certificateName("dropstack-production", ["api.example.com", "example.com"])).toBe(name);
+  expect(certificateName("dropstack-production", ["example.com", "www.example.com"])).not.toBe(
+    name,
+  );
+});

@@ -1,0 +1,162 @@
+/**
+ * The one recording mock runtime, shared by the offline plan and the tests. It records every
+ * resource with its inputs, parent and `protect`, and invents realistic computed values (numeric
+ * droplet ids, TEST-NET addresses, image digests) that it remembers, so the plan can show them as
+ * "(known after apply)". Provider function calls are not stubbed: any call fails loudly.
+ */
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
+
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  /** The parent's name, or null for top-level resources. */
+  parent: string | null;
+  readonly custom: boolean;
+  readonly inputs: Record<string, unknown>;
+  /** Inputs plus what the mock computed, as a provider would return them. */
+  outputs: Record<string, unknown>;
+  /** The provider id the mock gave a custom resource. */
+  id?: string;
+  protect: boolean;
+  /** Names of explicit `dependsOn` resources. */
+  dependsOn: string[];
+}
+
+type MonitorRequest = {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProtect(): boolean;
+  getDependenciesList(): string[];
+};
+type Monitor = {
+  registerResource(req: MonitorRequest, callback: (err: unknown, res: unknown) => void): void;
+};
+
+const nameOfUrn = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+const digest = (text: string) => createHash("sha256").update(text).digest("hex");
+
+export class RecordingMocks implements pulumi.runtime.Mocks {
+  readonly resources: RecordedResource[] = [];
+  /** Values the mock made up for outputs a real provider computes. */
+  readonly computed = new Set<string>();
+  private counter = 0;
+  private readonly byKey = new Map<string, RecordedResource>();
+  private readonly pending = new Map<
+    string,
+    Pick<RecordedResource, "parent" | "protect" | "dependsOn">
+  >();
+
+  /** Wraps the mock monitor so parent, protect and dependsOn (not given to newResource) are seen. */
+  attach(monitor: unknown): void {
+    const target = monitor as Monitor;
+    const register = target.registerResource.bind(target);
+    target.registerResource = (req, callback) => {
+      const extra = {
+        parent: req.getParent() ? nameOfUrn(req.getParent()) : null,
+        protect: req.getProtect(),
+        dependsOn: req.getDependenciesList().map(nameOfUrn),
+      };
+      const key = `${req.getType()}::${req.getName()}`;
+      const recorded = this.byKey.get(key);
+      if (recorded) Object.assign(recorded, extra);
+      else this.pending.set(key, extra);
+      register(req, callback);
+    };
+  }
+
+  newResource(args: pulumi.runtime.MockResourceArgs): {
+    id: string | undefined;
+    state: Record<string, unknown>;
+  } {
+    const key = `${args.type}::${args.name}`;
+    const recorded: RecordedResource = {
+      type: args.type,
+      name: args.name,
+      custom: args.custom ?? true,
+      inputs: args.inputs,
+      outputs: args.inputs,
+      parent: null,
+      protect: false,
+      dependsOn: [],
+      ...this.pending.get(key),
+    };
+    this.resources.push(recorded);
+    this.byKey.set(key, recorded);
+    if (!args.custom) return { id: undefined, state: args.inputs };
+    const n = ++this.counter;
+    const id = this.remember(String(410000000 + n));
+    recorded.id = id;
+    recorded.outputs = {
+      ...args.inputs,
+      ...this.computedState(args.type, args.name, args.inputs, n),
+    };
+    return { id, state: recorded.outputs };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    throw new Error(
+      `unexpected provider call ${args.token}: stub it in tools/plan/recordingMocks.ts`,
+    );
+  }
+
+  /** The recorded resource of this type and name. */
+  find(type: string, name: string): RecordedResource | undefined {
+    return this.byKey.get(`${type}::${name}`);
+  }
+
+  ofType(type: string): RecordedResource[] {
+    return this.resources.filter((r) => r.type === type);
+  }
+
+  private remember(value: string): string {
+    this.computed.add(value);
+    return value;
+  }
+
+  private computedState(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    n: number,
+  ): Record<string, unknown> {
+    switch (type) {
+      case T.droplet:
+        return {
+          ipv4Address: this.remember(`203.0.113.${n}`),
+          ipv4AddressPrivate: this.remember(`10.110.0.${n}`),
+          dropletUrn: this.remember(`do:droplet:${410000000 + n}`),
+          status: "active",
+        };
+      case T.reservedIp:
+        return { ipAddress: this.remember(`198.51.100.${n}`) };
+      case T.loadBalancer:
+        return { ip: this.remember(`192.0.2.${n}`), urn: this.remember(`do:loadbalancer:${n}`) };
+      case T.dnsRecord: {
+        const host = inputs.name === "@" ? "" : `${inputs.name}.`;
+        return { fqdn: `${host}${inputs.domain}` };
+      }
+      case T.registryCredentials: {
+        const auth = Buffer.from(
+          this.remember(`token-${digest(name).slice(0, 24)}`) +
+            ":" +
+            this.remember(`token-${digest(name).slice(24, 48)}`),
+        ).toString("base64");
+        return {
+          dockerCredentials: JSON.stringify({ auths: { "registry.digitalocean.com": { auth } } }),
+        };
+      }
+      case T.image: {
+        const imageName = String(inputs.imageName);
+        const repository = imageName.replace(/:[^/:]+$/, "");
+        return { repoDigest: `${repository}@sha256:${this.remember(digest(imageName))}` };
+      }
+      case T.command:
+        return { stdout: "", stderr: "" };
+      default:
+        return {};
+    }
+  }
+}
