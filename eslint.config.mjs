@@ -12,7 +12,9 @@ import tseslint from "typescript-eslint";
 
 /** `target` may not import anything under any of `from`. */
 const zone = (target, from, message) => ({ target, from, message });
-const TOOL_FOLDERS = ["plan", "sandbox", "review", "bench", "commands"].map((f) => `./tools/${f}`);
+const TOOL_FOLDERS = ["plan", "sandbox", "localcloud", "review", "bench", "commands"].map(
+  (f) => `./tools/${f}`,
+);
 
 const layering = [
   zone(

@@ -7,12 +7,8 @@ import { readFileSync } from "node:fs";
 import { createServer, Server } from "node:net";
 import * as path from "node:path";
 import { readSandbox, Sandbox } from "../../tools/sandbox/sandbox";
-import {
-  isAlive,
-  measureRecovery,
-  nginxPid,
-  supervisordPid,
-} from "../../tools/sandbox/sandboxProcesses";
+import { measureRecovery, nginxPid, supervisordPid } from "../../tools/sandbox/sandboxProcesses";
+import { isAlive } from "../../tools/shared/runCommand";
 import { liveColour, programPid, supervisorctl } from "../../tools/sandbox/sandboxRelease";
 import { request } from "../../tools/sandbox/sandboxRequests";
 import { CLI, PROJECT_DIR, TSX } from "../../tools/shared/projectPaths";

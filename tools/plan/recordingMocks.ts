@@ -22,6 +22,8 @@ export interface RecordedResource {
   protect: boolean;
   /** Names of explicit `dependsOn` resources. */
   dependsOn: string[];
+  /** `customTimeouts.create` as the program set it (`"20m"`), if it did. */
+  createTimeout?: string;
 }
 
 type MonitorRequest = {
@@ -30,6 +32,7 @@ type MonitorRequest = {
   getParent(): string;
   getProtect(): boolean;
   getDependenciesList(): string[];
+  getCustomtimeouts(): { getCreate(): string } | undefined;
 };
 type Monitor = {
   registerResource(req: MonitorRequest, callback: (err: unknown, res: unknown) => void): void;
@@ -42,12 +45,29 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   /** Values the mock made up for outputs a real provider computes. */
   readonly computed = new Set<string>();
+  /**
+   * Rejects with the first resource that failed to be created (a mock that does real work can
+   * fail): whoever awaits the program's outputs races this, since those then never resolve.
+   */
+  readonly failure: Promise<never>;
+  private rejectFailure!: (error: Error) => void;
   private counter = 0;
   private readonly byKey = new Map<string, RecordedResource>();
   private readonly pending = new Map<
     string,
-    Pick<RecordedResource, "parent" | "protect" | "dependsOn">
+    Pick<RecordedResource, "parent" | "protect" | "dependsOn" | "createTimeout">
   >();
+
+  constructor() {
+    this.failure = new Promise<never>((_, reject) => (this.rejectFailure = reject));
+    // Nobody need listen unless something fails.
+    this.failure.catch(() => undefined);
+  }
+
+  /** Records the first failure; later ones are consequences of it, or reported with it. */
+  protected fail(error: Error): void {
+    this.rejectFailure(error);
+  }
 
   /** Wraps the mock monitor so parent, protect and dependsOn (not given to newResource) are seen. */
   attach(monitor: unknown): void {
@@ -58,6 +78,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         parent: req.getParent() ? nameOfUrn(req.getParent()) : null,
         protect: req.getProtect(),
         dependsOn: req.getDependenciesList().map(nameOfUrn),
+        createTimeout: req.getCustomtimeouts()?.getCreate() || undefined,
       };
       const key = `${req.getType()}::${req.getName()}`;
       const recorded = this.byKey.get(key);
@@ -67,10 +88,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     };
   }
 
-  newResource(args: pulumi.runtime.MockResourceArgs): {
-    id: string | undefined;
-    state: Record<string, unknown>;
-  } {
+  /** The resource as registered so far (parent, protect, dependsOn, timeouts), recorded. */
+  protected record(args: pulumi.runtime.MockResourceArgs): RecordedResource {
     const key = `${args.type}::${args.name}`;
     const recorded: RecordedResource = {
       type: args.type,
@@ -85,13 +104,30 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     };
     this.resources.push(recorded);
     this.byKey.set(key, recorded);
+    return recorded;
+  }
+
+  newResource(
+    args: pulumi.runtime.MockResourceArgs,
+  ):
+    | { id: string | undefined; state: Record<string, unknown> }
+    | Promise<{ id: string | undefined; state: Record<string, unknown> }> {
+    const recorded = this.record(args);
     if (!args.custom) return { id: undefined, state: args.inputs };
+    return this.inventOutputs(recorded);
+  }
+
+  /** Realistic made-up values for what a provider computes (ids, addresses, digests). */
+  protected inventOutputs(recorded: RecordedResource): {
+    id: string;
+    state: Record<string, unknown>;
+  } {
     const n = ++this.counter;
     const id = this.remember(String(410000000 + n));
     recorded.id = id;
     recorded.outputs = {
-      ...args.inputs,
-      ...this.computedState(args.type, args.name, args.inputs, n),
+      ...recorded.inputs,
+      ...this.computedState(recorded.type, recorded.name, recorded.inputs, n),
     };
     return { id, state: recorded.outputs };
   }

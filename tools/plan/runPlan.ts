@@ -23,11 +23,16 @@ export function promiseOf<T>(value: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> 
 }
 
 /**
- * Evaluates the program for `stack`. Config errors surface as the program's own ConfigError.
+ * Evaluates the program for `stack` with `mocks` (by default the recording ones, which invent
+ * what providers compute; the local cloud passes mocks that create things for real). Config errors
+ * surface as the program's own ConfigError; a resource the mocks failed to create rejects it.
  * Import this module fresh for each stack (the program registers its resources on import).
  */
-export async function runPlan(stack: string, input: StackConfigMap): Promise<PlanResult> {
-  const mocks = new RecordingMocks();
+export async function runPlan(
+  stack: string,
+  input: StackConfigMap,
+  mocks: RecordingMocks = new RecordingMocks(),
+): Promise<PlanResult> {
   await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
   mocks.attach(pulumi.runtime.getMonitor());
   pulumi.runtime.setAllConfig(input.config, input.secretKeys);
@@ -35,9 +40,10 @@ export async function runPlan(stack: string, input: StackConfigMap): Promise<Pla
   const outputs: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(program)) {
     if (name === "__esModule") continue;
-    outputs[name] = await promiseOf(value as pulumi.Input<unknown>);
+    outputs[name] = await Promise.race([promiseOf(value as pulumi.Input<unknown>), mocks.failure]);
   }
-  // Resources that feed no export are still registering: wait until every RPC has settled.
-  await pulumi.runtime.disconnect();
+  // Resources that feed no export are still registering: wait until every RPC has settled (after a
+  // failure, what depended on the failed resource never settles: the failure ends the wait).
+  await Promise.race([pulumi.runtime.disconnect(), mocks.failure]);
   return { stack, resources: mocks.resources, outputs, mocks };
 }

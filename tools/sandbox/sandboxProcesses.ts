@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { COLOURS, colourPort } from "../../templates";
 import { UserError } from "../shared/errors";
+import { isAlive } from "../shared/runCommand";
 import { PROJECT_DIR } from "../shared/projectPaths";
 import { assertPortFree, Sandbox } from "./sandbox";
 import { programPid, runRelease, supervisorctl, type Tools } from "./sandboxRelease";
@@ -21,17 +22,6 @@ function pidFrom(file: string): number | undefined {
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, "utf8").trim());
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-export function isAlive(pid: number | undefined): boolean {
-  // kill(0) would signal our own process group and always succeed.
-  if (pid === undefined || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export const supervisordPid = (sandbox: Sandbox) =>

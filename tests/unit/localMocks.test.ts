@@ -1,0 +1,78 @@
+/**
+ * The local cloud's engine is the mock runtime (tools/localcloud/localMocks.ts). What it builds on,
+ * checked with stand-ins that only take time and record: a resource registers only after what it
+ * depends on has been created, with the outputs that creation returned; independent resources are
+ * created side by side; a failed creation ends the run naming the resource.
+ */
+import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
+import type { LocalCloudMocks as Mocks } from "../../tools/localcloud/localMocks";
+import { committedStack, withConfig } from "../helpers/planHelpers";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function evaluate(stack: string, edits: Record<string, unknown>, failOn?: string) {
+  jest.resetModules();
+  const { LocalCloudMocks } = (await import("../../tools/localcloud/localMocks")) as {
+    LocalCloudMocks: typeof Mocks;
+  };
+  const { runPlan } = await import("../../tools/plan/runPlan");
+  const events: { what: string; name: string; at: number; host?: string }[] = [];
+  const skipped: string[] = [];
+  const failed: string[] = [];
+  let n = 0;
+  const mocks = new LocalCloudMocks(
+    {
+      [T.droplet]: async (inputs, r) => {
+        events.push({ what: "droplet start", name: r.name, at: Date.now() });
+        await sleep(300);
+        events.push({ what: "droplet done", name: r.name, at: Date.now() });
+        return { id: String(900 + ++n), outputs: { ipv4Address: `198.51.100.${10 + n}` } };
+      },
+      [T.command]: async (inputs, r) => {
+        const host = (inputs.connection as { host: string }).host;
+        events.push({ what: "command", name: r.name, at: Date.now(), host });
+        if (r.name === failOn) throw new Error("exit 1: no such file");
+        return { id: r.name, outputs: { stdout: "", stderr: "" } };
+      },
+    },
+    { skipped: (r) => skipped.push(r.type), failed: (r) => failed.push(r.name) },
+  );
+  const result = runPlan(stack, withConfig(committedStack(stack), edits), mocks);
+  return { result, events, skipped, failed };
+}
+
+test("a step runs after the droplet it needs, with the address the droplet's creation returned", async () => {
+  const { result, events } = await evaluate("dev", {});
+  await result;
+  const dropletDone = events.find((e) => e.what === "droplet done")!;
+  const bootstrap = events.find((e) => e.name === "dev-web-1-bootstrap")!;
+  expect(bootstrap.at).toBeGreaterThanOrEqual(dropletDone.at);
+  expect(bootstrap.host).toBe("198.51.100.11");
+  // Every remote step waits for the bootstrap: none ran before it.
+  const commands = events.filter((e) => e.what === "command");
+  expect(commands[0].name).toBe("dev-web-1-bootstrap");
+  expect(commands.length).toBeGreaterThan(8);
+});
+
+test("independent droplets are created side by side", async () => {
+  const { result, events } = await evaluate("dev", { "droplet.count": 3 });
+  await result;
+  const starts = events.filter((e) => e.what === "droplet start").map((e) => e.at);
+  const dones = events.filter((e) => e.what === "droplet done").map((e) => e.at);
+  expect(starts).toHaveLength(3);
+  // All three started before the first finished.
+  expect(Math.max(...starts)).toBeLessThan(Math.min(...dones));
+});
+
+test("types without a stand-in are listed as skipped; a failure ends the run naming the step", async () => {
+  const { result, skipped, failed, events } = await evaluate(
+    "dev",
+    {},
+    "dev-web-1-nginx-site-install",
+  );
+  await expect(result).rejects.toThrow("exit 1: no such file");
+  expect(failed).toEqual(["dev-web-1-nginx-site-install"]);
+  expect(skipped).toContain(T.reservedIp);
+  // Nothing that depends on the failed step ran after it.
+  expect(events.map((e) => e.name)).not.toContain("dev-web-1-api-release-run");
+});

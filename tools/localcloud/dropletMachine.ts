@@ -1,0 +1,173 @@
+/**
+ * A droplet as a systemd-nspawn machine: an overlay of the base image (each droplet writes only its
+ * own upper layer), booted with systemd as PID 1 in the droplet's network namespace. What
+ * DigitalOcean puts on a new droplet is written before boot: the user data and meta-data as a
+ * NoCloud seed, the droplet's sshKeys as root's authorized keys, the resolver, and (the one thing a
+ * real droplet lacks) the local registry's CA, so `registry.digitalocean.com` is trusted here.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { runOrThrow } from "../shared/runCommand";
+import { BASE_IMAGE_DIR } from "./baseImage";
+import { Daemon, daemonPid, startDaemon, stopDaemon } from "./daemons";
+import { ADDRESSES, stackDir } from "./localPaths";
+
+export interface DropletMachine {
+  /** The droplet's `name`: its hostname. */
+  readonly name: string;
+  /** systemd-nspawn's machine name (unique on this machine). */
+  readonly machine: string;
+  readonly netns: string;
+  readonly dir: string;
+}
+
+export interface DropletBoot extends DropletMachine {
+  readonly userData: string;
+  /** Public keys (OpenSSH lines) of the droplet's sshKeys. */
+  readonly authorizedKeys: readonly string[];
+  readonly instanceId: string;
+  /** PEM of the CA that signed the local registry's certificate. */
+  readonly registryCa: string;
+}
+
+export const REGISTRY_HOST = "registry.digitalocean.com";
+
+export function dropletMachine(
+  stack: string,
+  name: string,
+  machine: string,
+  netns: string,
+): DropletMachine {
+  return { name, machine, netns, dir: path.join(stackDir(stack), "droplets", name) };
+}
+
+const rootOf = (m: DropletMachine) => path.join(m.dir, "root");
+
+const daemon = (m: DropletMachine): Daemon => ({
+  what: `droplet ${m.name} (systemd-nspawn)`,
+  command: "/usr/bin/systemd-nspawn",
+  args: [
+    "--boot",
+    `--directory=${rootOf(m)}`,
+    `--machine=${m.machine}`,
+    `--hostname=${m.name}`,
+    // This machine's PID 1 is not systemd: no machined to register with, no scope to make.
+    "--register=no",
+    "--keep-unit",
+    `--network-namespace-path=/run/netns/${m.netns}`,
+    // dockerd inside needs to manage iptables and cgroups.
+    "--capability=all",
+    `--bind=${path.join(m.dir, "docker")}:/var/lib/docker`,
+    "--console=read-only",
+  ],
+  pidFile: path.join(m.dir, "nspawn.pid"),
+  logFile: path.join(m.dir, "console.log"),
+  env: {
+    ...process.env,
+    // Without these dockerd fails inside (seccomp denies its iptables calls; a hybrid cgroup v1
+    // host gives the container read-only controllers): ../shared/local-cloud-notes.md.
+    SYSTEMD_SECCOMP: "0",
+    SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1",
+  },
+});
+
+function mountOverlay(m: DropletMachine): void {
+  const [upper, work, root] = ["upper", "work", "root"].map((d) => path.join(m.dir, d));
+  for (const d of [upper, work, root, path.join(m.dir, "docker")])
+    mkdirSync(d, { recursive: true });
+  if (isMounted(root)) return;
+  runOrThrow("mount", [
+    "-t",
+    "overlay",
+    "overlay",
+    "-o",
+    `lowerdir=${BASE_IMAGE_DIR},upperdir=${upper},workdir=${work}`,
+    root,
+  ]);
+}
+
+const isMounted = (dir: string) =>
+  readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .some((line) => line.split(" ")[1] === dir);
+
+function writeInto(root: string, file: string, content: string, mode = 0o644): void {
+  const target = path.join(root, file);
+  mkdirSync(path.dirname(target), { recursive: true });
+  writeFileSync(target, content, { mode });
+}
+
+/** Prepares the droplet's disk and boots it; resolves once systemd-nspawn runs. */
+export function bootDroplet(boot: DropletBoot): number {
+  mountOverlay(boot);
+  const root = rootOf(boot);
+  writeInto(root, "var/lib/cloud/seed/nocloud/user-data", boot.userData);
+  writeInto(
+    root,
+    "var/lib/cloud/seed/nocloud/meta-data",
+    `instance-id: ${boot.instanceId}\nlocal-hostname: ${boot.name}\n`,
+  );
+  writeInto(root, "root/.ssh/authorized_keys", `${boot.authorizedKeys.join("\n")}\n`, 0o600);
+  // The image's resolv.conf may be a link into /run: replace it with the stack's DNS server.
+  rmSync(path.join(root, "etc/resolv.conf"), { force: true });
+  writeInto(root, "etc/resolv.conf", `nameserver ${ADDRESSES.dns}\n`);
+  writeInto(root, `etc/docker/certs.d/${REGISTRY_HOST}/ca.crt`, boot.registryCa);
+  return startDaemon(daemon(boot));
+}
+
+export const dropletRunning = (m: DropletMachine) => daemonPid(daemon(m).pidFile) !== undefined;
+
+/** The pid of the droplet's systemd (the container's PID 1), for nsenter. */
+export function dropletLeader(m: DropletMachine): number {
+  const nspawn = daemonPid(daemon(m).pidFile);
+  if (nspawn === undefined) throw new Error(`droplet ${m.name} is not running`);
+  const children = path.join("/proc", String(nspawn), "task", String(nspawn), "children");
+  const leader = existsSync(children)
+    ? Number(readFileSync(children, "utf8").trim().split(" ")[0])
+    : 0;
+  if (!leader) throw new Error(`droplet ${m.name} has not started its systemd yet`);
+  return leader;
+}
+
+/** A root command on the droplet (DigitalOcean's console): its whole environment, not the host's. */
+export function dropletExec(
+  m: DropletMachine,
+  argv: string[],
+  options: { input?: string; inherit?: boolean } = {},
+) {
+  return spawnSync(
+    "nsenter",
+    [
+      "--target",
+      String(dropletLeader(m)),
+      "--all",
+      "--",
+      "/usr/bin/env",
+      "-i",
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "HOME=/root",
+      ...argv,
+    ],
+    options.inherit ? { stdio: "inherit" } : { encoding: "utf8", input: options.input },
+  );
+}
+
+/** The end of the droplet's cloud-init output log, for a failed bootstrap's message. */
+export function cloudInitLogTail(m: DropletMachine, lines = 20): string {
+  const file = path.join(rootOf(m), "var/log/cloud-init-output.log");
+  return existsSync(file)
+    ? readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n")
+    : "(no cloud-init output log)";
+}
+
+/** Powers the droplet off (SIGTERM to systemd-nspawn) and unmounts its disk; true if it ran. */
+export async function destroyDroplet(m: DropletMachine): Promise<boolean> {
+  const ran = await stopDaemon(daemon(m).pidFile, 20000);
+  const root = rootOf(m);
+  if (isMounted(root)) spawnSync("umount", ["-l", root]);
+  rmSync(m.dir, { recursive: true, force: true });
+  return ran;
+}
+
+export { rootOf as dropletRoot };

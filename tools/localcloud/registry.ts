@@ -1,0 +1,137 @@
+/**
+ * `registry.digitalocean.com`, locally: Debian's docker-registry (distribution 2.8) on the shared
+ * services' address, port 443, with a certificate for that very name from a local CA (trusted in
+ * the droplets and by the build engine) and htpasswd logins, one per credentials resource the
+ * program declares. Image references stay exactly as the program writes them.
+ */
+import { randomBytes } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { runOrThrow } from "../shared/runCommand";
+import { portAnswers } from "./aptProxy";
+import { Daemon, startDaemon, waitReady } from "./daemons";
+import { REGISTRY_HOST } from "./dropletMachine";
+import { ADDRESSES, CACHE_DIR, SHARED_DIR } from "./localPaths";
+
+const dir = path.join(SHARED_DIR, "registry");
+export const REGISTRY_CA = path.join(dir, "ca.pem");
+const HTPASSWD = path.join(dir, "htpasswd");
+
+export const registryDaemon: Daemon = {
+  what: "the registry (docker-registry)",
+  command: "/usr/bin/docker-registry",
+  args: ["serve", path.join(dir, "config.yml")],
+  pidFile: path.join(dir, "registry.pid"),
+  logFile: path.join(dir, "registry.log"),
+};
+
+const openssl = (args: string[]) => runOrThrow("openssl", args);
+
+/** A local CA and a certificate for registry.digitalocean.com (and the services' address). */
+function ensureCertificates(): void {
+  const caKey = path.join(dir, "ca.key");
+  if (!existsSync(REGISTRY_CA)) {
+    openssl(
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+      ].concat([
+        "-days",
+        "3650",
+        "-subj",
+        "/CN=dropstack local cloud CA",
+        "-keyout",
+        caKey,
+        "-out",
+        REGISTRY_CA,
+      ]),
+    );
+  }
+  const key = path.join(dir, "key.pem");
+  const cert = path.join(dir, "cert.pem");
+  if (existsSync(cert)) return;
+  const csr = path.join(dir, "cert.csr");
+  const ext = path.join(dir, "cert.ext");
+  writeFileSync(ext, `subjectAltName=DNS:${REGISTRY_HOST},IP:${ADDRESSES.services}\n`);
+  openssl(
+    ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"].concat([
+      "-subj",
+      `/CN=${REGISTRY_HOST}`,
+      "-keyout",
+      key,
+      "-out",
+      csr,
+    ]),
+  );
+  openssl(
+    ["x509", "-req", "-in", csr, "-CA", REGISTRY_CA, "-CAkey", caKey, "-CAcreateserial"].concat([
+      "-days",
+      "825",
+      "-extfile",
+      ext,
+      "-out",
+      cert,
+    ]),
+  );
+}
+
+/** Starts the registry once, on the shared services' address (which must exist). */
+export async function startRegistry(): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  ensureCertificates();
+  if (!existsSync(HTPASSWD)) writeFileSync(HTPASSWD, "");
+  writeFileSync(
+    path.join(dir, "config.yml"),
+    [
+      "version: 0.1",
+      "log: {level: warn}",
+      "storage:",
+      `  filesystem: {rootdirectory: ${path.join(CACHE_DIR, "registry")}}`,
+      "  delete: {enabled: true}",
+      "http:",
+      `  addr: ${ADDRESSES.services}:443`,
+      `  tls: {certificate: ${path.join(dir, "cert.pem")}, key: ${path.join(dir, "key.pem")}}`,
+      "auth:",
+      `  htpasswd: {realm: dropstack-local, path: ${HTPASSWD}}`,
+      "",
+    ].join("\n"),
+  );
+  startDaemon(registryDaemon);
+  await waitReady(registryDaemon, () => portAnswers(ADDRESSES.services, 443));
+}
+
+export const registryCa = () => readFileSync(REGISTRY_CA, "utf8");
+
+/**
+ * A login for the registry, as `ContainerRegistryDockerCredentials` hands one out: a Docker config
+ * JSON. (docker-registry's htpasswd logins cannot be read-only: a pull login could push here.)
+ */
+export function registryLogin(user: string): {
+  username: string;
+  password: string;
+  dockerConfig: string;
+} {
+  const password = randomBytes(18).toString("base64url");
+  const entry = runOrThrow("htpasswd", ["-nbB", user, password]).trim();
+  appendFileSync(HTPASSWD, `${entry}\n`);
+  const auth = Buffer.from(`${user}:${password}`).toString("base64");
+  return {
+    username: user,
+    password,
+    dockerConfig: JSON.stringify({ auths: { [REGISTRY_HOST]: { auth } } }),
+  };
+}
+
+/** Removes a stack's logins (users prefixed with its name) from the registry. */
+export function removeRegistryLogins(prefix: string): void {
+  if (!existsSync(HTPASSWD)) return;
+  const kept = readFileSync(HTPASSWD, "utf8")
+    .split("\n")
+    .filter((line) => line && !line.startsWith(`${prefix}`));
+  writeFileSync(HTPASSWD, kept.length ? `${kept.join("\n")}\n` : "");
+}

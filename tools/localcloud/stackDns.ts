@@ -1,0 +1,132 @@
+/**
+ * The stack's DNS: Knot DNS (Debian's knot), authoritative for the zones the program's DnsRecord
+ * resources write to, as DigitalOcean's name servers are, plus `registry.digitalocean.com` at the
+ * local registry. It listens on the stack's DNS address inside the stack's router namespace, so
+ * droplets and clients resolve through it; it recurses for nobody.
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { runOrThrow } from "../shared/runCommand";
+import { Daemon, startDaemon, stopDaemon, waitReady } from "./daemons";
+import { REGISTRY_HOST } from "./dropletMachine";
+import { ADDRESSES, names, stackDir } from "./localPaths";
+
+export interface DnsRecordSpec {
+  readonly domain: string;
+  readonly type: string;
+  /** Relative to the zone; `@` is the apex. */
+  readonly name: string;
+  readonly value: string;
+  readonly ttl: number;
+}
+
+const dnsDir = (stack: string) => path.join(stackDir(stack), "dns");
+
+const daemon = (stack: string, index: number): Daemon => ({
+  what: `the DNS server of ${stack} (knotd)`,
+  command: "ip",
+  args: [
+    "netns",
+    "exec",
+    names(index).router,
+    "knotd",
+    "-c",
+    path.join(dnsDir(stack), "knot.conf"),
+  ],
+  pidFile: path.join(dnsDir(stack), "knotd.pid"),
+  logFile: path.join(dnsDir(stack), "knotd.log"),
+});
+
+/** One zone file: SOA and NS as DigitalOcean's, then the records. Pure. */
+export function renderZone(
+  zone: string,
+  records: readonly DnsRecordSpec[],
+  serial: number,
+): string {
+  const lines = [
+    `$ORIGIN ${zone}.`,
+    "$TTL 1800",
+    `@ 1800 SOA ns1.digitalocean.com. hostmaster.${zone}. ${serial} 10800 3600 604800 1800`,
+    "@ 1800 NS ns1.digitalocean.com.",
+    ...records.map((r) => `${r.name} ${r.ttl} ${r.type} ${r.value}`),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** knot's configuration for `zones`, listening on the stack's DNS address. Pure. */
+export function renderKnotConf(dir: string, zones: readonly string[]): string {
+  return [
+    "server:",
+    `    rundir: "${dir}"`,
+    `    listen: ${ADDRESSES.dns}@53`,
+    "log:",
+    "  - target: stderr",
+    "    any: info",
+    "database:",
+    `    storage: "${path.join(dir, "db")}"`,
+    "template:",
+    "  - id: default",
+    `    storage: "${path.join(dir, "zones")}"`,
+    '    file: "%s.zone"',
+    "    semantic-checks: on",
+    "zone:",
+    ...zones.map((zone) => `  - domain: ${zone}`),
+    "",
+  ].join("\n");
+}
+
+/**
+ * Writes every zone (the program's records, and the registry's) and (re)starts knotd on them.
+ * Serving is checked by asking it for the SOA of each zone.
+ */
+export async function serveZones(
+  stack: string,
+  index: number,
+  records: readonly DnsRecordSpec[],
+): Promise<void> {
+  const dir = dnsDir(stack);
+  mkdirSync(path.join(dir, "zones"), { recursive: true });
+  const byZone = new Map<string, DnsRecordSpec[]>([
+    [
+      REGISTRY_HOST,
+      [{ domain: REGISTRY_HOST, type: "A", name: "@", value: ADDRESSES.services, ttl: 300 }],
+    ],
+  ]);
+  for (const record of records)
+    byZone.set(record.domain, [...(byZone.get(record.domain) ?? []), record]);
+  const serial = Math.floor(Date.now() / 1000);
+  for (const [zone, zoneRecords] of byZone) {
+    writeFileSync(path.join(dir, "zones", `${zone}.zone`), renderZone(zone, zoneRecords, serial));
+  }
+  writeFileSync(path.join(dir, "knot.conf"), renderKnotConf(dir, [...byZone.keys()]));
+  const knot = daemon(stack, index);
+  await stopDaemon(knot.pidFile);
+  startDaemon(knot);
+  await waitReady(knot, () =>
+    [...byZone.keys()].every((zone) => {
+      try {
+        return (
+          runOrThrow("ip", [
+            "netns",
+            "exec",
+            names(index).router,
+            "kdig",
+            `@${ADDRESSES.dns}`,
+            "+short",
+            "+timeout=1",
+            "SOA",
+            zone,
+          ]).trim() !== ""
+        );
+      } catch {
+        return false;
+      }
+    }),
+  );
+}
+
+export async function stopDns(stack: string, index: number): Promise<boolean> {
+  const stopped = await stopDaemon(daemon(stack, index).pidFile);
+  rmSync(dnsDir(stack), { recursive: true, force: true });
+  return stopped;
+}
