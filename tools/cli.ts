@@ -67,12 +67,13 @@ async function run(command: Command, args: string[]): Promise<number> {
     out.result(commandHelp(command));
     return 0;
   }
-  const choices = command.positionals?.choices;
-  if (choices && (positionals.length !== 1 || !choices.includes(positionals[0]))) {
-    const got = positionals.length === 0 ? "nothing" : positionals.join(" ");
-    throw new UsageError(
-      `${command.positionals!.name} must be one of ${choices.join(", ")}, got ${got}`,
-    );
+  const spec = command.positionals;
+  if (spec && (positionals.length === 0 || !spec.choices.includes(positionals[0]))) {
+    const got = positionals.length === 0 ? "nothing" : positionals[0];
+    throw new UsageError(`${spec.name} must be one of ${spec.choices.join(", ")}, got ${got}`);
+  }
+  if (spec && !spec.rest && positionals.length > 1) {
+    throw new UsageError(`unexpected argument ${positionals[1]}`);
   }
   return (await command.run({ values: values as never, positionals, out })) ?? 0;
 }

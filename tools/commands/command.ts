@@ -37,8 +37,16 @@ export interface Command<O extends OptionSpecs = OptionSpecs> {
   /** How a person runs it, e.g. `npm run plan -- --stack <name> [--json]`. */
   readonly usage: string;
   readonly options: O;
-  /** The positional arguments it takes, if any (e.g. review's `up|destroy|list|reap`). */
-  readonly positionals?: { readonly name: string; readonly choices: readonly string[] };
+  /**
+   * The positional arguments it takes, if any: a subcommand among `choices` (review's
+   * `up|destroy|list|reap`), then, with `rest`, anything after `--` (a command to run).
+   */
+  readonly positionals?: {
+    readonly name: string;
+    readonly choices: readonly string[];
+    /** How help names what may follow `--`, e.g. `<command...>`. */
+    readonly rest?: string;
+  };
   /** Does the work; resolves to the exit code (0 when nothing is returned). */
   run(args: {
     values: OptionValues<O>;

@@ -3,6 +3,7 @@ import { benchCommand } from "./bench";
 import type { Command } from "./command";
 import { costCommand } from "./cost";
 import { ensureToolsCommand } from "./ensureTools";
+import { localCommand } from "./local";
 import { planCommand } from "./plan";
 import { policyCommand } from "./policy";
 import { releaseCommand } from "./release";
@@ -15,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   startCommand,
   stopCommand,
   releaseCommand,
+  localCommand,
   policyCommand,
   costCommand,
   reviewCommand,

@@ -5,7 +5,7 @@
  * NoCloud seed, the droplet's sshKeys as root's authorized keys, the resolver, and (the one thing a
  * real droplet lacks) the local registry's CA, so `registry.digitalocean.com` is trusted here.
  */
-import { spawnSync } from "node:child_process";
+import { SpawnSyncReturns, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { runOrThrow } from "../shared/runCommand";
@@ -60,6 +60,8 @@ const daemon = (m: DropletMachine): Daemon => ({
     "--capability=all",
     `--bind=${path.join(m.dir, "docker")}:/var/lib/docker`,
     "--console=read-only",
+    // Leave the resolver written before boot (the stack's DNS) alone: nspawn would copy the host's.
+    "--resolv-conf=off",
   ],
   pidFile: path.join(m.dir, "nspawn.pid"),
   logFile: path.join(m.dir, "console.log"),
@@ -130,27 +132,30 @@ export function dropletLeader(m: DropletMachine): number {
   return leader;
 }
 
-/** A root command on the droplet (DigitalOcean's console): its whole environment, not the host's. */
+const nsenterArgs = (m: DropletMachine, argv: string[]) => [
+  "--target",
+  String(dropletLeader(m)),
+  "--all",
+  "--",
+  "/usr/bin/env",
+  "-i",
+  "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  "HOME=/root",
+  ...argv,
+];
+
+/** A root command on the droplet (DigitalOcean's console), in its own environment; output kept. */
 export function dropletExec(
   m: DropletMachine,
   argv: string[],
-  options: { input?: string; inherit?: boolean } = {},
-) {
-  return spawnSync(
-    "nsenter",
-    [
-      "--target",
-      String(dropletLeader(m)),
-      "--all",
-      "--",
-      "/usr/bin/env",
-      "-i",
-      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-      "HOME=/root",
-      ...argv,
-    ],
-    options.inherit ? { stdio: "inherit" } : { encoding: "utf8", input: options.input },
-  );
+  input?: string,
+): SpawnSyncReturns<string> {
+  return spawnSync("nsenter", nsenterArgs(m, argv), { encoding: "utf8", input });
+}
+
+/** The same with the caller's terminal: for `local exec`. */
+export function dropletExecInteractive(m: DropletMachine, argv: string[]) {
+  return spawnSync("nsenter", nsenterArgs(m, argv), { stdio: "inherit" });
 }
 
 /** The end of the droplet's cloud-init output log, for a failed bootstrap's message. */

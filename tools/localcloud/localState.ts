@@ -56,11 +56,13 @@ export interface LocalState {
   dnsRecords: (DnsRecordSpec & { resource: string })[];
   /** Registry logins the credentials resources handed out (usernames start with the stack). */
   logins: { resource: string; username: string; dockerConfig: string }[];
+  /** Images this stack pushed, as `repository@sha256:…` (with the tag it pushed them under). */
+  images: { repoDigest: string; tag: string }[];
   /** Resources the local cloud does not emulate, listed, never dropped silently. */
   skipped: { type: string; name: string }[];
   urls: string[];
-  /** Seconds each phase took in the last `up`. */
-  phases: Record<string, number>;
+  /** Each phase of the last `up`: its first step's start and its last step's end (ms epoch). */
+  phases: Record<string, { start: number; end: number }>;
 }
 
 const stateFile = (stack: string) => path.join(stackDir(stack), "state.json");

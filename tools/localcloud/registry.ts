@@ -5,11 +5,12 @@
  * program declares. Image references stay exactly as the program writes them.
  */
 import { randomBytes } from "node:crypto";
+import { request } from "node:https";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { runOrThrow } from "../shared/runCommand";
 import { portAnswers } from "./aptProxy";
-import { Daemon, startDaemon, waitReady } from "./daemons";
+import { Daemon, startDaemon, stopDaemon, waitReady } from "./daemons";
 import { REGISTRY_HOST } from "./dropletMachine";
 import { ADDRESSES, CACHE_DIR, SHARED_DIR } from "./localPaths";
 
@@ -111,27 +112,78 @@ export const registryCa = () => readFileSync(REGISTRY_CA, "utf8");
  * A login for the registry, as `ContainerRegistryDockerCredentials` hands one out: a Docker config
  * JSON. (docker-registry's htpasswd logins cannot be read-only: a pull login could push here.)
  */
-export function registryLogin(user: string): {
-  username: string;
-  password: string;
-  dockerConfig: string;
-} {
+function registryLogin(user: string): { username: string; dockerConfig: string } {
   const password = randomBytes(18).toString("base64url");
   const entry = runOrThrow("htpasswd", ["-nbB", user, password]).trim();
   appendFileSync(HTPASSWD, `${entry}\n`);
   const auth = Buffer.from(`${user}:${password}`).toString("base64");
-  return {
-    username: user,
-    password,
-    dockerConfig: JSON.stringify({ auths: { [REGISTRY_HOST]: { auth } } }),
-  };
+  return { username: user, dockerConfig: JSON.stringify({ auths: { [REGISTRY_HOST]: { auth } } }) };
 }
 
-/** Removes a stack's logins (users prefixed with its name) from the registry. */
-export function removeRegistryLogins(prefix: string): void {
+/**
+ * The stack's two logins (`<stack>-push`, `<stack>-pull`), made before the program runs: the
+ * registry reads its htpasswd file when it starts, so it is started (again) after they are added.
+ */
+export async function ensureLogins(
+  stack: string,
+): Promise<{ resource: string; username: string; dockerConfig: string }[]> {
+  mkdirSync(dir, { recursive: true });
+  removeRegistryLogins(stack);
+  const logins = ["push", "pull"].map((kind) => ({
+    resource: kind,
+    ...registryLogin(`${stack}-${kind}`),
+  }));
+  await stopDaemon(registryDaemon.pidFile);
+  await startRegistry();
+  return logins;
+}
+
+/** Removes the stack's two logins from the registry's htpasswd file. */
+export function removeRegistryLogins(stack: string): void {
   if (!existsSync(HTPASSWD)) return;
+  const users = [`${stack}-push:`, `${stack}-pull:`];
   const kept = readFileSync(HTPASSWD, "utf8")
     .split("\n")
-    .filter((line) => line && !line.startsWith(`${prefix}`));
+    .filter((line) => line && !users.some((user) => line.startsWith(user)));
   writeFileSync(HTPASSWD, kept.length ? `${kept.join("\n")}\n` : "");
+}
+
+/**
+ * Deletes an image's manifest from the registry (its blobs go at the next garbage collection,
+ * which runs when the registry stops); `login` is a Docker config JSON with push rights.
+ */
+export async function deleteImage(repoDigest: string, dockerConfig: string): Promise<boolean> {
+  const [repository, digest] = repoDigest.replace(`${REGISTRY_HOST}/`, "").split("@");
+  const auth = (JSON.parse(dockerConfig) as { auths: Record<string, { auth: string }> }).auths[
+    REGISTRY_HOST
+  ].auth;
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: ADDRESSES.services,
+        port: 443,
+        servername: REGISTRY_HOST,
+        ca: registryCa(),
+        method: "DELETE",
+        path: `/v2/${repository}/manifests/${digest}`,
+        headers: { Authorization: `Basic ${auth}` },
+        timeout: 5000,
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 202 || res.statusCode === 404);
+      },
+    );
+    req.on("error", () => resolve(false));
+    req.end();
+  });
+}
+
+/** With the registry stopped: removes the blobs no manifest references any more. */
+export function collectGarbage(): void {
+  runOrThrow("/usr/bin/docker-registry", [
+    "garbage-collect",
+    "--delete-untagged",
+    path.join(dir, "config.yml"),
+  ]);
 }

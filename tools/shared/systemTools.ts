@@ -22,6 +22,21 @@ export const TOOLS = {
   openssl: { path: "/usr/bin/openssl", pkg: "openssl" },
   /** Lints the shell scripts the program renders (tests only). */
   shellcheck: { path: "/usr/bin/shellcheck", pkg: "shellcheck" },
+  // The local cloud's (`npm run local`): the droplets' base image and machines, the stack's
+  // network and firewall, DNS, the registry and the build engine, the apt proxy, SSH, load.
+  debootstrap: { path: "/usr/sbin/debootstrap", pkg: "debootstrap" },
+  "systemd-nspawn": { path: "/usr/bin/systemd-nspawn", pkg: "systemd-container" },
+  nft: { path: "/usr/sbin/nft", pkg: "nftables" },
+  knotd: { path: "/usr/sbin/knotd", pkg: "knot" },
+  kdig: { path: "/usr/bin/kdig", pkg: "knot-dnsutils" },
+  dockerd: { path: "/usr/sbin/dockerd", pkg: "docker.io" },
+  docker: { path: "/usr/bin/docker", pkg: "docker.io" },
+  "docker-registry": { path: "/usr/bin/docker-registry", pkg: "docker-registry" },
+  "apt-cacher-ng": { path: "/usr/sbin/apt-cacher-ng", pkg: "apt-cacher-ng" },
+  htpasswd: { path: "/usr/bin/htpasswd", pkg: "apache2-utils" },
+  ssh: { path: "/usr/bin/ssh", pkg: "openssh-client" },
+  "ssh-keygen": { path: "/usr/bin/ssh-keygen", pkg: "openssh-client" },
+  wrk: { path: "/usr/bin/wrk", pkg: "wrk" },
 } as const;
 export type ToolName = keyof typeof TOOLS;
 

@@ -1,0 +1,72 @@
+/** `npm run local`: a local DigitalOcean that brings a stack up on this machine for real. */
+import { localDown } from "../localcloud/localDown";
+import { execOnDroplet, runAs } from "../localcloud/localRun";
+import { localStatus, statusLines } from "../localcloud/localStatus";
+import { localUp } from "../localcloud/localUp";
+import { UsageError } from "../shared/errors";
+import { defineCommand } from "./command";
+import { STACK_OPTIONS } from "./stackOptions";
+
+export const localCommand = defineCommand({
+  name: "local",
+  summary:
+    "Rehearse a deploy on a local DigitalOcean (root): droplets booted by the program's cloud-init, every remote step over SSH, the firewall, DNS, the registry. Load balancers, certificates and alerts are listed as skipped (not emulated yet).",
+  usage:
+    "npm run local -- up|status|down|run|exec --stack <name> [--config <Pulumi.x.yaml>] [--json] [--as visitor|operator] [--droplet <name>] [-- <command...>]",
+  positionals: {
+    name: "subcommand",
+    choices: ["up", "status", "down", "run", "exec"],
+    rest: "<command...>",
+  },
+  options: {
+    ...STACK_OPTIONS,
+    json: {
+      type: "boolean",
+      default: false,
+      help: "up, status: print the stack as one JSON object",
+    },
+    as: {
+      type: "string",
+      value: "visitor|operator",
+      help: "run: from a client outside (visitor) or inside (operator, with the stack's SSH key) firewall.sshSourceAddresses",
+    },
+    droplet: {
+      type: "string",
+      value: "<name>",
+      help: "exec: the droplet to run the command on, as root",
+    },
+    "user-data": {
+      type: "string",
+      value: "<file>",
+      help: "up: boot the droplets from this cloud-config instead of the program's (to rehearse a broken bootstrap)",
+    },
+  },
+  async run({ values, positionals: [subcommand, ...argv], out }) {
+    if (!values.stack) throw new UsageError("--stack <name> is required");
+    const stack = values.stack;
+    if (subcommand === "up" || subcommand === "status") {
+      const status =
+        subcommand === "up"
+          ? await localUp(
+              { stack, configFile: values.config, userDataFile: values["user-data"] },
+              out,
+            )
+          : localStatus(stack);
+      if (values.json) out.result(JSON.stringify(status, null, 2));
+      else for (const line of statusLines(status)) out.result(line);
+      return;
+    }
+    if (subcommand === "down") {
+      const removed = await localDown(stack, out.note);
+      if (removed.length === 0) out.result(`${stack} is not up in the local cloud: nothing to do`);
+      else out.result(`${stack} is down: removed ${removed.join(", ")}`);
+      return;
+    }
+    if (subcommand === "run") {
+      if (!values.as) throw new UsageError("run needs --as visitor or --as operator");
+      return runAs(stack, values.as, argv);
+    }
+    if (!values.droplet) throw new UsageError("exec needs --droplet <name>");
+    return execOnDroplet(stack, values.droplet, argv);
+  },
+});

@@ -1,0 +1,82 @@
+/**
+ * `npm run local -- down`: everything of one stack, gone: its droplets (powered off, disks
+ * unmounted and removed), DNS server and zones, namespaces with their nftables table, registry
+ * logins and the images only it pushed. When no stack is left, the shared services stop too
+ * (their caches stay, so the next `up` is fast).
+ */
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import * as path from "node:path";
+import { docker } from "./buildEngine";
+import { buildEngineDaemon } from "./buildEngine";
+import { aptProxyDaemon } from "./aptProxy";
+import { stopDaemon } from "./daemons";
+import { destroyDroplet, dropletMachine } from "./dropletMachine";
+import { removeServicesAddress } from "./hostNetwork";
+import { names, stackDir } from "./localPaths";
+import { knownStacks, readState } from "./localState";
+import {
+  collectGarbage,
+  deleteImage,
+  registryDaemon,
+  removeRegistryLogins,
+  startRegistry,
+} from "./registry";
+import { requireLocalCloud } from "./requireLocalCloud";
+import { stopDns } from "./stackDns";
+import { destroyStackNetwork } from "./stackNetwork";
+
+/** Removes the stack; resolves to what it removed (empty when the stack was not up). */
+export async function localDown(stack: string, note: (line: string) => void): Promise<string[]> {
+  requireLocalCloud(note);
+  const state = readState(stack);
+  const dir = stackDir(stack);
+  if (!state && !existsSync(dir)) return [];
+  const removed: string[] = [];
+  const dropletsDir = path.join(dir, "droplets");
+  const onDisk = existsSync(dropletsDir) ? readdirSync(dropletsDir) : [];
+  for (const name of new Set([...(state?.droplets.map((d) => d.name) ?? []), ...onDisk])) {
+    const known = state?.droplets.find((d) => d.name === name);
+    const index = state?.index ?? 0;
+    const machine = dropletMachine(
+      stack,
+      name,
+      known?.machine ?? "",
+      known?.netns ?? names(index).droplet(0),
+    );
+    note(`  powering off droplet ${name}`);
+    if (await destroyDroplet(machine)) removed.push(`droplet ${name}`);
+  }
+  if (state) {
+    if (await stopDns(stack, state.index)) removed.push("its DNS server");
+    removed.push(...destroyStackNetwork(state.index));
+    const others = knownStacks()
+      .filter((s) => s !== stack)
+      .map((s) => readState(s));
+    const push = state.logins.find((l) => l.username === `${stack}-push`);
+    for (const image of state.images) {
+      const shared = others.some((o) => o?.images.some((i) => i.repoDigest === image.repoDigest));
+      if (shared || !push) continue;
+      if (await deleteImage(image.repoDigest, push.dockerConfig))
+        removed.push(`image ${image.repoDigest}`);
+      try {
+        docker(["image", "rm", image.tag]);
+      } catch {
+        // Already gone from the build engine.
+      }
+    }
+    removeRegistryLogins(stack);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  if (knownStacks().length === 0) {
+    note("  no stack is left: stopping the shared services (their caches stay)");
+    if (await stopDaemon(registryDaemon.pidFile)) collectGarbage();
+    await stopDaemon(buildEngineDaemon.pidFile, 20000);
+    await stopDaemon(aptProxyDaemon.pidFile);
+    removeServicesAddress();
+  } else if (state) {
+    // The registry reads its logins when it starts.
+    await stopDaemon(registryDaemon.pidFile);
+    await startRegistry();
+  }
+  return removed;
+}

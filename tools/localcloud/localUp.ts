@@ -1,0 +1,162 @@
+/**
+ * `npm run local -- up`: the stack's recorded plan run for real. The shared services come up once
+ * (apt proxy, base image, registry, build engine), then the stack's own network and DNS, then the
+ * program itself under the local engine, each resource created by its stand-in in the program's
+ * own order. The state is saved after every step, so an interrupted `up` leaves what `down` removes.
+ */
+import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseStackConfig } from "../../config";
+import { runPlan } from "../plan/runPlan";
+import { stackConfigFor } from "../plan/stackFiles";
+import { UserError } from "../shared/errors";
+import { APT_PROXY_URL, hostDebianMirror, startAptProxy } from "./aptProxy";
+import { ensureBaseImage } from "./baseImage";
+import { ensureNodeImage, startBuildEngine } from "./buildEngine";
+import { ensureServicesAddress } from "./hostNetwork";
+import { LocalCloudMocks } from "./localMocks";
+import { ADDRESSES, stackDir } from "./localPaths";
+import { freeIndex, LocalState, readState, writeState } from "./localState";
+import { localStatus, LocalStatus } from "./localStatus";
+import { ensureLogins } from "./registry";
+import { requireLocalCloud } from "./requireLocalCloud";
+import { operatorAddress, prepareClients } from "./clients";
+import { standIns } from "./standIns";
+import { serveZones } from "./stackDns";
+import { createStackNetwork } from "./stackNetwork";
+import { applyRouterRules } from "./stackFirewall";
+
+export interface UpOptions {
+  readonly stack: string;
+  readonly configFile?: string;
+  /** Boot the droplets from this cloud-config instead of the program's (to rehearse a failure). */
+  readonly userDataFile?: string;
+}
+
+type Out = { note(line: string): void };
+
+const hashOf = (config: Record<string, string>) =>
+  createHash("sha256")
+    .update(JSON.stringify(Object.entries(config).sort()))
+    .digest("hex");
+
+/** The stack's SSH key pair, made once: DigitalOcean's copy of every key its sshKeys name. */
+function stackKey(stack: string): { keyFile: string; publicKey: string } {
+  const keyFile = path.join(stackDir(stack), "keys", "id_ed25519");
+  if (!existsSync(keyFile)) {
+    mkdirSync(path.dirname(keyFile), { recursive: true, mode: 0o700 });
+    execFileSync("ssh-keygen", [
+      "-q",
+      "-t",
+      "ed25519",
+      "-N",
+      "",
+      "-C",
+      `dropstack-local ${stack}`,
+      "-f",
+      keyFile,
+    ]);
+  }
+  return { keyFile, publicKey: readFileSync(`${keyFile}.pub`, "utf8").trim() };
+}
+
+/** Brings `stack` up; resolves to its status. A second `up` with the same config does nothing. */
+export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus> {
+  const { stack } = options;
+  requireLocalCloud(out.note);
+  const input = stackConfigFor(stack, options.configFile && path.resolve(options.configFile));
+  const configHash = hashOf(input.config);
+  const previous = readState(stack);
+  if (previous?.complete) {
+    if (previous.configHash === configHash) {
+      out.note(`${stack} is up with this config already: nothing to do`);
+      return localStatus(stack);
+    }
+    throw new UserError(
+      `${stack} is up with another config; the local cloud does not apply config edits yet: npm run local -- down --stack ${stack}, then up`,
+    );
+  }
+  if (previous) {
+    throw new UserError(
+      `an earlier up of ${stack} did not finish: npm run local -- down --stack ${stack} first`,
+    );
+  }
+  const key = stackKey(stack);
+  // The placeholder key of the offline plan becomes the stack's real one.
+  const keyed = {
+    ...input,
+    config: { ...input.config, "dropstack:sshPrivateKey": readFileSync(key.keyFile, "utf8") },
+  };
+  const config = parseStackConfig(stack, keyed.config, keyed.secretKeys);
+  const state: LocalState = {
+    stack,
+    index: freeIndex(),
+    ...key,
+    operatorAddress: operatorAddress(config.firewall.sshSourceAddresses),
+    visitorAddress: ADDRESSES.visitor,
+    complete: false,
+    droplets: [],
+    reservedIps: [],
+    firewalls: [],
+    dnsRecords: [],
+    logins: [],
+    images: [],
+    skipped: [],
+    urls: [],
+    phases: {},
+  };
+  writeState(state);
+  const phase = (name: string, startedAt: number) => {
+    const span = state.phases[name] ?? { start: startedAt, end: startedAt };
+    state.phases[name] = {
+      start: Math.min(span.start, startedAt),
+      end: Math.max(span.end, Date.now()),
+    };
+  };
+  let started = Date.now();
+  out.note("shared services: apt proxy, base image, registry, build engine");
+  ensureServicesAddress();
+  await startAptProxy();
+  const mirror = hostDebianMirror().replace(/\/$/, "");
+  ensureBaseImage(mirror, out.note);
+  state.logins.push(...(await ensureLogins(stack)));
+  await startBuildEngine();
+  await ensureNodeImage(mirror, out.note);
+  phase("shared services", started);
+  writeState(state);
+  started = Date.now();
+  out.note(
+    `network of ${stack}: router, DNS at ${ADDRESSES.dns}, visitor ${state.visitorAddress}, operator ${state.operatorAddress}`,
+  );
+  createStackNetwork(state.index);
+  prepareClients(state);
+  applyRouterRules(state.index, { reservedIps: {}, firewalls: [] });
+  await serveZones(stack, state.index, []);
+  phase("stack network", started);
+  out.note(`running the program of ${stack} (apt in the droplets goes through ${APT_PROXY_URL})`);
+  const userDataOverride = options.userDataFile && readFileSync(options.userDataFile, "utf8");
+  const mocks = new LocalCloudMocks(standIns({ state, note: out.note, userDataOverride, phase }), {
+    skipped: (r) => {
+      state.skipped.push({ type: r.type, name: r.name });
+      out.note(
+        `  skipped ${r.type.split(":").pop()} ${r.name}: not emulated by the local cloud yet`,
+      );
+    },
+    failed: (r, error) => out.note(`  ✗ ${r.name}: ${error.message.split("\n")[0]}`),
+  });
+  try {
+    const plan = await runPlan(stack, keyed, mocks);
+    state.urls = Array.isArray(plan.outputs.urls) ? plan.outputs.urls.map(String) : [];
+  } catch (error) {
+    writeState(state);
+    throw new UserError(
+      `up of ${stack} failed: ${(error as Error).message}\n(npm run local -- down --stack ${stack} removes what it made)`,
+    );
+  }
+  state.complete = true;
+  state.configHash = configHash;
+  writeState(state);
+  return localStatus(stack);
+}
