@@ -98,11 +98,11 @@ export function tlsHandshake(
 }
 
 /** Runs a dropstack command (tools/cli.ts) as its npm script does; `env` replaces the environment. */
-export function cli(args: string[], options: { env?: NodeJS.ProcessEnv } = {}) {
+export function cli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
   return spawnSync(TSX, [CLI, ...args], {
     cwd: PROJECT_DIR,
     encoding: "utf8",
-    timeout: 120000,
+    timeout: options.timeoutMs ?? 120000,
     env: options.env,
   });
 }

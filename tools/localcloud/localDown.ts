@@ -17,6 +17,7 @@ import { knownStacks, readState } from "./localState";
 import {
   collectGarbage,
   deleteImage,
+  deleteTag,
   registryDaemon,
   removeRegistryLogins,
   startRegistry,
@@ -53,15 +54,22 @@ export async function localDown(stack: string, note: (line: string) => void): Pr
       .filter((s) => s !== stack)
       .map((s) => readState(s));
     const push = state.logins.find((l) => l.username === `${stack}-push`);
+    // The stack's tags go; an image (digest) goes when no other stack's tag still names it.
+    const usedByOthers = (test: (i: { repoDigest: string; tag: string }) => boolean) =>
+      others.some((o) => o?.images.some(test));
     for (const image of state.images) {
-      const shared = others.some((o) => o?.images.some((i) => i.repoDigest === image.repoDigest));
-      if (shared || !push) continue;
-      if (await deleteImage(image.repoDigest, push.dockerConfig))
-        removed.push(`image ${image.repoDigest}`);
-      try {
-        docker(["image", "rm", image.tag]);
-      } catch {
-        // Already gone from the build engine.
+      if (!usedByOthers((i) => i.tag === image.tag)) {
+        if (deleteTag(image.tag)) removed.push(`tag ${image.tag}`);
+        try {
+          docker(["image", "rm", image.tag]);
+        } catch {
+          // Already gone from the build engine.
+        }
+      }
+      if (push && !usedByOthers((i) => i.repoDigest === image.repoDigest)) {
+        if (await deleteImage(image.repoDigest, push.dockerConfig)) {
+          removed.push(`image ${image.repoDigest}`);
+        }
       }
     }
     removeRegistryLogins(stack);

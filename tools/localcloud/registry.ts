@@ -6,7 +6,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { request } from "node:https";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import * as path from "node:path";
 import { runOrThrow } from "../shared/runCommand";
 import { portAnswers } from "./aptProxy";
@@ -17,6 +24,8 @@ import { ADDRESSES, CACHE_DIR, SHARED_DIR } from "./localPaths";
 const dir = path.join(SHARED_DIR, "registry");
 export const REGISTRY_CA = path.join(dir, "ca.pem");
 const HTPASSWD = path.join(dir, "htpasswd");
+/** The registry's storage: on the cache, so images outlive the registry process. */
+export const REGISTRY_STORAGE = path.join(CACHE_DIR, "registry");
 
 export const registryDaemon: Daemon = {
   what: "the registry (docker-registry)",
@@ -92,7 +101,7 @@ export async function startRegistry(): Promise<void> {
       "version: 0.1",
       "log: {level: warn}",
       "storage:",
-      `  filesystem: {rootdirectory: ${path.join(CACHE_DIR, "registry")}}`,
+      `  filesystem: {rootdirectory: ${REGISTRY_STORAGE}}`,
       "  delete: {enabled: true}",
       "http:",
       `  addr: ${ADDRESSES.services}:443`,
@@ -186,4 +195,23 @@ export function collectGarbage(): void {
     "--delete-untagged",
     path.join(dir, "config.yml"),
   ]);
+}
+
+/**
+ * Removes a tag (`registry.digitalocean.com/<repository>:<tag>`) from the registry's storage:
+ * distribution 2.8's API deletes manifests by digest only, which would take every other tag of the
+ * same image with it.
+ */
+export function deleteTag(reference: string): boolean {
+  const [repository, tag] = reference.replace(`${REGISTRY_HOST}/`, "").split(/:(?=[^/:]+$)/);
+  const tagDir = path.join(
+    REGISTRY_STORAGE,
+    "docker/registry/v2/repositories",
+    repository,
+    "_manifests/tags",
+    tag,
+  );
+  if (!existsSync(tagDir)) return false;
+  rmSync(tagDir, { recursive: true, force: true });
+  return true;
 }

@@ -284,7 +284,7 @@ export function standIns(context: StandInContext): Record<string, StandIn> {
         context.phase(bootstrap ? "boot and cloud-init (bootstrap step)" : "remote steps", started);
         return { id: resource.name, outputs: { stdout: result.stdout, stderr: result.stderr } };
       } catch (error) {
-        if (bootstrap && machine) {
+        if (bootstrap && machine && !(error as Error).message.includes("cloud-init-output.log")) {
           throw new Error(
             `${(error as Error).message}\ndroplet ${machine.name}: /var/log/cloud-init-output.log ends:\n${cloudInitLogTail(machine)}`,
           );
