@@ -7,12 +7,13 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { parse, stringify } from "yaml";
 import { stackFilePath } from "../../tools/plan/stackFiles";
 import { stackDir } from "../../tools/localcloud/localPaths";
 import { REGISTRY_STORAGE } from "../../tools/localcloud/registry";
 import type { LocalState } from "../../tools/localcloud/localState";
+import { CLI, PROJECT_DIR, TSX } from "../../tools/shared/projectPaths";
 import { cli } from "../helpers/sandboxHelpers";
 
 jest.setTimeout(20 * 60 * 1000);
@@ -20,6 +21,7 @@ jest.setTimeout(20 * 60 * 1000);
 const DEV = "lc-dev";
 const NARROW = "lc-narrow";
 const BROKEN = "lc-broken";
+const INTERRUPTED = "lc-interrupted";
 
 const local = (...args: string[]) => cli(["local", ...args], { timeoutMs: 20 * 60 * 1000 });
 const state = (stack: string): LocalState =>
@@ -28,6 +30,9 @@ const runAs = (stack: string, as: "visitor" | "operator", ...argv: string[]) =>
   local("run", "--stack", stack, "--as", as, "--", ...argv);
 const onDroplet = (stack: string, ...argv: string[]) =>
   local("exec", "--stack", stack, "--droplet", `${stack}-web-1`, "--", ...argv);
+/** A GET from the visitor's machine; curl's stdout, status and stderr. */
+const visitorGet = (stack: string, url: string, ...options: string[]) =>
+  runAs(stack, "visitor", "curl", "-sS", "-m", "10", ...options, url);
 const ssh = (
   stack: string,
   as: "visitor" | "operator",
@@ -74,13 +79,13 @@ let narrowIp: string;
 
 beforeAll(() => {
   if (process.getuid?.() !== 0) throw new Error("the local cloud tests need root");
-  for (const stack of [DEV, NARROW, BROKEN]) local("down", "--stack", stack);
+  for (const stack of [DEV, NARROW, BROKEN, INTERRUPTED]) local("down", "--stack", stack);
   devStatus = up(DEV, "--config", stackFilePath("dev"));
   narrowIp = up(NARROW, "--config", narrowStackFile()).droplets[0].reservedIp;
 });
 
 afterAll(() => {
-  for (const stack of [DEV, NARROW, BROKEN]) local("down", "--stack", stack);
+  for (const stack of [DEV, NARROW, BROKEN, INTERRUPTED]) local("down", "--stack", stack);
 });
 
 describe("up", () => {
@@ -126,35 +131,11 @@ describe("the droplet's bootstrap", () => {
 
 describe("as a visitor, through DNS, the reserved IP and the firewall", () => {
   test("/health and /version answer with the configured release", () => {
-    const health = runAs(
-      DEV,
-      "visitor",
-      "curl",
-      "-sS",
-      "-m",
-      "10",
-      "http://api.dev.example.com/health",
-    );
+    const health = visitorGet(DEV, "http://api.dev.example.com/health");
     expect(JSON.parse(health.stdout)).toEqual({ status: "ok" });
-    const version = runAs(
-      DEV,
-      "visitor",
-      "curl",
-      "-sS",
-      "-m",
-      "10",
-      "http://api.dev.example.com/version",
-    );
+    const version = visitorGet(DEV, "http://api.dev.example.com/version");
     expect(JSON.parse(version.stdout).release).toBe("v0.1.0");
-    const narrow = runAs(
-      NARROW,
-      "visitor",
-      "curl",
-      "-sS",
-      "-m",
-      "10",
-      "http://api.narrow.example.com/version",
-    );
+    const narrow = visitorGet(NARROW, "http://api.narrow.example.com/version");
     expect(JSON.parse(narrow.stdout).release).toBe("v-narrow");
   });
 
@@ -166,7 +147,7 @@ describe("as a visitor, through DNS, the reserved IP and the firewall", () => {
   test("the app's ports are not reachable; SSH is closed to the visitor where it is narrowed", () => {
     const ip = devStatus.droplets[0].reservedIp;
     for (const port of [8080, 8081]) {
-      const run = runAs(DEV, "visitor", "curl", "-sS", "-m", "5", `http://${ip}:${port}/health`);
+      const run = visitorGet(DEV, `http://${ip}:${port}/health`);
       expect(run.status).not.toBe(0);
     }
     const visitor = ssh(NARROW, "visitor", `deploy@${narrowIp}`, "true");
@@ -175,17 +156,8 @@ describe("as a visitor, through DNS, the reserved IP and the firewall", () => {
   });
 
   test("an unknown Host gets no answer from the API", () => {
-    const run = runAs(
-      DEV,
-      "visitor",
-      "curl",
-      "-sS",
-      "-m",
-      "5",
-      "-H",
-      "Host: evil.example.org",
-      `http://${devStatus.droplets[0].reservedIp}/version`,
-    );
+    const url = `http://${devStatus.droplets[0].reservedIp}/version`;
+    const run = visitorGet(DEV, url, "-H", "Host: evil.example.org");
     expect(run.stdout).not.toContain("release");
   });
 });
@@ -223,15 +195,7 @@ describe("on the droplet", () => {
     for (let i = 0; i < 60 && (after === before || !health.includes("ok")); i++) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       after = inspect("{{.State.Pid}}");
-      health = runAs(
-        DEV,
-        "visitor",
-        "curl",
-        "-s",
-        "-m",
-        "3",
-        "http://api.dev.example.com/health",
-      ).stdout;
+      health = visitorGet(DEV, "http://api.dev.example.com/health").stdout;
     }
     expect(after).not.toBe(before);
     expect(health).toContain("ok");
@@ -260,6 +224,40 @@ test("a bootstrap that fails stops up at that step, naming the droplet and cloud
   expect(run.stderr).toContain("cloud-init-output.log");
   expect(run.stderr).toContain("dropstack-test-breaks-the-bootstrap");
   expect(Date.now() - started).toBeLessThan(5 * 60 * 1000);
+});
+
+test("Ctrl-C during up leaves a state that down removes", async () => {
+  const child = spawn(
+    TSX,
+    [CLI, "local", "up", "--stack", INTERRUPTED, "--config", stackFilePath("dev")],
+    {
+      cwd: PROJECT_DIR,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr!.on("data", (chunk) => (stderr += chunk));
+  const deadline = Date.now() + 120000;
+  while (!stderr.includes("booting at") && Date.now() < deadline && child.exitCode === null) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect(stderr).toContain("booting at");
+  child.kill("SIGINT");
+  await new Promise((resolve) => child.on("exit", resolve));
+  const left = state(INTERRUPTED);
+  expect(left.complete).toBe(false);
+  expect(left.droplets).toHaveLength(1);
+  const again = local("up", "--stack", INTERRUPTED, "--config", stackFilePath("dev"));
+  expect(again.status).toBe(1);
+  expect(again.stderr).toContain(`npm run local -- down --stack ${INTERRUPTED} first`);
+  expect(local("down", "--stack", INTERRUPTED).status).toBe(0);
+  expect(existsSync(stackDir(INTERRUPTED))).toBe(false);
+  expect(spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout).not.toContain(
+    `dslc${left.index}-`,
+  );
+  expect(spawnSync("ps", ["-eo", "args"], { encoding: "utf8" }).stdout).not.toContain(
+    `--machine=dslc${left.index}-`,
+  );
 });
 
 test("down leaves nothing of the stack behind, and says so when there is nothing", () => {

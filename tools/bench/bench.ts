@@ -16,7 +16,7 @@ import { liveColour, runRelease } from "../sandbox/sandboxRelease";
 import { request } from "../sandbox/sandboxRequests";
 import { CLI, PROJECT_DIR, TSX } from "../shared/projectPaths";
 import { requireTools } from "../shared/systemTools";
-import { loadSummary, renderTable, updateReadme } from "./benchReport";
+import { benchMachine, loadSummary, renderTable, updateReadme } from "./benchReport";
 import { loadDuring, loadFor, LoadResult } from "./loadGenerator";
 
 const STACK = "bench";
@@ -223,11 +223,7 @@ export async function runBench(out: { note(line: string): void; result(line: str
 
     const results = {
       date: new Date().toISOString(),
-      machine: {
-        cores: os.cpus().length,
-        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version,
-      },
+      machine: benchMachine(),
       note: "loopback only; load generator, nginx and the API share the machine's cores; noisy shared machine",
       releaseUnderLoad: {
         baseline: loadSummary(baseline),

@@ -1,8 +1,16 @@
 /** The bench's table of figures, as printed, saved to bench/results.md and put in the README. */
 import { readFileSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../shared/projectPaths";
 import type { LoadResult } from "./loadGenerator";
+
+/** The machine a bench ran on, recorded with its figures. */
+export const benchMachine = () => ({
+  cores: os.cpus().length,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+});
 
 /** What one load run contributes to the results. */
 export const loadSummary = (r: LoadResult) => ({

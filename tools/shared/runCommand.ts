@@ -39,6 +39,7 @@ export function runAsync(
     input?: string;
     env?: NodeJS.ProcessEnv;
     timeoutMs?: number;
+    /** Each line the command writes on stderr (its progress), as it comes. */
     onLine?: (line: string) => void;
   } = {},
 ): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -55,8 +56,8 @@ export function runAsync(
     };
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString("utf8");
-      lines(chunk.toString("utf8"));
     });
+    // Commands report progress on stderr; stdout is their result.
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString("utf8");
       lines(chunk.toString("utf8"));

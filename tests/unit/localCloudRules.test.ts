@@ -1,0 +1,85 @@
+/** The local cloud's pure parts: the router's nftables rules, the zones, the operator's address. */
+import { operatorAddress } from "../../tools/localcloud/clients";
+import { renderRouterRules } from "../../tools/localcloud/stackFirewall";
+import { renderKnotConf, renderZone } from "../../tools/localcloud/stackDns";
+import { parseTimeout } from "../../tools/localcloud/standIns";
+
+describe("the router's rules", () => {
+  const firewall = {
+    name: "dropstack-dev",
+    droplets: ["198.51.100.11"],
+    inbound: [
+      { protocol: "tcp", portRange: "22", addresses: ["203.0.113.0/24", "2001:db8::/32"] },
+      { protocol: "tcp", portRange: "80", addresses: ["0.0.0.0/0", "::/0"] },
+      // A balancer source has no address in the local cloud: it admits nothing.
+      { protocol: "tcp", portRange: "443", addresses: [] },
+    ],
+    outbound: [
+      { protocol: "tcp", portRange: "1-65535", addresses: ["0.0.0.0/0"] },
+      { protocol: "icmp", addresses: ["0.0.0.0/0"] },
+    ],
+  };
+  const rules = renderRouterRules(1, {
+    reservedIps: { "198.51.100.101": "198.51.100.11" },
+    firewalls: [firewall],
+  });
+
+  test("a reserved IP is destination NAT to the droplet it is assigned to", () => {
+    expect(rules).toContain("ip daddr 198.51.100.101 dnat to 198.51.100.11");
+  });
+
+  test("a targeted droplet admits only the declared ports from the declared IPv4 sources", () => {
+    const start = rules.indexOf("chain in_198_51_100_11");
+    const chain = rules.slice(start, rules.indexOf("\n  }", start));
+    expect(chain).toContain("ip saddr { 203.0.113.0/24 } tcp dport 22 accept");
+    expect(chain).toContain("    tcp dport 80 accept");
+    expect(chain).not.toContain("dport 443");
+    expect(chain.trimEnd().split("\n").pop()).toBe("    counter drop");
+  });
+
+  test("outbound is checked before anything else, and only the host's services leave the stack", () => {
+    const forward = rules.slice(rules.indexOf("chain forward"), rules.indexOf("chain in_"));
+    expect(forward.indexOf("jump out_198_51_100_11")).toBeLessThan(forward.indexOf("jump in_"));
+    expect(forward).toContain('oifname "up0" ip daddr 10.250.0.1 tcp dport { 3142, 443 } accept');
+    expect(forward).toContain("policy drop;");
+    expect(rules).toContain("ip protocol icmp return");
+  });
+
+  test("no firewall: the droplet is open, as on DigitalOcean", () => {
+    const open = renderRouterRules(1, { reservedIps: {}, firewalls: [] });
+    expect(open).not.toContain("jump");
+    expect(open).toContain("ip daddr 198.51.100.0/24 accept");
+  });
+});
+
+test("a zone has DigitalOcean's SOA and NS and the records as declared", () => {
+  const zone = renderZone(
+    "example.com",
+    [{ domain: "example.com", type: "A", name: "api.dev", value: "198.51.100.101", ttl: 300 }],
+    7,
+  );
+  expect(zone.split("\n")).toEqual([
+    "$ORIGIN example.com.",
+    "$TTL 1800",
+    "@ 1800 SOA ns1.digitalocean.com. hostmaster.example.com. 7 10800 3600 604800 1800",
+    "@ 1800 NS ns1.digitalocean.com.",
+    "api.dev 300 A 198.51.100.101",
+    "",
+  ]);
+  expect(renderKnotConf("/x", ["example.com"])).toContain("listen: 198.51.100.53@53");
+});
+
+test.each([
+  [["203.0.113.0/24"], "203.0.113.10"],
+  [["10.0.0.0/8", "192.0.2.0/24"], "10.0.0.10"],
+  [["198.51.100.7/32"], "198.51.100.7"],
+  [["0.0.0.0/0", "::/0"], "198.51.100.201"],
+])("the operator of %j is at %s", (sources, address) => {
+  expect(operatorAddress(sources)).toBe(address);
+});
+
+test("custom timeouts", () => {
+  expect(parseTimeout("20m")).toBe(1_200_000);
+  expect(parseTimeout("90s")).toBe(90_000);
+  expect(parseTimeout(undefined)).toBeUndefined();
+});
