@@ -7,7 +7,9 @@ import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PRICES } from "../../cost/prices";
+import { spawnSync } from "node:child_process";
 import { COMMANDS } from "../../tools/commands";
+import { CLI, PROJECT_DIR, TSX } from "../../tools/shared/projectPaths";
 import { cli, filesUnder } from "../helpers/sandboxHelpers";
 
 function run(...args: string[]) {
@@ -238,5 +240,21 @@ test("review without a subcommand names the choices, exit 2", () => {
   expect(code).toBe(2);
   expect(stderr.split("\n")[0]).toBe(
     "review: subcommand must be one of up, destroy, list, reap, got nothing",
+  );
+});
+
+test("the local cloud needs root: as anyone else, one line saying so, exit 1", () => {
+  // As root (CI), run it as nobody; as anyone else, it is already not root.
+  const argv = [TSX, CLI, "local", "up", "--stack", "dev"];
+  const child =
+    process.getuid?.() === 0
+      ? spawnSync("runuser", ["-u", "nobody", "--", "env", "HOME=/tmp", ...argv], {
+          cwd: PROJECT_DIR,
+          encoding: "utf8",
+        })
+      : spawnSync(argv[0], argv.slice(1), { cwd: PROJECT_DIR, encoding: "utf8" });
+  expect(child.status).toBe(1);
+  expect(child.stderr.trim()).toBe(
+    "local: the local cloud needs root (network namespaces, nftables, mounts): run it with sudo",
   );
 });

@@ -180,6 +180,29 @@ describe("on the droplet", () => {
     expect(listening.trim().split(/\s+/)[3]).toBe("127.0.0.1:8081");
   });
 
+  test("the droplet reaches apt through the proxy, and nothing else outside its stack", () => {
+    const mirror = onDroplet(
+      DEV,
+      "sh",
+      "-c",
+      "apt-get -o Acquire::Retries=0 update -q >/dev/null && echo ok",
+    );
+    expect(mirror.stdout.trim()).toBe("ok");
+    // Names outside the stack's zones do not resolve; addresses outside it are not routed.
+    expect(onDroplet(DEV, "getent", "hosts", "deb.debian.org").status).not.toBe(0);
+    const direct = onDroplet(
+      DEV,
+      "curl",
+      "-sS",
+      "-m",
+      "5",
+      "--noproxy",
+      "*",
+      "http://203.0.113.80/",
+    );
+    expect(direct.status).not.toBe(0);
+  });
+
   test("the env files are mode 0600", () => {
     const modes = onDroplet(DEV, "sh", "-c", "stat -c '%a %n' /etc/dropstack/api*.env").stdout;
     for (const line of modes.trim().split("\n")) expect(line).toMatch(/^600 /);

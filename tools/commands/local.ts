@@ -3,6 +3,7 @@ import { localDown } from "../localcloud/localDown";
 import { execOnDroplet, runAs } from "../localcloud/localRun";
 import { localStatus, statusLines } from "../localcloud/localStatus";
 import { localUp } from "../localcloud/localUp";
+import { requireRoot } from "../localcloud/requireLocalCloud";
 import { UsageError } from "../shared/errors";
 import { defineCommand } from "./command";
 import { STACK_OPTIONS } from "./stackOptions";
@@ -43,6 +44,7 @@ export const localCommand = defineCommand({
   },
   async run({ values, positionals: [subcommand, ...argv], out }) {
     if (!values.stack) throw new UsageError("--stack <name> is required");
+    requireRoot();
     const stack = values.stack;
     if (subcommand === "up" || subcommand === "status") {
       const status =

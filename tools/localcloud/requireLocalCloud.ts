@@ -20,12 +20,17 @@ export const LOCAL_CLOUD_TOOLS = [
   "wrk",
 ] as const;
 
-/** Fails with one line unless root; installs missing packages with apt-get, saying so. */
-export function requireLocalCloud(log: (line: string) => void): void {
+/** Fails with one line unless this process runs as root. */
+export function requireRoot(): void {
   if (process.getuid?.() !== 0) {
     throw new UserError(
       "the local cloud needs root (network namespaces, nftables, mounts): run it with sudo",
     );
   }
+}
+
+/** Fails with one line unless root; installs missing packages with apt-get, saying so. */
+export function requireLocalCloud(log: (line: string) => void): void {
+  requireRoot();
   requireTools(LOCAL_CLOUD_TOOLS, { install: true, log });
 }
