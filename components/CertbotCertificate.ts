@@ -19,6 +19,11 @@ export interface CertbotCertificateArgs {
   /** Let's Encrypt account address. */
   readonly email: string;
   /**
+   * The ACME directory URL; absent, certbot's default (Let's Encrypt's production), so stacks that
+   * never set `proxy.tls.server` keep the very command they ran before.
+   */
+  readonly acmeServer?: string;
+  /**
    * Steps that must be done first: the DNS records and the address assignment (Let's Encrypt fetches the
    * challenge from the host names), and the nginx site that serves the challenge path.
    */
@@ -55,7 +60,11 @@ export class CertbotCertificate extends pulumi.ComponentResource {
       `${name}-certbot`,
       {
         connection: args.connection,
-        create: renderCertbot({ domains: args.domains, email: args.email }),
+        create: renderCertbot({
+          domains: args.domains,
+          email: args.email,
+          server: args.acmeServer,
+        }),
         // nginx's links to it go too: the placeholder makes a fresh certificate if TLS comes back.
         delete:
           `sudo certbot delete --non-interactive --cert-name ${TLS_CERT_NAME} || true; ` +

@@ -1,6 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, fqdn } from "../config";
+import { acmeDirectory } from "../config/rules";
 import { ApiImage } from "./ApiImage";
 import { ApiService } from "./ApiService";
 import { CertbotCertificate } from "./CertbotCertificate";
@@ -166,6 +167,10 @@ export class Environment extends pulumi.ComponentResource {
             connection: webHost.connection,
             domains: this.hosts,
             email,
+            acmeServer:
+              config.proxy.tls.server === "letsencrypt"
+                ? undefined
+                : acmeDirectory(config.proxy.tls.server),
             after: [site, ...dns.records, assignment, firewall],
           },
           { parent: this },

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { decodeConfigValue } from "./configMap";
 import { ConfigError, FormatOptions, NAMESPACE, formatIssues } from "./errors";
+import { reviewPullRequest } from "./review";
 import { PRODUCTION_STACK } from "./rules";
 import { RawStackConfig, SECRET_PATHS, TEXT_KEYS, stackSchema, topLevel } from "./schema";
 
@@ -30,7 +31,12 @@ export interface StackConfig {
     readonly envIsSecret: boolean;
     readonly secretEnv: Record<string, pulumi.Output<string>>;
   };
-  readonly proxy: RawStackConfig["proxy"];
+  readonly proxy: Omit<RawStackConfig["proxy"], "tls"> & {
+    readonly tls: RawStackConfig["proxy"]["tls"] & {
+      /** Always set: letsencrypt unless the stack says otherwise (letsencrypt-staging for reviews). */
+      readonly server: string;
+    };
+  };
   readonly firewall: { readonly sshSourceAddresses: string[] };
   readonly loadBalancer: RawStackConfig["loadBalancer"];
   /** Absent: the stack creates no alerts or uptime checks. */
@@ -146,6 +152,17 @@ function resolve(
       secretEnv: Object.fromEntries(
         Object.entries(secretEnv).map(([k, v]) => [k, pulumi.secret(v)]),
       ),
+    },
+    // A review stack that turns TLS on would otherwise spend the production rate limit (50
+    // certificates per registered domain per week) on throwaway hosts.
+    proxy: {
+      ...c.proxy,
+      tls: {
+        ...c.proxy.tls,
+        server:
+          c.proxy.tls.server ??
+          (reviewPullRequest(stack) === undefined ? "letsencrypt" : "letsencrypt-staging"),
+      },
     },
     firewall: { sshSourceAddresses: ssh.length > 0 ? ssh : OPEN_SSH },
     alerts: c.alerts && resolveAlerts(c.alerts),

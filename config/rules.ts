@@ -46,6 +46,33 @@ export const HEALTH_PATH = /^\/[A-Za-z0-9._~%/-]*(\?[A-Za-z0-9._~%&=+/-]*)?$/;
 export const NGINX_SIZE = /^[0-9]+[kKmMgG]?$/;
 /** An email address with a plain local part: it is quoted into a root shell command (certbot). */
 export const EMAIL = /^[A-Za-z0-9._%+-]+@([a-z0-9-]+\.)+[a-z]{2,63}$/i;
+
+/** `proxy.tls.server` names: Let's Encrypt's production and staging ACME directories. */
+export const ACME_DIRECTORIES = {
+  letsencrypt: "https://acme-v02.api.letsencrypt.org/directory",
+  "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
+} as const;
+
+/**
+ * A `proxy.tls.server`: a name in ACME_DIRECTORIES, or an https:// directory URL with a host and
+ * nothing certbot's shell quoting could not carry (no quote, no whitespace).
+ */
+export function isAcmeServer(value: string): boolean {
+  if (Object.hasOwn(ACME_DIRECTORIES, value)) return true;
+  if (!/^https:\/\/[^\s'"\\]+$/.test(value)) return false;
+  try {
+    return new URL(value).hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** The ACME directory URL certbot is given for a `proxy.tls.server`. */
+export function acmeDirectory(server: string): string {
+  return Object.hasOwn(ACME_DIRECTORIES, server)
+    ? ACME_DIRECTORIES[server as keyof typeof ACME_DIRECTORIES]
+    : server;
+}
 /** A Slack incoming-webhook URL (https, no spaces). */
 export const WEBHOOK_URL = /^https:\/\/[^\s/]+\/\S*$/;
 /** The time frames DigitalOcean's droplet metric alerts accept. */

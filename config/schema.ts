@@ -84,12 +84,20 @@ const app = z.strictObject(
   section("app"),
 );
 
-/** `email` is checked against `mode` in `stackSchema`, so both problems show in one run. */
+const ACME_SERVER_ERROR =
+  "must be letsencrypt, letsencrypt-staging or an https:// ACME directory URL";
+
+/** `email` and `server` are checked against `mode` in `stackSchema`, so all problems show at once. */
 const tls = z.strictObject(
   {
     mode: z.enum(["off", "letsencrypt"], { error: "must be off or letsencrypt" }),
     /** Let's Encrypt's account address: expiry and policy notices go there. */
     email: text(rules.EMAIL, "an email address").optional(),
+    /** The ACME server certbot asks; default letsencrypt (letsencrypt-staging for review stacks). */
+    server: z
+      .string({ error: ACME_SERVER_ERROR })
+      .refine(rules.isAcmeServer, { error: ACME_SERVER_ERROR })
+      .optional(),
   },
   section("TLS"),
 );
@@ -239,6 +247,14 @@ export function stackSchema(stack: string, secretKeys: ReadonlySet<string> = new
         fail(["proxy", "tls", "email"], "is only used with proxy.tls.mode letsencrypt");
       }
       const balanced = Number(asSection(c.droplet).count ?? 1) > 1;
+      if (tls.server !== undefined && tls.mode !== "letsencrypt") {
+        fail(["proxy", "tls", "server"], "is only used with proxy.tls.mode letsencrypt");
+      } else if (tls.server !== undefined && tls.server !== "letsencrypt" && balanced) {
+        fail(
+          ["proxy", "tls", "server"],
+          "must be letsencrypt with droplet.count > 1 (DigitalOcean issues the load balancer's certificate from Let's Encrypt)",
+        );
+      }
       const readTimeout = Number(asSection(c.proxy).readTimeoutSeconds ?? 0);
       if (balanced && readTimeout > 600) {
         fail(

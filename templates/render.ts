@@ -223,6 +223,8 @@ export interface CertbotView {
   readonly domains: string[];
   /** Let's Encrypt account address (expiry notices). */
   readonly email: string;
+  /** The ACME directory URL; absent, certbot's own default (Let's Encrypt's production). */
+  readonly server?: string;
 }
 
 /** The placeholder certificate, so nginx can serve HTTPS (and pass `nginx -t`) before certbot. */

@@ -249,6 +249,46 @@ const invalid: Case[] = [
       "dropstack:proxy.tls.email: is required with proxy.tls.mode letsencrypt, got nothing",
     ],
   },
+  // proxy.tls.server: a name or an https:// ACME directory, only with letsencrypt, one droplet.
+  ...(
+    [
+      ["an unknown server name", "letsencrypt-prod"],
+      ["a plain-HTTP directory", "http://acme.example.com/directory"],
+      ["a URL without a host", "https://"],
+      ["a directory URL with a quote", "https://acme.example.com/dir'ectory"],
+      ["a directory URL with a space", "https://acme.example.com/a directory"],
+    ] as const
+  ).map(([name, server]) => ({
+    name: `proxy.tls.server: ${name}`,
+    overrides: { "proxy.tls": { mode: "letsencrypt", email: "ops@example.com", server } },
+    lines: [
+      `dropstack:proxy.tls.server: must be letsencrypt, letsencrypt-staging or an https:// ACME directory URL, got ${JSON.stringify(server)}`,
+    ],
+  })),
+  {
+    name: "proxy.tls.server as a number",
+    overrides: { "proxy.tls": { mode: "letsencrypt", email: "ops@example.com", server: 443 } },
+    lines: [
+      "dropstack:proxy.tls.server: must be letsencrypt, letsencrypt-staging or an https:// ACME directory URL, got 443",
+    ],
+  },
+  {
+    name: "proxy.tls.server with tls off",
+    overrides: { "proxy.tls": { mode: "off", server: "letsencrypt-staging" } },
+    lines: [
+      'dropstack:proxy.tls.server: is only used with proxy.tls.mode letsencrypt, got "letsencrypt-staging"',
+    ],
+  },
+  {
+    name: "proxy.tls.server other than letsencrypt behind a load balancer",
+    overrides: {
+      "droplet.count": 2,
+      "proxy.tls": { mode: "letsencrypt", email: "ops@example.com", server: "letsencrypt-staging" },
+    },
+    lines: [
+      "dropstack:proxy.tls.server: must be letsencrypt with droplet.count > 1 (DigitalOcean issues the load balancer's certificate from Let's Encrypt), got \"letsencrypt-staging\"",
+    ],
+  },
   {
     name: "production without TLS",
     stack: "production",

@@ -27,7 +27,11 @@ describe("valid configs", () => {
         backups: false,
         monitoring: true,
       },
-      proxy: { clientMaxBodySize: "10m", readTimeoutSeconds: 60, tls: { mode: "off" } },
+      proxy: {
+        clientMaxBodySize: "10m",
+        readTimeoutSeconds: 60,
+        tls: { mode: "off", server: "letsencrypt" },
+      },
       firewall: { sshSourceAddresses: ["0.0.0.0/0", "::/0"] },
       loadBalancer: { sizeUnit: 1 },
       alerts: undefined,
@@ -47,6 +51,20 @@ describe("valid configs", () => {
     });
     expect(secretEnv).toEqual({});
     expect(pulumi.Output.isInstance(sshPrivateKey)).toBe(true);
+  });
+
+  test("proxy.tls.server: letsencrypt by default, Let's Encrypt's staging for review stacks", () => {
+    const tls = { mode: "letsencrypt", email: "ops@example.com" };
+    expect(parse({ "proxy.tls": tls }).proxy.tls.server).toBe("letsencrypt");
+    expect(parse({ "proxy.tls": tls }, { stack: "review-pr-7" }).proxy.tls.server).toBe(
+      "letsencrypt-staging",
+    );
+    const chosen = { ...tls, server: "letsencrypt" };
+    expect(parse({ "proxy.tls": chosen }, { stack: "review-pr-7" }).proxy.tls.server).toBe(
+      "letsencrypt",
+    );
+    const url = { ...tls, server: "https://acme.internal.example/directory" };
+    expect(parse({ "proxy.tls": url }).proxy.tls.server).toBe(url.server);
   });
 
   test("production is protected and keeps its SSH source addresses", () => {
@@ -125,7 +143,7 @@ describe("valid configs", () => {
     expect(c.proxy).toEqual({
       clientMaxBodySize: "10m",
       readTimeoutSeconds: 30,
-      tls: { mode: "off" },
+      tls: { mode: "off", server: "letsencrypt" },
     });
   });
 
@@ -182,7 +200,7 @@ describe("valid configs", () => {
     expect(c.proxy).toEqual({
       clientMaxBodySize: "512k",
       readTimeoutSeconds: 120,
-      tls: { mode: "letsencrypt", email: "certs@acme.co.uk" },
+      tls: { mode: "letsencrypt", email: "certs@acme.co.uk", server: "letsencrypt" },
     });
     expect(c.loadBalancer).toEqual({ sizeUnit: 3 });
     expect(c.firewall.sshSourceAddresses).toEqual([

@@ -154,6 +154,18 @@ describe("TLS on a single droplet (staging: proxy.tls letsencrypt)", () => {
     expect(certbot.dependsOn).toContain("staging-firewall-rules");
     expect(String(certbot.inputs.delete)).toContain("certbot delete");
     expect(only(plan, T.certificate)).toHaveLength(0);
+    // Let's Encrypt's production directory is certbot's default: the command stays as it was.
+    expect(script).not.toContain("--server");
+  });
+
+  test.each([
+    ["letsencrypt-staging", "https://acme-staging-v02.api.letsencrypt.org/directory"],
+    ["https://acme.internal.example/directory", "https://acme.internal.example/directory"],
+  ])("proxy.tls.server %s: certbot asks %s", async (server, directory) => {
+    const tls = { mode: "letsencrypt", email: "ops@example.com", server };
+    const edited = await staging({ "proxy.tls": tls });
+    const certbot = one(edited, T.command, "staging-web-1-certificate-certbot");
+    expect(String(certbot.inputs.create)).toContain(`\\\n  --server '${directory}' \\\n`);
   });
 
   test("urls are https", () => {
