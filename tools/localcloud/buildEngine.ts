@@ -12,7 +12,7 @@ import { APT_PROXY_URL } from "./aptProxy";
 import { Daemon, startDaemon, waitReady } from "./daemons";
 import { REGISTRY_HOST } from "./dropletMachine";
 import { ADDRESSES, CACHE_DIR, SHARED_DIR } from "./localPaths";
-import { REGISTRY_CA } from "./registry";
+import { LOCAL_CA } from "./localCa";
 
 const dir = path.join(SHARED_DIR, "docker");
 const SOCKET = path.join(dir, "docker.sock");
@@ -51,7 +51,7 @@ export async function startBuildEngine(): Promise<void> {
     path.join(dir, "hosts"),
     `127.0.0.1 localhost\n${ADDRESSES.services} ${REGISTRY_HOST}\n`,
   );
-  copyFileSync(REGISTRY_CA, path.join(dir, "etc", "certs.d", REGISTRY_HOST, "ca.crt"));
+  copyFileSync(LOCAL_CA, path.join(dir, "etc", "certs.d", REGISTRY_HOST, "ca.crt"));
   startDaemon(buildEngineDaemon);
   await waitReady(
     buildEngineDaemon,

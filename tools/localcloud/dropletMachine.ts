@@ -6,7 +6,14 @@
  * real droplet lacks) the local registry's CA, so `registry.digitalocean.com` is trusted here.
  */
 import { SpawnSyncReturns, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import * as path from "node:path";
 import { runOrThrow } from "../shared/runCommand";
 import { BASE_IMAGE_DIR } from "./baseImage";
@@ -115,6 +122,11 @@ export function bootDroplet(boot: DropletBoot): number {
   rmSync(path.join(root, "etc/resolv.conf"), { force: true });
   writeInto(root, "etc/resolv.conf", `nameserver ${ADDRESSES.dns}\n`);
   writeInto(root, `etc/docker/certs.d/${REGISTRY_HOST}/ca.crt`, boot.registryCa);
+  // certbot trusts the system bundle: the local CA signs the ACME server's endpoint. Both places,
+  // so an update-ca-certificates run (a ca-certificates upgrade at bootstrap) keeps it.
+  writeInto(root, "usr/local/share/ca-certificates/dropstack-local-ca.crt", boot.registryCa);
+  const bundle = path.join(root, "etc/ssl/certs/ca-certificates.crt");
+  if (existsSync(bundle)) appendFileSync(bundle, `\n${boot.registryCa}`);
   return startDaemon(daemon(boot));
 }
 

@@ -24,6 +24,7 @@ import {
 } from "./registry";
 import { requireLocalCloud } from "./requireLocalCloud";
 import { stopDns } from "./stackDns";
+import { stopAcmeServer } from "./acmeServer";
 import { destroyStackNetwork } from "./stackNetwork";
 
 /** Removes the stack; resolves to what it removed (empty when the stack was not up). */
@@ -49,6 +50,7 @@ export async function localDown(stack: string, note: (line: string) => void): Pr
   }
   if (state) {
     if (await stopDns(stack, state.index)) removed.push("its DNS server");
+    if (await stopAcmeServer(stack, state.index)) removed.push("its ACME server");
     removed.push(...destroyStackNetwork(state.index));
     const others = knownStacks()
       .filter((s) => s !== stack)

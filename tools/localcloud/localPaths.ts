@@ -37,6 +37,8 @@ export const ADDRESSES = {
   services: `${HOST_PREFIX}.0.1`,
   droplet: (i: number) => `${PUBLIC_PREFIX}.${10 + i}`,
   reservedIp: (i: number) => `${PUBLIC_PREFIX}.${100 + i}`,
+  /** The ACME server (pebble), a host on the stack's internet like Let's Encrypt's. */
+  acme: `${PUBLIC_PREFIX}.54`,
   /** A client outside every narrow `sshSourceAddresses` list. */
   visitor: `${PUBLIC_PREFIX}.200`,
   hostLink: (index: number) => `${HOST_PREFIX}.${index}.1`,
@@ -51,6 +53,7 @@ export function names(index: number) {
     droplet: (i: number) => `${base}-d${i}`,
     visitor: `${base}-visitor`,
     operator: `${base}-operator`,
+    acme: `${base}-acme`,
     /** The host's end of the router link. */
     hostVeth: `${base}h`,
     /** The machine name systemd-nspawn gives droplet `i`. */

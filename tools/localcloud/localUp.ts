@@ -8,16 +8,18 @@ import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseStackConfig } from "../../config";
+import { encodeConfigValue, parseStackConfig } from "../../config";
 import { runPlan } from "../plan/runPlan";
 import { stackConfigFor } from "../plan/stackFiles";
 import { UserError } from "../shared/errors";
+import { ACME_DIRECTORY, startAcmeServer, trustInNetns } from "./acmeServer";
 import { APT_PROXY_URL, hostDebianMirror, startAptProxy } from "./aptProxy";
 import { ensureBaseImage } from "./baseImage";
 import { ensureNodeImage, startBuildEngine } from "./buildEngine";
 import { ensureServicesAddress } from "./hostNetwork";
 import { LocalCloudMocks } from "./localMocks";
-import { ADDRESSES, stackDir } from "./localPaths";
+import { localCaPem } from "./localCa";
+import { ADDRESSES, names, stackDir } from "./localPaths";
 import { freeIndex, LocalState, readState, writeState } from "./localState";
 import { localStatus, LocalStatus } from "./localStatus";
 import { ensureLogins } from "./registry";
@@ -25,7 +27,7 @@ import { requireLocalCloud } from "./requireLocalCloud";
 import { operatorAddress, prepareClients } from "./clients";
 import { standIns } from "./standIns";
 import { serveZones } from "./stackDns";
-import { createStackNetwork } from "./stackNetwork";
+import { addClient, createStackNetwork } from "./stackNetwork";
 import { applyRouterRules } from "./stackFirewall";
 
 export interface UpOptions {
@@ -84,12 +86,21 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
     );
   }
   const key = stackKey(stack);
-  // The placeholder key of the offline plan becomes the stack's real one.
+  // The placeholder key of the offline plan becomes the stack's real one, and certbot asks the
+  // local ACME server instead of Let's Encrypt.
   const keyed = {
     ...input,
-    config: { ...input.config, "dropstack:sshPrivateKey": readFileSync(key.keyFile, "utf8") },
+    config: {
+      ...input.config,
+      "dropstack:sshPrivateKey": readFileSync(key.keyFile, "utf8"),
+    } as Record<string, string>,
   };
   const config = parseStackConfig(stack, keyed.config, keyed.secretKeys);
+  const certbot = config.proxy.tls.mode === "letsencrypt" && config.droplet.count === 1;
+  if (certbot) {
+    const proxy = { ...config.proxy, tls: { ...config.proxy.tls, server: ACME_DIRECTORY } };
+    keyed.config["dropstack:proxy"] = encodeConfigValue(proxy);
+  }
   const state: LocalState = {
     stack,
     index: freeIndex(),
@@ -132,8 +143,15 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
   );
   createStackNetwork(state.index);
   prepareClients(state);
+  addClient(state.index, "acme", ADDRESSES.acme);
   applyRouterRules(state.index, { reservedIps: {}, firewalls: [] });
   await serveZones(stack, state.index, []);
+  const pebbleRoot = await startAcmeServer(stack, state.index);
+  for (const client of ["visitor", "operator"] as const) {
+    trustInNetns(names(state.index)[client], [localCaPem(), pebbleRoot]);
+  }
+  if (certbot)
+    out.note(`  certbot on the droplets asks the local ACME server (pebble), ${ACME_DIRECTORY}`);
   phase("stack network", started);
   out.note(`running the program of ${stack} (apt in the droplets goes through ${APT_PROXY_URL})`);
   const userDataOverride = options.userDataFile && readFileSync(options.userDataFile, "utf8");

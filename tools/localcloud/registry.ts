@@ -19,10 +19,10 @@ import { runOrThrow } from "../shared/runCommand";
 import { portAnswers } from "./aptProxy";
 import { Daemon, startDaemon, stopDaemon, waitReady } from "./daemons";
 import { REGISTRY_HOST } from "./dropletMachine";
+import { issueCertificate, localCaPem } from "./localCa";
 import { ADDRESSES, CACHE_DIR, SHARED_DIR } from "./localPaths";
 
 const dir = path.join(SHARED_DIR, "registry");
-export const REGISTRY_CA = path.join(dir, "ca.pem");
 const HTPASSWD = path.join(dir, "htpasswd");
 /** The registry's storage: on the cache, so images outlive the registry process. */
 export const REGISTRY_STORAGE = path.join(CACHE_DIR, "registry");
@@ -35,65 +35,10 @@ export const registryDaemon: Daemon = {
   logFile: path.join(dir, "registry.log"),
 };
 
-const openssl = (args: string[]) => runOrThrow("openssl", args);
-
-/** A local CA and a certificate for registry.digitalocean.com (and the services' address). */
-function ensureCertificates(): void {
-  const caKey = path.join(dir, "ca.key");
-  if (!existsSync(REGISTRY_CA)) {
-    openssl(
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-      ].concat([
-        "-days",
-        "3650",
-        "-subj",
-        "/CN=dropstack local cloud CA",
-        "-keyout",
-        caKey,
-        "-out",
-        REGISTRY_CA,
-      ]),
-    );
-  }
-  const key = path.join(dir, "key.pem");
-  const cert = path.join(dir, "cert.pem");
-  if (existsSync(cert)) return;
-  const csr = path.join(dir, "cert.csr");
-  const ext = path.join(dir, "cert.ext");
-  writeFileSync(ext, `subjectAltName=DNS:${REGISTRY_HOST},IP:${ADDRESSES.services}\n`);
-  openssl(
-    ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"].concat([
-      "-subj",
-      `/CN=${REGISTRY_HOST}`,
-      "-keyout",
-      key,
-      "-out",
-      csr,
-    ]),
-  );
-  openssl(
-    ["x509", "-req", "-in", csr, "-CA", REGISTRY_CA, "-CAkey", caKey, "-CAcreateserial"].concat([
-      "-days",
-      "825",
-      "-extfile",
-      ext,
-      "-out",
-      cert,
-    ]),
-  );
-}
-
 /** Starts the registry once, on the shared services' address (which must exist). */
 export async function startRegistry(): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  ensureCertificates();
+  issueCertificate(dir, REGISTRY_HOST, [`IP:${ADDRESSES.services}`]);
   if (!existsSync(HTPASSWD)) writeFileSync(HTPASSWD, "");
   writeFileSync(
     path.join(dir, "config.yml"),
@@ -115,7 +60,7 @@ export async function startRegistry(): Promise<void> {
   await waitReady(registryDaemon, () => portAnswers(ADDRESSES.services, 443));
 }
 
-export const registryCa = () => readFileSync(REGISTRY_CA, "utf8");
+export const registryCa = localCaPem;
 
 /**
  * A login for the registry, as `ContainerRegistryDockerCredentials` hands one out: a Docker config

@@ -9,6 +9,9 @@ import * as path from "node:path";
 import { runOrThrow } from "../shared/runCommand";
 import { Daemon, startDaemon, stopDaemon, waitReady } from "./daemons";
 import { REGISTRY_HOST } from "./dropletMachine";
+
+/** The zone of the local cloud's own hosts (the ACME server). */
+const ACME_ZONE = "localcloud.test";
 import { ADDRESSES, names, stackDir } from "./localPaths";
 
 export interface DnsRecordSpec {
@@ -87,6 +90,7 @@ export async function serveZones(
   const dir = dnsDir(stack);
   mkdirSync(path.join(dir, "zones"), { recursive: true });
   const byZone = new Map<string, DnsRecordSpec[]>([
+    [ACME_ZONE, [{ domain: ACME_ZONE, type: "A", name: "acme", value: ADDRESSES.acme, ttl: 300 }]],
     [
       REGISTRY_HOST,
       [{ domain: REGISTRY_HOST, type: "A", name: "@", value: ADDRESSES.services, ttl: 300 }],

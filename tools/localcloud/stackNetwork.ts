@@ -90,10 +90,14 @@ export function addDropletNetwork(index: number, i: number): string {
  * A client "on the internet" (the visitor, the operator) at `address`, resolving names through
  * the stack's DNS server: `ip netns exec` binds /etc/netns/<ns>/resolv.conf over /etc/resolv.conf.
  */
-export function addClient(index: number, kind: "visitor" | "operator", address: string): string {
+export function addClient(
+  index: number,
+  kind: "visitor" | "operator" | "acme",
+  address: string,
+): string {
   const netns = names(index)[kind];
   addNetns(netns);
-  linkToRouter(index, netns, kind === "visitor" ? "cv" : "co", address);
+  linkToRouter(index, netns, { visitor: "cv", operator: "co", acme: "ca" }[kind], address);
   const etc = path.join("/etc/netns", netns);
   mkdirSync(etc, { recursive: true });
   writeFileSync(path.join(etc, "resolv.conf"), `nameserver ${ADDRESSES.dns}\n`);

@@ -1,0 +1,93 @@
+/**
+ * The committed staging stack in the local cloud: certbot on the droplet gets its certificate from
+ * the local ACME server (pebble) through the HTTP-01 challenge its own nginx serves, resolved by
+ * the stack's DNS and validated from outside the firewall; a visitor then gets HTTPS with it.
+ * Needs root (CI has it).
+ */
+import { stackFilePath } from "../../tools/plan/stackFiles";
+import { cli } from "../helpers/sandboxHelpers";
+
+jest.setTimeout(20 * 60 * 1000);
+
+const STACK = "lc-staging";
+const HOST = "api.staging.example.com";
+const local = (...args: string[]) => cli(["local", ...args], { timeoutMs: 20 * 60 * 1000 });
+const visitor = (...argv: string[]) =>
+  local("run", "--stack", STACK, "--as", "visitor", "--", ...argv);
+/** A TLS handshake from the visitor, with openssl's own words for what happened. */
+const handshake = (...options: string[]) =>
+  visitor(
+    "sh",
+    "-c",
+    `openssl s_client ${options.join(" ")} -connect ${HOST}:443 -servername ${HOST} </dev/null 2>&1`,
+  );
+
+beforeAll(() => {
+  if (process.getuid?.() !== 0) throw new Error("the local cloud tests need root");
+  local("down", "--stack", STACK);
+  const up = local("up", "--stack", STACK, "--config", stackFilePath("staging"));
+  if (up.status !== 0) throw new Error(`local up of ${STACK} failed:\n${up.stderr}`);
+});
+
+afterAll(() => {
+  const down = local("down", "--stack", STACK);
+  expect(down.stdout).toContain("its ACME server");
+});
+
+test("/health over HTTPS with the certificate pebble issued for the stack's host", () => {
+  const health = visitor("curl", "-sS", "-m", "10", `https://${HOST}/health`);
+  expect(health.stderr).toBe("");
+  expect(JSON.parse(health.stdout)).toEqual({ status: "ok" });
+  const certificate = visitor(
+    "sh",
+    "-c",
+    `openssl s_client -connect ${HOST}:443 -servername ${HOST} </dev/null 2>/dev/null | openssl x509 -noout -issuer -ext subjectAltName`,
+  ).stdout;
+  expect(certificate).toMatch(/^issuer=CN = Pebble Intermediate CA/m);
+  expect(certificate).toMatch(/DNS:api\.staging\.example\.com$/m);
+});
+
+test("TLS 1.1 is refused by the droplet's nginx (the client would speak it)", () => {
+  const old = handshake("-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0").stdout;
+  expect(old).toMatch(/alert protocol version/);
+  expect(handshake("-tls1_2").stdout).toMatch(/Protocol\s*: TLSv1\.2/);
+});
+
+test("port 80 redirects to HTTPS, except the ACME challenge path", () => {
+  const redirect = visitor(
+    "curl",
+    "-sS",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{http_code} %{redirect_url}",
+    `http://${HOST}/version`,
+  );
+  expect(redirect.stdout).toBe(`301 https://${HOST}/version`);
+  const challenge = visitor(
+    "curl",
+    "-sS",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{http_code}",
+    `http://${HOST}/.well-known/acme-challenge/none`,
+  );
+  expect(challenge.stdout).toBe("404");
+});
+
+test("no HSTS outside production", () => {
+  const headers = visitor(
+    "curl",
+    "-sS",
+    "-D",
+    "-",
+    "-o",
+    "/dev/null",
+    "-m",
+    "10",
+    `https://${HOST}/health`,
+  ).stdout;
+  expect(headers).toMatch(/^HTTP\/2 200/m);
+  expect(headers.toLowerCase()).not.toContain("strict-transport-security");
+});
