@@ -1,5 +1,6 @@
 /** The local cloud's pure parts: the router's nftables rules, the zones, the operator's address. */
 import { operatorAddress } from "../../tools/localcloud/clients";
+import { renderBalancer } from "../../tools/localcloud/loadBalancer";
 import { renderRouterRules } from "../../tools/localcloud/stackFirewall";
 import { renderKnotConf, renderZone } from "../../tools/localcloud/stackDns";
 import { parseTimeout } from "../../tools/localcloud/standIns";
@@ -82,4 +83,43 @@ test("custom timeouts", () => {
   expect(parseTimeout("20m")).toBe(1_200_000);
   expect(parseTimeout("90s")).toBe(90_000);
   expect(parseTimeout(undefined)).toBeUndefined();
+});
+
+describe("the load balancer's HAProxy config", () => {
+  const spec = {
+    address: "198.51.100.60",
+    forwardingRules: [
+      { entryProtocol: "https", entryPort: 443, targetProtocol: "http", targetPort: 80 },
+      { entryProtocol: "http", entryPort: 80, targetProtocol: "http", targetPort: 80 },
+    ],
+    healthcheck: {
+      protocol: "http",
+      port: 80,
+      path: "/health",
+      checkIntervalSeconds: 10,
+      responseTimeoutSeconds: 5,
+      healthyThreshold: 3,
+      unhealthyThreshold: 2,
+    },
+    idleTimeoutSeconds: 30,
+    droplets: ["198.51.100.11", "198.51.100.12"],
+  };
+  const { config, skippedRules } = renderBalancer(spec);
+
+  test("each HTTP rule listens at the balancer's address and checks every tagged droplet", () => {
+    expect(config).toContain("  bind 198.51.100.60:80\n");
+    expect(config).toContain("  option httpchk GET /health\n  http-check expect status 200\n");
+    expect(config).toContain("  default-server check port 80 inter 10s rise 3 fall 2\n");
+    expect(config).toContain("  timeout check 5s\n");
+    expect(config).toContain(
+      "  server droplet1 198.51.100.11:80\n  server droplet2 198.51.100.12:80\n",
+    );
+    expect(config).toContain("  timeout client 30s\n");
+    expect(config).toContain("  http-request set-header X-Forwarded-Proto http\n");
+  });
+
+  test("a rule that needs the certificate is said to be skipped, not dropped silently", () => {
+    expect(skippedRules).toEqual(["https 443 → http 80 (needs the certificate, not emulated yet)"]);
+    expect(config).not.toContain(":443");
+  });
 });

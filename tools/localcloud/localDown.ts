@@ -25,6 +25,7 @@ import {
 import { requireLocalCloud } from "./requireLocalCloud";
 import { stopDns } from "./stackDns";
 import { stopAcmeServer } from "./acmeServer";
+import { stopBalancers } from "./loadBalancer";
 import { destroyStackNetwork } from "./stackNetwork";
 
 /** Removes the stack; resolves to what it removed (empty when the stack was not up). */
@@ -51,6 +52,16 @@ export async function localDown(stack: string, note: (line: string) => void): Pr
   if (state) {
     if (await stopDns(stack, state.index)) removed.push("its DNS server");
     if (await stopAcmeServer(stack, state.index)) removed.push("its ACME server");
+    const balancers = state.balancers ?? [];
+    if (
+      await stopBalancers(
+        stack,
+        state.index,
+        balancers.map((b) => b.name),
+      )
+    ) {
+      removed.push(...balancers.map((b) => `load balancer ${b.name}`));
+    }
     removed.push(...destroyStackNetwork(state.index));
     const others = knownStacks()
       .filter((s) => s !== stack)

@@ -37,6 +37,8 @@ export const ADDRESSES = {
   services: `${HOST_PREFIX}.0.1`,
   droplet: (i: number) => `${PUBLIC_PREFIX}.${10 + i}`,
   reservedIp: (i: number) => `${PUBLIC_PREFIX}.${100 + i}`,
+  /** The stack's load balancer (a stack has one at most). */
+  balancer: `${PUBLIC_PREFIX}.60`,
   /** The ACME server (pebble), a host on the stack's internet like Let's Encrypt's. */
   acme: `${PUBLIC_PREFIX}.54`,
   /** A client outside every narrow `sshSourceAddresses` list. */
@@ -54,6 +56,7 @@ export function names(index: number) {
     visitor: `${base}-visitor`,
     operator: `${base}-operator`,
     acme: `${base}-acme`,
+    balancer: `${base}-lb`,
     /** The host's end of the router link. */
     hostVeth: `${base}h`,
     /** The machine name systemd-nspawn gives droplet `i`. */

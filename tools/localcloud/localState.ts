@@ -56,6 +56,15 @@ export interface LocalState {
   dnsRecords: (DnsRecordSpec & { resource: string })[];
   /** Registry logins the credentials resources handed out (usernames start with the stack). */
   logins: { resource: string; username: string; dockerConfig: string }[];
+  /** Load balancers: their address and the inputs their configuration is rendered from. */
+  balancers: {
+    resource: string;
+    name: string;
+    id: string;
+    address: string;
+    tag: string;
+    inputs: Record<string, unknown>;
+  }[];
   /** Images this stack pushed, as `repository@sha256:…` (with the tag it pushed them under). */
   images: { repoDigest: string; tag: string }[];
   /** Resources the local cloud does not emulate, listed, never dropped silently. */

@@ -13,6 +13,8 @@ export interface LocalStatus {
     running: boolean;
   }[];
   readonly dns: { server: string; zone: string | null };
+  /** The load balancer's address, when the stack has one. */
+  readonly balancer: { name: string; address: string } | null;
   readonly urls: string[];
   /** Resources not emulated (yet), by type and name. */
   readonly skipped: { type: string; name: string }[];
@@ -36,6 +38,9 @@ export function localStatus(stack: string): LocalStatus {
       running: dropletRunning(dropletMachine(stack, d.name, d.machine, d.netns)),
     })),
     dns: { server: `${ADDRESSES.dns}:53`, zone: state.dnsRecords[0]?.domain ?? null },
+    balancer: state.balancers?.[0]
+      ? { name: state.balancers[0].name, address: state.balancers[0].address }
+      : null,
     urls: state.urls,
     skipped: state.skipped,
     phases: Object.fromEntries(
@@ -56,6 +61,9 @@ export function statusLines(status: LocalStatus): string[] {
       (d) =>
         `  droplet ${d.name} at ${d.address}${d.reservedIp ? `, reserved IP ${d.reservedIp}` : ""}${d.running ? "" : " (not running)"}`,
     ),
+    ...(status.balancer
+      ? [`  load balancer ${status.balancer.name} at ${status.balancer.address}`]
+      : []),
     `  DNS ${status.dns.server}${status.dns.zone ? ` serves ${status.dns.zone}` : ""}`,
     ...status.skipped.map(
       (s) => `  skipped ${s.type.split(":").pop()} ${s.name} (not emulated yet)`,

@@ -114,6 +114,7 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
     dnsRecords: [],
     logins: [],
     images: [],
+    balancers: [],
     skipped: [],
     urls: [],
     phases: {},

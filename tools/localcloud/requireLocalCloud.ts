@@ -18,6 +18,8 @@ export const LOCAL_CLOUD_TOOLS = [
   "ssh-keygen",
   "openssl",
   "wrk",
+  "pebble",
+  "haproxy",
 ] as const;
 
 /** Fails with one line unless this process runs as root. */

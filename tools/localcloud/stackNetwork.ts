@@ -92,12 +92,17 @@ export function addDropletNetwork(index: number, i: number): string {
  */
 export function addClient(
   index: number,
-  kind: "visitor" | "operator" | "acme",
+  kind: "visitor" | "operator" | "acme" | "balancer",
   address: string,
 ): string {
   const netns = names(index)[kind];
   addNetns(netns);
-  linkToRouter(index, netns, { visitor: "cv", operator: "co", acme: "ca" }[kind], address);
+  linkToRouter(
+    index,
+    netns,
+    { visitor: "cv", operator: "co", acme: "ca", balancer: "lb" }[kind],
+    address,
+  );
   const etc = path.join("/etc/netns", netns);
   mkdirSync(etc, { recursive: true });
   writeFileSync(path.join(etc, "resolv.conf"), `nameserver ${ADDRESSES.dns}\n`);

@@ -21,7 +21,8 @@ import { ADDRESSES, SHARED_DIR, names, stackDir } from "./localPaths";
 import { LocalState, writeState } from "./localState";
 import { registryCa } from "./registry";
 import { runRemote } from "./remoteCommand";
-import { addDropletNetwork } from "./stackNetwork";
+import { addClient, addDropletNetwork } from "./stackNetwork";
+import { BalancerSpec, serveBalancer } from "./loadBalancer";
 import { serveZones } from "./stackDns";
 import { applyRouterRules, FirewallRule } from "./stackFirewall";
 
@@ -63,23 +64,49 @@ export function reapplyRules(state: LocalState): void {
 }
 
 type RuleInput = {
+  sourceLoadBalancerUids?: unknown;
   protocol?: string;
   portRange?: string;
   sourceAddresses?: unknown;
   destinationAddresses?: unknown;
 };
 
-const rules = (list: unknown, key: "sourceAddresses" | "destinationAddresses"): FirewallRule[] =>
+const rules = (
+  list: unknown,
+  key: "sourceAddresses" | "destinationAddresses",
+  balancerAddress: (uid: string) => string | undefined,
+): FirewallRule[] =>
   (Array.isArray(list) ? (list as RuleInput[]) : []).map((rule) => ({
     protocol: rule.protocol ?? "tcp",
     portRange: rule.portRange,
-    // Load balancer sources have no address here: the balancer is not emulated yet (#12).
-    addresses: strings(rule[key]),
+    // A load balancer source admits the balancer's address, and only it.
+    addresses: [
+      ...strings(rule[key]),
+      ...strings(rule.sourceLoadBalancerUids).flatMap((uid) => balancerAddress(uid) ?? []),
+    ],
   }));
 
 export function standIns(context: StandInContext): Record<string, StandIn> {
   const { state } = context;
   const save = () => writeState(state);
+  const balancerAddress = (uid: string) => state.balancers.find((b) => b.id === uid)?.address;
+  // Droplets join a balancer as they boot, side by side: one reconfiguration at a time.
+  let balancing = Promise.resolve();
+  const refreshBalancers = () =>
+    (balancing = balancing.then(async () => {
+      for (const b of state.balancers) {
+        const droplets = state.droplets.filter((d) => d.tags.includes(b.tag)).map((d) => d.address);
+        const i = b.inputs as Record<string, unknown>;
+        const skipped = await serveBalancer(state.stack, state.index, b.name, {
+          address: b.address,
+          forwardingRules: (i.forwardingRules ?? []) as BalancerSpec["forwardingRules"],
+          healthcheck: (i.healthcheck ?? {}) as BalancerSpec["healthcheck"],
+          idleTimeoutSeconds: Number(i.httpIdleTimeoutSeconds ?? 60),
+          droplets,
+        });
+        for (const rule of skipped) context.note(`  load balancer ${b.name}: skipped ${rule}`);
+      }
+    }));
   const dropletFor = (host: string) =>
     state.droplets.find((d) => d.address === host) ??
     state.droplets.find((d) =>
@@ -122,6 +149,7 @@ export function standIns(context: StandInContext): Record<string, StandIn> {
         registryCa: registryCa(),
       });
       reapplyRules(state);
+      await refreshBalancers();
       context.phase("droplets created", started);
       return {
         id,
@@ -132,6 +160,29 @@ export function standIns(context: StandInContext): Record<string, StandIn> {
           dropletUrn: `do:droplet:${id}`,
         },
       };
+    },
+
+    [T.loadBalancer]: async (inputs, resource) => {
+      if (state.balancers.length > 0)
+        throw new Error("the local cloud has one load balancer per stack");
+      const address = ADDRESSES.balancer;
+      addClient(state.index, "balancer", address);
+      const id = `lb-${state.index}-1`;
+      const name = String(inputs.name);
+      state.balancers.push({
+        resource: resource.name,
+        name,
+        id,
+        address,
+        tag: String(inputs.dropletTag),
+        inputs,
+      });
+      save();
+      await refreshBalancers();
+      context.note(
+        `  load balancer ${name} at ${address}, over the droplets tagged ${String(inputs.dropletTag)}`,
+      );
+      return { id, outputs: { ip: address, urn: `do:loadbalancer:${id}`, status: "active" } };
     },
 
     [T.reservedIp]: async (_inputs, resource) => {
@@ -159,8 +210,8 @@ export function standIns(context: StandInContext): Record<string, StandIn> {
         name,
         tags: strings(inputs.tags),
         dropletIds: strings(inputs.dropletIds),
-        inbound: rules(inputs.inboundRules, "sourceAddresses"),
-        outbound: rules(inputs.outboundRules, "destinationAddresses"),
+        inbound: rules(inputs.inboundRules, "sourceAddresses", balancerAddress),
+        outbound: rules(inputs.outboundRules, "destinationAddresses", balancerAddress),
       });
       save();
       reapplyRules(state);

@@ -37,6 +37,8 @@ export const TOOLS = {
   ssh: { path: "/usr/bin/ssh", pkg: "openssh-client" },
   "ssh-keygen": { path: "/usr/bin/ssh-keygen", pkg: "openssh-client" },
   wrk: { path: "/usr/bin/wrk", pkg: "wrk" },
+  pebble: { path: "/usr/bin/pebble", pkg: "pebble" },
+  haproxy: { path: "/usr/sbin/haproxy", pkg: "haproxy" },
 } as const;
 export type ToolName = keyof typeof TOOLS;
 
