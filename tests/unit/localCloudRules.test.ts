@@ -119,7 +119,7 @@ describe("the load balancer's HAProxy config", () => {
   });
 
   test("a rule that needs the certificate is said to be skipped, not dropped silently", () => {
-    expect(skippedRules).toEqual(["https 443 → http 80 (needs the certificate, not emulated yet)"]);
+    expect(skippedRules).toEqual(["https 443 → http 80 (its certificate is not there)"]);
     expect(config).not.toContain(":443");
   });
 });

@@ -19,6 +19,7 @@ export interface BalancerSpec {
     entryPort: number;
     targetProtocol: string;
     targetPort: number;
+    certificateName?: string;
   }[];
   readonly healthcheck: {
     protocol?: string;
@@ -30,6 +31,10 @@ export interface BalancerSpec {
     unhealthyThreshold?: number;
   };
   readonly idleTimeoutSeconds: number;
+  /** `redirectHttpToHttps`: port 80 answers with a redirect where an HTTPS rule exists. */
+  readonly redirectHttpToHttps?: boolean;
+  /** Certificate name → the PEM (chain and key) an HTTPS rule's `certificateName` names. */
+  readonly certificates?: Readonly<Record<string, string>>;
   /** The addresses of the droplets carrying the balancer's tag. */
   readonly droplets: readonly string[];
 }
@@ -51,19 +56,33 @@ export function renderBalancer(spec: BalancerSpec): { config: string; skippedRul
     `  timeout server ${spec.idleTimeoutSeconds}s`,
     `  timeout http-keep-alive ${spec.idleTimeoutSeconds}s`,
   ];
+  const https = spec.forwardingRules.some(
+    (r) => r.entryProtocol === "https" && spec.certificates?.[r.certificateName ?? ""],
+  );
   for (const rule of spec.forwardingRules) {
-    if (rule.entryProtocol !== "http" || rule.targetProtocol !== "http") {
+    const pem =
+      rule.entryProtocol === "https" ? spec.certificates?.[rule.certificateName ?? ""] : undefined;
+    if (rule.targetProtocol !== "http" || (rule.entryProtocol !== "http" && pem === undefined)) {
       skippedRules.push(
-        `${rule.entryProtocol} ${rule.entryPort} → ${rule.targetProtocol} ${rule.targetPort} (needs the certificate, not emulated yet)`,
+        `${rule.entryProtocol} ${rule.entryPort} → ${rule.targetProtocol} ${rule.targetPort} (its certificate is not there)`,
       );
       continue;
     }
     const id = `${rule.entryPort}_${rule.targetPort}`;
+    lines.push(`frontend entry_${id}`);
+    if (pem) {
+      // TLS 1.2 and up, as DigitalOcean's balancers by default.
+      lines.push(`  bind ${spec.address}:${rule.entryPort} ssl crt ${pem} ssl-min-ver TLSv1.2`);
+    } else {
+      lines.push(`  bind ${spec.address}:${rule.entryPort}`);
+      if (https && spec.redirectHttpToHttps) {
+        lines.push("  http-request redirect scheme https code 301");
+        continue;
+      }
+    }
     lines.push(
-      `frontend entry_${id}`,
-      `  bind ${spec.address}:${rule.entryPort}`,
       "  option forwardfor",
-      "  http-request set-header X-Forwarded-Proto http",
+      `  http-request set-header X-Forwarded-Proto ${pem ? "https" : "http"}`,
       `  default_backend droplets_${id}`,
       `backend droplets_${id}`,
       "  balance roundrobin",

@@ -26,6 +26,7 @@ import { requireLocalCloud } from "./requireLocalCloud";
 import { stopDns } from "./stackDns";
 import { stopAcmeServer } from "./acmeServer";
 import { stopBalancers } from "./loadBalancer";
+import { removeBalancerCertificates } from "./balancerCertificate";
 import { destroyStackNetwork } from "./stackNetwork";
 
 /** Removes the stack; resolves to what it removed (empty when the stack was not up). */
@@ -52,6 +53,7 @@ export async function localDown(stack: string, note: (line: string) => void): Pr
   if (state) {
     if (await stopDns(stack, state.index)) removed.push("its DNS server");
     if (await stopAcmeServer(stack, state.index)) removed.push("its ACME server");
+    removeBalancerCertificates(stack);
     const balancers = state.balancers ?? [];
     if (
       await stopBalancers(

@@ -65,6 +65,8 @@ export interface LocalState {
     tag: string;
     inputs: Record<string, unknown>;
   }[];
+  /** Certificates issued for the balancer: the PEM (chain and key) HAProxy binds. */
+  certificates: { resource: string; name: string; id: string; domains: string[]; pem: string }[];
   /** Images this stack pushed, as `repository@sha256:…` (with the tag it pushed them under). */
   images: { repoDigest: string; tag: string }[];
   /** Resources the local cloud does not emulate, listed, never dropped silently. */

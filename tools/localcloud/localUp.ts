@@ -115,6 +115,7 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
     logins: [],
     images: [],
     balancers: [],
+    certificates: [],
     skipped: [],
     urls: [],
     phases: {},
@@ -146,7 +147,7 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
   prepareClients(state);
   addClient(state.index, "acme", ADDRESSES.acme);
   applyRouterRules(state.index, { reservedIps: {}, firewalls: [] });
-  await serveZones(stack, state.index, []);
+  await serveZones(stack, state.index, [], [config.domain]);
   const pebbleRoot = await startAcmeServer(stack, state.index);
   for (const client of ["visitor", "operator"] as const) {
     trustInNetns(names(state.index)[client], [localCaPem(), pebbleRoot]);
@@ -156,15 +157,18 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
   phase("stack network", started);
   out.note(`running the program of ${stack} (apt in the droplets goes through ${APT_PROXY_URL})`);
   const userDataOverride = options.userDataFile && readFileSync(options.userDataFile, "utf8");
-  const mocks = new LocalCloudMocks(standIns({ state, note: out.note, userDataOverride, phase }), {
-    skipped: (r) => {
-      state.skipped.push({ type: r.type, name: r.name });
-      out.note(
-        `  skipped ${r.type.split(":").pop()} ${r.name}: not emulated by the local cloud yet`,
-      );
+  const mocks = new LocalCloudMocks(
+    standIns({ state, note: out.note, userDataOverride, phase, domain: config.domain }),
+    {
+      skipped: (r) => {
+        state.skipped.push({ type: r.type, name: r.name });
+        out.note(
+          `  skipped ${r.type.split(":").pop()} ${r.name}: not emulated by the local cloud yet`,
+        );
+      },
+      failed: (r, error) => out.note(`  ✗ ${r.name}: ${error.message.split("\n")[0]}`),
     },
-    failed: (r, error) => out.note(`  ✗ ${r.name}: ${error.message.split("\n")[0]}`),
-  });
+  );
   try {
     const plan = await runPlan(stack, keyed, mocks);
     state.urls = Array.isArray(plan.outputs.urls) ? plan.outputs.urls.map(String) : [];

@@ -20,6 +20,7 @@ export const LOCAL_CLOUD_TOOLS = [
   "wrk",
   "pebble",
   "haproxy",
+  "certbot",
 ] as const;
 
 /** Fails with one line unless this process runs as root. */

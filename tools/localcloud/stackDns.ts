@@ -24,6 +24,8 @@ export interface DnsRecordSpec {
 }
 
 const dnsDir = (stack: string) => path.join(stackDir(stack), "dns");
+/** knot's configuration file of the stack: knotc edits its zones through it. */
+export const knotConfFile = (stack: string) => path.join(dnsDir(stack), "knot.conf");
 
 const daemon = (stack: string, index: number): Daemon => ({
   what: `the DNS server of ${stack} (knotd)`,
@@ -86,9 +88,13 @@ export async function serveZones(
   stack: string,
   index: number,
   records: readonly DnsRecordSpec[],
+  /** Zones served even with no record yet: the stack's domain, which is in the account already. */
+  zones: readonly string[] = [],
 ): Promise<void> {
   const dir = dnsDir(stack);
   mkdirSync(path.join(dir, "zones"), { recursive: true });
+  // The journal lives here: zone edits through knotc (the DNS-01 challenges) need it.
+  mkdirSync(path.join(dir, "db"), { recursive: true });
   const byZone = new Map<string, DnsRecordSpec[]>([
     [ACME_ZONE, [{ domain: ACME_ZONE, type: "A", name: "acme", value: ADDRESSES.acme, ttl: 300 }]],
     [
@@ -96,6 +102,7 @@ export async function serveZones(
       [{ domain: REGISTRY_HOST, type: "A", name: "@", value: ADDRESSES.services, ttl: 300 }],
     ],
   ]);
+  for (const zone of zones) byZone.set(zone, []);
   for (const record of records)
     byZone.set(record.domain, [...(byZone.get(record.domain) ?? []), record]);
   const serial = Math.floor(Date.now() / 1000);

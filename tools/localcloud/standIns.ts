@@ -23,12 +23,15 @@ import { registryCa } from "./registry";
 import { runRemote } from "./remoteCommand";
 import { addClient, addDropletNetwork } from "./stackNetwork";
 import { BalancerSpec, serveBalancer } from "./loadBalancer";
+import { issueBalancerCertificate } from "./balancerCertificate";
 import { serveZones } from "./stackDns";
 import { applyRouterRules, FirewallRule } from "./stackFirewall";
 
 export interface StandInContext {
   readonly state: LocalState;
   readonly note: (line: string) => void;
+  /** The stack's DNS zone (`domain`), in the account before anything is created. */
+  readonly domain: string;
   /** A cloud-config to boot every droplet from instead of the program's (rehearsing a failure). */
   readonly userDataOverride?: string;
   /** Widens a phase's span (its first start to its last end) with a step that started then. */
@@ -102,6 +105,8 @@ export function standIns(context: StandInContext): Record<string, StandIn> {
           forwardingRules: (i.forwardingRules ?? []) as BalancerSpec["forwardingRules"],
           healthcheck: (i.healthcheck ?? {}) as BalancerSpec["healthcheck"],
           idleTimeoutSeconds: Number(i.httpIdleTimeoutSeconds ?? 60),
+          redirectHttpToHttps: i.redirectHttpToHttps === true,
+          certificates: Object.fromEntries((state.certificates ?? []).map((c) => [c.name, c.pem])),
           droplets,
         });
         for (const rule of skipped) context.note(`  load balancer ${b.name}: skipped ${rule}`);
@@ -160,6 +165,27 @@ export function standIns(context: StandInContext): Record<string, StandIn> {
           dropletUrn: `do:droplet:${id}`,
         },
       };
+    },
+
+    [T.certificate]: async (inputs, resource) => {
+      const name = String(inputs.name);
+      const domains = strings(inputs.domains);
+      if (inputs.type !== "lets_encrypt") {
+        throw new Error(
+          `certificate ${name}: the local cloud issues lets_encrypt certificates only`,
+        );
+      }
+      // The balancer's namespace exists before the balancer: certbot asks from there.
+      addClient(state.index, "balancer", ADDRESSES.balancer);
+      const zone = context.domain;
+      context.note(
+        `  certificate ${name}: DNS-01 from the local ACME server for ${domains.join(", ")}`,
+      );
+      const pem = await issueBalancerCertificate(state.stack, state.index, name, zone, domains);
+      const id = `cert-${state.index}-${(state.certificates ?? []).length + 1}`;
+      state.certificates.push({ resource: resource.name, name, id, domains, pem });
+      save();
+      return { id, outputs: { uuid: id, state: "verified", type: "lets_encrypt" } };
     },
 
     [T.loadBalancer]: async (inputs, resource) => {
@@ -232,7 +258,7 @@ export function standIns(context: StandInContext): Record<string, StandIn> {
       };
       state.dnsRecords.push(record);
       save();
-      await serveZones(state.stack, state.index, state.dnsRecords);
+      await serveZones(state.stack, state.index, state.dnsRecords, [record.domain]);
       const fqdn = record.name === "@" ? record.domain : `${record.name}.${record.domain}`;
       context.note(`  DNS ${fqdn} ${record.type} ${record.value}`);
       return { id: String(state.index * 1000 + state.dnsRecords.length), outputs: { fqdn } };

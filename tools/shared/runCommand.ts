@@ -67,6 +67,9 @@ export function runAsync(
       if (timer) clearTimeout(timer);
       resolve({ status: code ?? (signal ? 128 : 1), stdout, stderr });
     });
+    // A command may exit without reading all its stdin (an SSH session whose command fails early):
+    // the pipe's EPIPE is that, not an error of ours; its exit status says what happened.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(options.input ?? "");
   });
 }

@@ -39,6 +39,8 @@ export const TOOLS = {
   wrk: { path: "/usr/bin/wrk", pkg: "wrk" },
   pebble: { path: "/usr/bin/pebble", pkg: "pebble" },
   haproxy: { path: "/usr/sbin/haproxy", pkg: "haproxy" },
+  /** Asks the local ACME server for the balancer's certificates. */
+  certbot: { path: "/usr/bin/certbot", pkg: "certbot" },
 } as const;
 export type ToolName = keyof typeof TOOLS;
 

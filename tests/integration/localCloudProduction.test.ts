@@ -1,0 +1,122 @@
+/**
+ * The committed production stack in the local cloud, under its own name (production's rules follow
+ * the name): two droplets behind the balancer, whose certificate the local ACME server issued
+ * through DNS-01, HTTPS for both hosts, HSTS, and `down` leaving none of it running. Needs root.
+ */
+import { spawnSync } from "node:child_process";
+import { stackFilePath } from "../../tools/plan/stackFiles";
+import { cli } from "../helpers/sandboxHelpers";
+
+jest.setTimeout(20 * 60 * 1000);
+
+const STACK = "production";
+const HOSTS = ["example.com", "api.example.com"];
+const local = (...args: string[]) => cli(["local", ...args], { timeoutMs: 20 * 60 * 1000 });
+const visitor = (...argv: string[]) =>
+  local("run", "--stack", STACK, "--as", "visitor", "--", ...argv);
+const served = (n: number) =>
+  Number(
+    local(
+      "exec",
+      "--stack",
+      STACK,
+      "--droplet",
+      `${STACK}-web-${n}`,
+      "--",
+      "sh",
+      "-c",
+      "grep -c 'GET /echo' /var/log/nginx/access.log || true",
+    ).stdout.trim(),
+  );
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let status: { droplets: { reservedIp: string }[]; balancer: { address: string } };
+
+beforeAll(async () => {
+  if (process.getuid?.() !== 0) throw new Error("the local cloud tests need root");
+  local("down", "--stack", STACK);
+  const up = local("up", "--stack", STACK, "--config", stackFilePath("production"), "--json");
+  if (up.status !== 0) throw new Error(`local up of ${STACK} failed:\n${up.stderr}`);
+  status = JSON.parse(up.stdout);
+  // A droplet gets traffic once three health checks, ten seconds apart, have passed.
+  for (let i = 0; i < 90; i++) {
+    if (
+      visitor(
+        "curl",
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-m",
+        "5",
+        "https://api.example.com/health",
+      ).stdout === "200"
+    )
+      break;
+    await sleep(1000);
+  }
+});
+
+test("HTTPS through the balancer for both hosts, with the certificate the local ACME server issued", () => {
+  for (const host of HOSTS) {
+    expect(visitor("kdig", "+short", host, "A").stdout.trim()).toBe(status.balancer.address);
+    const health = visitor("curl", "-sS", "-m", "10", "-D", "-", `https://${host}/health`);
+    expect(health.stdout).toMatch(/^HTTP\/1\.1 200/);
+    expect(health.stdout.toLowerCase()).toContain("strict-transport-security: max-age=63072000");
+    const certificate = visitor(
+      "sh",
+      "-c",
+      `openssl s_client -connect ${host}:443 -servername ${host} </dev/null 2>/dev/null | openssl x509 -noout -issuer -ext subjectAltName`,
+    ).stdout;
+    expect(certificate).toMatch(/^issuer=CN = Pebble Intermediate CA/m);
+    expect(certificate).toContain("DNS:example.com, DNS:api.example.com");
+  }
+  const redirect = visitor(
+    "curl",
+    "-sS",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{http_code} %{redirect_url}",
+    "http://api.example.com/version",
+  );
+  expect(redirect.stdout).toBe("301 https://api.example.com/version");
+});
+
+test("requests reach both droplets", async () => {
+  for (let i = 0; i < 60 && !(served(1) > 0 && served(2) > 0); i++) {
+    visitor("curl", "-s", "-m", "5", "https://api.example.com/echo");
+    await sleep(500);
+  }
+  expect(served(1)).toBeGreaterThan(0);
+  expect(served(2)).toBeGreaterThan(0);
+});
+
+test("port 80 on a droplet's own address is closed to visitors", () => {
+  for (const droplet of status.droplets) {
+    const run = visitor(
+      "curl",
+      "-s",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      "-m",
+      "5",
+      `http://${droplet.reservedIp}/health`,
+    );
+    expect(run.stdout).toBe("000");
+  }
+});
+
+test("down leaves nothing of it running: machines, DNS, the ACME server, the balancer", () => {
+  const down = local("down", "--stack", STACK);
+  expect(down.status).toBe(0);
+  expect(down.stdout).toContain("its ACME server");
+  expect(down.stdout).toContain("load balancer dropstack-production");
+  const processes = spawnSync("ps", ["-eo", "args"], { encoding: "utf8" }).stdout;
+  for (const daemon of ["/var/lib/dropstack-local/production/", "pebble -config", "haproxy -db"]) {
+    expect(processes).not.toContain(daemon);
+  }
+});
