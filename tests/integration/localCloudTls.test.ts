@@ -91,3 +91,22 @@ test("no HSTS outside production", () => {
   expect(headers).toMatch(/^HTTP\/2 200/m);
   expect(headers.toLowerCase()).not.toContain("strict-transport-security");
 });
+
+test("the uptime check probes the host from the visitor: up, down while nginx is stopped, up again", async () => {
+  const uptime = () => JSON.parse(local("status", "--stack", STACK, "--json").stdout).uptime[0];
+  const until = async (check: () => boolean) => {
+    for (let i = 0; i < 40 && !check(); i++)
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    return check();
+  };
+  expect(await until(() => uptime().probes > 0)).toBe(true);
+  expect(uptime().target).toBe(`https://${HOST}/health`);
+  expect(uptime().last).toMatchObject({ up: true, status: 200 });
+  expect(uptime().last.latencyMs).toBeGreaterThanOrEqual(0);
+  const exec = (...argv: string[]) =>
+    local("exec", "--stack", STACK, "--droplet", `${STACK}-web-1`, "--", ...argv);
+  exec("systemctl", "stop", "nginx");
+  expect(await until(() => uptime().last.up === false)).toBe(true);
+  exec("systemctl", "start", "nginx");
+  expect(await until(() => uptime().last.up === true)).toBe(true);
+});

@@ -2,6 +2,7 @@
 import { operatorAddress } from "../../tools/localcloud/clients";
 import { renderBalancer } from "../../tools/localcloud/loadBalancer";
 import { renderRouterRules } from "../../tools/localcloud/stackFirewall";
+import { PROBE_SECONDS, renderChecker, uptimeReport } from "../../tools/localcloud/uptimeChecker";
 import { renderKnotConf, renderZone } from "../../tools/localcloud/stackDns";
 import { parseTimeout } from "../../tools/localcloud/standIns";
 
@@ -121,5 +122,45 @@ describe("the load balancer's HAProxy config", () => {
   test("a rule that needs the certificate is said to be skipped, not dropped silently", () => {
     expect(skippedRules).toEqual(["https 443 → http 80 (its certificate is not there)"]);
     expect(config).not.toContain(":443");
+  });
+});
+
+describe("uptime checks", () => {
+  const checks = [
+    { id: "c1", name: "dropstack staging api", target: "https://api.staging.example.com/health" },
+  ];
+  const alerts = [
+    { checkId: "c1", name: "down", type: "down", period: "2m" },
+    { checkId: "c1", name: "slow", type: "latency", period: "5m", threshold: 500 },
+    { checkId: "c1", name: "certificate", type: "ssl_expiry", period: "2m", threshold: 14 },
+  ];
+
+  test("the checker asks each target with curl and logs a line per probe", () => {
+    const script = renderChecker(checks, "/x/probes.log");
+    expect(script).toContain(
+      "r=$(curl -s -o /dev/null -m 10 -w '%{http_code} %{time_total}' 'https://api.staging.example.com/health') ; echo \"$(date +%s) c1 $r\" >> '/x/probes.log'",
+    );
+    expect(script).toContain(`sleep ${PROBE_SECONDS}`);
+  });
+
+  test("the last probe, and whether each alert fires over its period", () => {
+    const now = 10_000;
+    const log = [
+      `${now - 200} c1 200 0.010`,
+      `${now - 100} c1 000 10.000`,
+      `${now - 10} c1 502 0.600`,
+    ].join("\n");
+    const [report] = uptimeReport(log, checks, alerts, now);
+    expect(report.probes).toBe(3);
+    expect(report.last).toEqual({ up: false, status: 502, latencyMs: 600 });
+    // Down for the whole last 2 minutes; slower than 500 ms for all of the last 5 minutes? No.
+    expect(report.alerts).toEqual([
+      { name: "down", type: "down", firing: true },
+      { name: "slow", type: "latency", firing: false },
+      { name: "certificate", type: "ssl_expiry", firing: null },
+    ]);
+    const [healthy] = uptimeReport(`${now - 5} c1 200 0.020`, checks, alerts, now);
+    expect(healthy.last?.up).toBe(true);
+    expect(healthy.alerts[0].firing).toBe(false);
   });
 });

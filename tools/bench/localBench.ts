@@ -1,10 +1,10 @@
 /**
  * `npm run bench -- --local`: the local cloud, timed side by side in one run: the base image built
- * cold, then `up` of the dev stack (warm caches) to the first 200 through DNS, each phase, a wrk
- * load from the visitor's namespace, and the same stack with droplet.count 3 behind the load
- * balancer (HAProxy): up to its first 200 through DNS (a droplet gets traffic once three health
- * checks, ten seconds apart, pass) and the same wrk load through the balancer.
- * Written to bench/local-results.json.
+ * cold; then, with warm caches, `up` to the first 200 through DNS and each phase for the dev stack,
+ * the dev stack with droplet.count 3 behind the balancer, staging (HTTPS from certbot on the
+ * droplet) and production (HTTPS through the balancer); and wrk from the visitor's namespace
+ * through one droplet's reserved IP and through the balancer with three. Written to
+ * bench/local-results.json.
  */
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -94,11 +94,34 @@ async function timedUp(stack: string, configFile: string, out: Out) {
   return { status, upSeconds: (Date.now() - started) / 1000, started };
 }
 
+/** `up` of one stack, then its first 200 through DNS (and wrk, when asked), then `down`. */
+async function measureStack(
+  stack: string,
+  configFile: string,
+  out: Out,
+  options: { load?: boolean } = {},
+) {
+  const run = await timedUp(stack, configFile, out);
+  const url = `${run.status.urls[0].replace(/\/$/, "")}/version`;
+  // Behind a balancer a droplet takes traffic once three health checks, 10 s apart, pass.
+  const first = await firstOk(stack, url, run.started, 180000);
+  const load = options.load ? await wrk(stack, url, 8) : undefined;
+  await localDown(stack, out.note);
+  return {
+    url,
+    upSeconds: Number(run.upSeconds.toFixed(1)),
+    firstOkThroughDnsSeconds: first === null ? null : Number(first.toFixed(1)),
+    phases: run.status.phases,
+    ...(load && { wrkFromVisitor: load }),
+    skipped: run.status.skipped.map((s) => `${s.type.split(":").pop()} ${s.name}`),
+  };
+}
+
 export async function runLocalBench(out: Out): Promise<void> {
   const benchStarted = Date.now();
-  const stacks = ["bench-local", "bench-local-3"];
+  const stacks = ["bench-local", "bench-local-3", "bench-staging", "bench-production"];
   for (const stack of stacks) await localDown(stack, out.note);
-  out.note("1/3 base image, cold (the apt proxy's cache is as it is)");
+  out.note("1/5 base image, cold (the apt proxy's cache is as it is)");
   ensureServicesAddress();
   await startAptProxy();
   const saved = `${BASE_IMAGE_DIR}.bench-saved`;
@@ -112,43 +135,28 @@ export async function runLocalBench(out: Out): Promise<void> {
     throw error;
   }
   const baseImageSeconds = (Date.now() - baseStarted) / 1000;
-
-  out.note("2/3 dev stack: up to the first 200 through DNS, phases, wrk from the visitor");
-  const dev = await timedUp(stacks[0], stackFilePath("dev"), out);
-  const url = `${dev.status.urls[0].replace(/\/$/, "")}/version`;
-  const firstOkSeconds = await firstOk(stacks[0], url, dev.started);
-  const load = await wrk(stacks[0], url, 8);
-  await localDown(stacks[0], out.note);
-
-  out.note("3/3 the same stack with droplet.count 3 (the balancer skipped)");
-  const three = await timedUp(
-    stacks[1],
-    writeDerivedStackFile({ stack: stacks[1], droplet: { count: 3 } }),
-    out,
+  out.note("2/5 dev: up to the first 200 through DNS and the reserved IP, wrk from the visitor");
+  const dev = await measureStack(stacks[0], stackFilePath("dev"), out, { load: true });
+  out.note("3/5 dev with droplet.count 3: through the balancer, wrk from the visitor");
+  const threeFile = writeDerivedStackFile({ stack: stacks[1], droplet: { count: 3 } });
+  const three = await measureStack(stacks[1], threeFile, out, { load: true });
+  out.note("4/5 staging: up to the first HTTPS 200 (certbot on the droplet, pebble)");
+  const staging = await measureStack(stacks[2], stackFilePath("staging"), out);
+  out.note(
+    "5/5 production: up to the first HTTPS 200 through the balancer (its certificate by DNS-01)",
   );
-  const threeUrl = `${three.status.urls[0].replace(/\/$/, "")}/version`;
-  const threeFirstOk = await firstOk(stacks[1], threeUrl, three.started, 180000);
-  const threeLoad = await wrk(stacks[1], threeUrl, 8);
-  await localDown(stacks[1], out.note);
-
+  const production = await measureStack(stacks[3], stackFilePath("production"), out);
   const results = {
     date: new Date().toISOString(),
     machine: benchMachine(),
     baseImageColdSeconds: Number(baseImageSeconds.toFixed(1)),
-    dev: {
-      upSeconds: Number(dev.upSeconds.toFixed(1)),
-      firstOkThroughDnsSeconds: firstOkSeconds === null ? null : Number(firstOkSeconds.toFixed(1)),
-      phases: dev.status.phases,
-      wrkFromVisitor: load,
-    },
-    count3: {
-      upSeconds: Number(three.upSeconds.toFixed(1)),
-      firstOkThroughDnsSeconds: threeFirstOk === null ? null : Number(threeFirstOk.toFixed(1)),
-      note: "through the load balancer (HAProxy, HTTP): a droplet gets traffic once three health checks pass",
-      wrkThroughBalancer: threeLoad,
-      phases: three.status.phases,
-      skipped: three.status.skipped.map((s) => `${s.type.split(":").pop()} ${s.name}`),
-    },
+    dev,
+    count3: three,
+    staging,
+    production,
+    balancedOverDirect: Number(
+      (three.wrkFromVisitor!.requestsPerSecond / dev.wrkFromVisitor!.requestsPerSecond).toFixed(2),
+    ),
     benchSeconds: Math.round((Date.now() - benchStarted) / 1000),
   };
   mkdirSync(path.join(PROJECT_DIR, "bench"), { recursive: true });
@@ -158,16 +166,24 @@ export async function runLocalBench(out: Out): Promise<void> {
   );
   const phases = (p: Record<string, number>) =>
     Object.entries(p)
-      .map(([name, s]) => `${name} ${s} s`)
+      .map(([name, seconds]) => `${name} ${seconds} s`)
       .join(", ");
+  const loadLine = (l: Awaited<ReturnType<typeof wrk>>) =>
+    `${l.requestsPerSecond} req/s, p99 ${l.p99Ms} ms, non-2xx ${l.non2xx}, socket errors ${l.socketErrors}`;
   for (const line of [
     `base image, cold: ${results.baseImageColdSeconds} s`,
-    `dev: up ${results.dev.upSeconds} s, first 200 through DNS ${results.dev.firstOkThroughDnsSeconds} s after up began`,
-    `  phases: ${phases(results.dev.phases)}`,
-    `  wrk (2 threads, 50 connections, 8 s) from the visitor: ${load.requestsPerSecond} req/s, p99 ${load.p99Ms} ms, non-2xx ${load.non2xx}, socket errors ${load.socketErrors}`,
-    `droplet.count 3: up ${results.count3.upSeconds} s, first 200 through DNS and the balancer ${results.count3.firstOkThroughDnsSeconds} s after up began`,
-    `  wrk through the balancer (3 droplets): ${threeLoad.requestsPerSecond} req/s, p99 ${threeLoad.p99Ms} ms, non-2xx ${threeLoad.non2xx}, socket errors ${threeLoad.socketErrors}; one droplet through its reserved IP (above): ${load.requestsPerSecond} req/s`,
-    `  phases: ${phases(results.count3.phases)}`,
+    ...(
+      [
+        ["dev", dev],
+        ["dev, droplet.count 3 behind the balancer", three],
+        ["staging (HTTPS, certbot)", staging],
+        ["production (HTTPS through the balancer)", production],
+      ] as const
+    ).flatMap(([what, r]) => [
+      `${what}: up ${r.upSeconds} s, first 200 through DNS ${r.firstOkThroughDnsSeconds} s after up began`,
+      `  phases: ${phases(r.phases)}`,
+    ]),
+    `wrk (2 threads, 50 connections, 8 s) from the visitor, HTTP: one droplet through its reserved IP ${loadLine(dev.wrkFromVisitor!)}; three droplets through the balancer ${loadLine(three.wrkFromVisitor!)} (${results.balancedOverDirect}×)`,
     "wrote bench/local-results.json",
   ]) {
     out.result(line);

@@ -11,7 +11,7 @@ import { STACK_OPTIONS } from "./stackOptions";
 export const localCommand = defineCommand({
   name: "local",
   summary:
-    "Rehearse a deploy on a local DigitalOcean (root): droplets booted by the program's cloud-init, every remote step over SSH, the firewall, DNS, the registry, Let's Encrypt (pebble), the load balancer and its certificate. Alerts and uptime checks are listed as skipped (not emulated yet).",
+    "Rehearse a deploy on a local DigitalOcean (root): droplets booted by the program's cloud-init, every remote step over SSH, the firewall, DNS, the registry, Let's Encrypt (pebble), the load balancer and its certificate, uptime checks from the visitor. Metric alerts (MonitorAlert) are listed as skipped.",
   usage:
     "npm run local -- up|status|down|run|exec --stack <name> [--config <Pulumi.x.yaml>] [--json] [--as visitor|operator] [--droplet <name>] [-- <command...>]",
   positionals: {

@@ -27,6 +27,7 @@ import { stopDns } from "./stackDns";
 import { stopAcmeServer } from "./acmeServer";
 import { stopBalancers } from "./loadBalancer";
 import { removeBalancerCertificates } from "./balancerCertificate";
+import { stopUptimeChecks } from "./uptimeChecker";
 import { destroyStackNetwork } from "./stackNetwork";
 
 /** Removes the stack; resolves to what it removed (empty when the stack was not up). */
@@ -54,6 +55,7 @@ export async function localDown(stack: string, note: (line: string) => void): Pr
     if (await stopDns(stack, state.index)) removed.push("its DNS server");
     if (await stopAcmeServer(stack, state.index)) removed.push("its ACME server");
     removeBalancerCertificates(stack);
+    if (await stopUptimeChecks(stack, state.index)) removed.push("its uptime checker");
     const balancers = state.balancers ?? [];
     if (
       await stopBalancers(

@@ -13,6 +13,7 @@ import {
 import * as path from "node:path";
 import type { DnsRecordSpec } from "./stackDns";
 import type { FirewallRule } from "./stackFirewall";
+import type { UptimeAlertSpec, UptimeCheckSpec } from "./uptimeChecker";
 import { STATE_ROOT, stackDir } from "./localPaths";
 
 export interface DropletState {
@@ -67,6 +68,9 @@ export interface LocalState {
   }[];
   /** Certificates issued for the balancer: the PEM (chain and key) HAProxy binds. */
   certificates: { resource: string; name: string; id: string; domains: string[]; pem: string }[];
+  /** Uptime checks and their alerts, probed from the visitor's namespace. */
+  uptimeChecks: UptimeCheckSpec[];
+  uptimeAlerts: UptimeAlertSpec[];
   /** Images this stack pushed, as `repository@sha256:…` (with the tag it pushed them under). */
   images: { repoDigest: string; tag: string }[];
   /** Resources the local cloud does not emulate, listed, never dropped silently. */

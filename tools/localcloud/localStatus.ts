@@ -3,6 +3,7 @@ import { UserError } from "../shared/errors";
 import { dropletMachine, dropletRunning } from "./dropletMachine";
 import { ADDRESSES } from "./localPaths";
 import { readState } from "./localState";
+import { readProbes, UptimeReport, uptimeReport } from "./uptimeChecker";
 
 export interface LocalStatus {
   readonly stack: string;
@@ -16,6 +17,8 @@ export interface LocalStatus {
   /** The load balancer's address, when the stack has one. */
   readonly balancer: { name: string; address: string } | null;
   readonly urls: string[];
+  /** Each uptime check: its last probe from the visitor's namespace, and its alerts. */
+  readonly uptime: UptimeReport[];
   /** Resources not emulated (yet), by type and name. */
   readonly skipped: { type: string; name: string }[];
   /** Seconds per phase of the last `up`. */
@@ -42,6 +45,7 @@ export function localStatus(stack: string): LocalStatus {
       ? { name: state.balancers[0].name, address: state.balancers[0].address }
       : null,
     urls: state.urls,
+    uptime: uptimeReport(readProbes(stack), state.uptimeChecks ?? [], state.uptimeAlerts ?? []),
     skipped: state.skipped,
     phases: Object.fromEntries(
       Object.entries(state.phases).map(([name, span]) => [
@@ -65,6 +69,13 @@ export function statusLines(status: LocalStatus): string[] {
       ? [`  load balancer ${status.balancer.name} at ${status.balancer.address}`]
       : []),
     `  DNS ${status.dns.server}${status.dns.zone ? ` serves ${status.dns.zone}` : ""}`,
+    ...status.uptime.map((u) => {
+      const last = u.last
+        ? `${u.last.up ? "up" : "down"} (${u.last.status}, ${u.last.latencyMs} ms)`
+        : "not probed yet";
+      const firing = u.alerts.filter((a) => a.firing).map((a) => a.type);
+      return `  uptime ${u.target}: ${last}, ${u.probes} probes${firing.length ? `; alerting: ${firing.join(", ")}` : ""}`;
+    }),
     ...status.skipped.map(
       (s) => `  skipped ${s.type.split(":").pop()} ${s.name} (not emulated yet)`,
     ),

@@ -116,6 +116,8 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
     images: [],
     balancers: [],
     certificates: [],
+    uptimeChecks: [],
+    uptimeAlerts: [],
     skipped: [],
     urls: [],
     phases: {},

@@ -1,0 +1,221 @@
+/**
+ * The stand-ins of DigitalOcean's network resources: reserved IPs, their assignments and the
+ * firewall (the router's rules), DNS records (Knot's zones), the load balancer (HAProxy) and its
+ * certificate (pebble through DNS-01), uptime checks and their alerts (a checker in the visitor's
+ * namespace). Each saves the state before it returns.
+ */
+import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
+import { issueBalancerCertificate } from "./balancerCertificate";
+import { BalancerSpec, serveBalancer } from "./loadBalancer";
+import type { StandIn } from "./localMocks";
+import { ADDRESSES } from "./localPaths";
+import { LocalState, writeState } from "./localState";
+import type { StandInContext } from "./standInContext";
+import { serveZones } from "./stackDns";
+import { applyRouterRules, FirewallRule } from "./stackFirewall";
+import { addClient } from "./stackNetwork";
+import { PROBE_SECONDS, serveUptimeChecks } from "./uptimeChecker";
+
+const strings = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
+
+/** The router's rules from the state: assignments, and each firewall's droplets by tag or id. */
+export function reapplyRules(state: LocalState): void {
+  const byId = new Map(state.droplets.map((d) => [d.id, d]));
+  const reservedIps = Object.fromEntries(
+    state.reservedIps
+      .filter((ip) => ip.dropletId !== undefined && byId.has(ip.dropletId))
+      .map((ip) => [ip.address, byId.get(ip.dropletId!)!.address]),
+  );
+  const firewalls = state.firewalls.map((f) => ({
+    name: f.name,
+    droplets: state.droplets
+      .filter((d) => d.tags.some((t) => f.tags.includes(t)) || f.dropletIds.includes(d.id))
+      .map((d) => d.address),
+    inbound: f.inbound,
+    outbound: f.outbound,
+  }));
+  applyRouterRules(state.index, { reservedIps, firewalls });
+}
+
+type RuleInput = {
+  sourceLoadBalancerUids?: unknown;
+  protocol?: string;
+  portRange?: string;
+  sourceAddresses?: unknown;
+  destinationAddresses?: unknown;
+};
+
+const rules = (
+  list: unknown,
+  key: "sourceAddresses" | "destinationAddresses",
+  balancerAddress: (uid: string) => string | undefined,
+): FirewallRule[] =>
+  (Array.isArray(list) ? (list as RuleInput[]) : []).map((rule) => ({
+    protocol: rule.protocol ?? "tcp",
+    portRange: rule.portRange,
+    // A load balancer source admits the balancer's address, and only it.
+    addresses: [
+      ...strings(rule[key]),
+      ...strings(rule.sourceLoadBalancerUids).flatMap((uid) => balancerAddress(uid) ?? []),
+    ],
+  }));
+
+/**
+ * Reconfigures every balancer of the stack for the droplets carrying its tag. Droplets join as
+ * they boot, side by side: one reconfiguration runs at a time.
+ */
+export function balancerRefresher(context: StandInContext): () => Promise<void> {
+  const { state } = context;
+  let balancing = Promise.resolve();
+  return () =>
+    (balancing = balancing.then(async () => {
+      for (const b of state.balancers) {
+        const droplets = state.droplets.filter((d) => d.tags.includes(b.tag)).map((d) => d.address);
+        const i = b.inputs as Record<string, unknown>;
+        const skipped = await serveBalancer(state.stack, state.index, b.name, {
+          address: b.address,
+          forwardingRules: (i.forwardingRules ?? []) as BalancerSpec["forwardingRules"],
+          healthcheck: (i.healthcheck ?? {}) as BalancerSpec["healthcheck"],
+          idleTimeoutSeconds: Number(i.httpIdleTimeoutSeconds ?? 60),
+          redirectHttpToHttps: i.redirectHttpToHttps === true,
+          certificates: Object.fromEntries((state.certificates ?? []).map((c) => [c.name, c.pem])),
+          droplets,
+        });
+        for (const rule of skipped) context.note(`  load balancer ${b.name}: skipped ${rule}`);
+      }
+    }));
+}
+
+export function networkStandIns(
+  context: StandInContext,
+  refreshBalancers: () => Promise<void>,
+): Record<string, StandIn> {
+  const { state } = context;
+  const save = () => writeState(state);
+  const balancerAddress = (uid: string) => state.balancers.find((b) => b.id === uid)?.address;
+  return {
+    [T.certificate]: async (inputs, resource) => {
+      const name = String(inputs.name);
+      const domains = strings(inputs.domains);
+      if (inputs.type !== "lets_encrypt") {
+        throw new Error(
+          `certificate ${name}: the local cloud issues lets_encrypt certificates only`,
+        );
+      }
+      // The balancer's namespace exists before the balancer: certbot asks from there.
+      addClient(state.index, "balancer", ADDRESSES.balancer);
+      const zone = context.domain;
+      context.note(
+        `  certificate ${name}: DNS-01 from the local ACME server for ${domains.join(", ")}`,
+      );
+      const pem = await issueBalancerCertificate(state.stack, state.index, name, zone, domains);
+      const id = `cert-${state.index}-${(state.certificates ?? []).length + 1}`;
+      state.certificates.push({ resource: resource.name, name, id, domains, pem });
+      save();
+      return { id, outputs: { uuid: id, state: "verified", type: "lets_encrypt" } };
+    },
+
+    [T.loadBalancer]: async (inputs, resource) => {
+      if (state.balancers.length > 0)
+        throw new Error("the local cloud has one load balancer per stack");
+      const address = ADDRESSES.balancer;
+      addClient(state.index, "balancer", address);
+      const id = `lb-${state.index}-1`;
+      const name = String(inputs.name);
+      state.balancers.push({
+        resource: resource.name,
+        name,
+        id,
+        address,
+        tag: String(inputs.dropletTag),
+        inputs,
+      });
+      save();
+      await refreshBalancers();
+      context.note(
+        `  load balancer ${name} at ${address}, over the droplets tagged ${String(inputs.dropletTag)}`,
+      );
+      return { id, outputs: { ip: address, urn: `do:loadbalancer:${id}`, status: "active" } };
+    },
+
+    [T.reservedIp]: async (_inputs, resource) => {
+      const address = ADDRESSES.reservedIp(state.reservedIps.length + 1);
+      state.reservedIps.push({ resource: resource.name, address });
+      save();
+      return { id: address, outputs: { ipAddress: address } };
+    },
+
+    [T.ipAssignment]: async (inputs) => {
+      const ip = state.reservedIps.find((r) => r.address === inputs.ipAddress);
+      if (!ip) throw new Error(`no reserved IP ${String(inputs.ipAddress)} in this stack`);
+      ip.dropletId = String(inputs.dropletId);
+      save();
+      reapplyRules(state);
+      const droplet = state.droplets.find((d) => d.id === ip.dropletId);
+      context.note(`  reserved IP ${ip.address} → ${droplet?.name ?? ip.dropletId}`);
+      return { id: `${ip.address}-${ip.dropletId}`, outputs: {} };
+    },
+
+    [T.firewall]: async (inputs, resource) => {
+      const name = String(inputs.name);
+      state.firewalls.push({
+        resource: resource.name,
+        name,
+        tags: strings(inputs.tags),
+        dropletIds: strings(inputs.dropletIds),
+        inbound: rules(inputs.inboundRules, "sourceAddresses", balancerAddress),
+        outbound: rules(inputs.outboundRules, "destinationAddresses", balancerAddress),
+      });
+      save();
+      reapplyRules(state);
+      context.note(
+        `  firewall ${name}: in front of every droplet tagged ${strings(inputs.tags).join(", ")}`,
+      );
+      return { id: `fw-${state.index}-${state.firewalls.length}`, outputs: {} };
+    },
+
+    [T.dnsRecord]: async (inputs, resource) => {
+      const record = {
+        resource: resource.name,
+        domain: String(inputs.domain),
+        type: String(inputs.type),
+        name: String(inputs.name),
+        value: String(inputs.value),
+        ttl: Number(inputs.ttl ?? 1800),
+      };
+      state.dnsRecords.push(record);
+      save();
+      await serveZones(state.stack, state.index, state.dnsRecords, [record.domain]);
+      const fqdn = record.name === "@" ? record.domain : `${record.name}.${record.domain}`;
+      context.note(`  DNS ${fqdn} ${record.type} ${record.value}`);
+      return { id: String(state.index * 1000 + state.dnsRecords.length), outputs: { fqdn } };
+    },
+
+    [T.uptimeCheck]: async (inputs) => {
+      const check = {
+        id: `check-${state.index}-${state.uptimeChecks.length + 1}`,
+        name: String(inputs.name),
+        target: String(inputs.target),
+      };
+      if (inputs.enabled !== false) state.uptimeChecks.push(check);
+      save();
+      await serveUptimeChecks(state.stack, state.index, state.uptimeChecks);
+      context.note(
+        `  uptime check ${check.name}: ${check.target} from the visitor, every ${PROBE_SECONDS} s`,
+      );
+      return { id: check.id, outputs: {} };
+    },
+
+    [T.uptimeAlert]: async (inputs, resource) => {
+      state.uptimeAlerts.push({
+        checkId: String(inputs.checkId),
+        name: String(inputs.name),
+        type: String(inputs.type),
+        period: String(inputs.period ?? "2m"),
+        threshold: inputs.threshold === undefined ? undefined : Number(inputs.threshold),
+      });
+      save();
+      return { id: `${resource.name}-${state.uptimeAlerts.length}`, outputs: {} };
+    },
+  };
+}

@@ -1,0 +1,13 @@
+/** What every stand-in is given: the stack's state and how to report. */
+import type { LocalState } from "./localState";
+
+export interface StandInContext {
+  readonly state: LocalState;
+  readonly note: (line: string) => void;
+  /** The stack's DNS zone (`domain`), in the account before anything is created. */
+  readonly domain: string;
+  /** A cloud-config to boot every droplet from instead of the program's (rehearsing a failure). */
+  readonly userDataOverride?: string;
+  /** Widens a phase's span (its first start to its last end) with a step that started then. */
+  readonly phase: (name: string, startedAt: number) => void;
+}
