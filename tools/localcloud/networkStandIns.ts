@@ -10,13 +10,11 @@ import { BalancerSpec, serveBalancer } from "./loadBalancer";
 import type { StandIn } from "./localMocks";
 import { ADDRESSES } from "./localPaths";
 import { LocalState, writeState } from "./localState";
-import type { StandInContext } from "./standInContext";
+import { strings, type StandInContext } from "./standInContext";
 import { serveZones } from "./stackDns";
 import { applyRouterRules, FirewallRule } from "./stackFirewall";
 import { addClient } from "./stackNetwork";
 import { PROBE_SECONDS, serveUptimeChecks } from "./uptimeChecker";
-
-const strings = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
 
 /** The router's rules from the state: assignments, and each firewall's droplets by tag or id. */
 export function reapplyRules(state: LocalState): void {

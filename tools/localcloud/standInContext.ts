@@ -1,4 +1,4 @@
-/** What every stand-in is given: the stack's state and how to report. */
+/** What every stand-in is given: the stack's state and how to report; and what they share. */
 import type { LocalState } from "./localState";
 
 export interface StandInContext {
@@ -11,3 +11,7 @@ export interface StandInContext {
   /** Widens a phase's span (its first start to its last end) with a step that started then. */
   readonly phase: (name: string, startedAt: number) => void;
 }
+
+/** A list input as strings (tags, ids, addresses); anything else as none. */
+export const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.map(String) : [];

@@ -22,12 +22,10 @@ import { writeState } from "./localState";
 import { registryCa } from "./registry";
 import { runRemote } from "./remoteCommand";
 import { balancerRefresher, networkStandIns, reapplyRules } from "./networkStandIns";
-import type { StandInContext } from "./standInContext";
+import { strings, type StandInContext } from "./standInContext";
 
 export type { StandInContext } from "./standInContext";
 import { addDropletNetwork } from "./stackNetwork";
-
-const strings = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
 
 /** `"20m"`, `"90s"`, `"1h"` → milliseconds. */
 export function parseTimeout(text: string | undefined): number | undefined {
