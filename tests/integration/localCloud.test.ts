@@ -14,7 +14,7 @@ import { stackDir } from "../../tools/localcloud/localPaths";
 import { REGISTRY_STORAGE } from "../../tools/localcloud/registry";
 import type { LocalState } from "../../tools/localcloud/localState";
 import { CLI, PROJECT_DIR, TSX } from "../../tools/shared/projectPaths";
-import { cli } from "../helpers/sandboxHelpers";
+import { local, onDroplet as onStackDroplet, runAs } from "../helpers/localCloudHelpers";
 
 jest.setTimeout(20 * 60 * 1000);
 
@@ -23,13 +23,9 @@ const NARROW = "lc-narrow";
 const BROKEN = "lc-broken";
 const INTERRUPTED = "lc-interrupted";
 
-const local = (...args: string[]) => cli(["local", ...args], { timeoutMs: 20 * 60 * 1000 });
 const state = (stack: string): LocalState =>
   JSON.parse(readFileSync(path.join(stackDir(stack), "state.json"), "utf8"));
-const runAs = (stack: string, as: "visitor" | "operator", ...argv: string[]) =>
-  local("run", "--stack", stack, "--as", as, "--", ...argv);
-const onDroplet = (stack: string, ...argv: string[]) =>
-  local("exec", "--stack", stack, "--droplet", `${stack}-web-1`, "--", ...argv);
+const onDroplet = (stack: string, ...argv: string[]) => onStackDroplet(stack, 1, ...argv);
 /** A GET from the visitor's machine; curl's stdout, status and stderr. */
 const visitorGet = (stack: string, url: string, ...options: string[]) =>
   runAs(stack, "visitor", "curl", "-sS", "-m", "10", ...options, url);

@@ -5,30 +5,22 @@
  */
 import { spawnSync } from "node:child_process";
 import { stackFilePath } from "../../tools/plan/stackFiles";
-import { cli } from "../helpers/sandboxHelpers";
+import {
+  eventually,
+  local,
+  onDroplet,
+  runAs,
+  servedBy,
+  sleep,
+  visitorStatus,
+} from "../helpers/localCloudHelpers";
 
 jest.setTimeout(20 * 60 * 1000);
 
 const STACK = "production";
 const HOSTS = ["example.com", "api.example.com"];
-const local = (...args: string[]) => cli(["local", ...args], { timeoutMs: 20 * 60 * 1000 });
-const visitor = (...argv: string[]) =>
-  local("run", "--stack", STACK, "--as", "visitor", "--", ...argv);
-const served = (n: number) =>
-  Number(
-    local(
-      "exec",
-      "--stack",
-      STACK,
-      "--droplet",
-      `${STACK}-web-${n}`,
-      "--",
-      "sh",
-      "-c",
-      "grep -c 'GET /echo' /var/log/nginx/access.log || true",
-    ).stdout.trim(),
-  );
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const visitor = (...argv: string[]) => runAs(STACK, "visitor", ...argv);
+const served = (n: number) => servedBy(STACK, n);
 
 let status: { droplets: { reservedIp: string }[]; balancer: { address: string } };
 
@@ -108,6 +100,22 @@ test("port 80 on a droplet's own address is closed to visitors", () => {
     );
     expect(run.stdout).toBe("000");
   }
+});
+
+test("with one droplet's API stopped the health check takes it out, requests keep succeeding, and it comes back", async () => {
+  const url = "https://api.example.com/echo";
+  onDroplet(STACK, 2, "supervisorctl", "stop", "api-green", "api-blue");
+  // Three failed checks, ten seconds apart; from then on every request is served by droplet 1.
+  await sleep(35000);
+  const before = served(2);
+  for (let i = 0; i < 10; i++) expect(visitorStatus(STACK, url)).toBe("200");
+  expect(served(2)).toBe(before);
+  onDroplet(STACK, 2, "supervisorctl", "start", "api-green");
+  const back = await eventually(() => {
+    visitorStatus(STACK, url);
+    return served(2) > before;
+  }, 60);
+  expect(back).toBe(true);
 });
 
 test("down leaves nothing of it running: machines, DNS, the ACME server, the balancer", () => {

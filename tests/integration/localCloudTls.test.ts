@@ -5,15 +5,13 @@
  * Needs root (CI has it).
  */
 import { stackFilePath } from "../../tools/plan/stackFiles";
-import { cli } from "../helpers/sandboxHelpers";
+import { local, onDroplet, runAs } from "../helpers/localCloudHelpers";
 
 jest.setTimeout(20 * 60 * 1000);
 
 const STACK = "lc-staging";
 const HOST = "api.staging.example.com";
-const local = (...args: string[]) => cli(["local", ...args], { timeoutMs: 20 * 60 * 1000 });
-const visitor = (...argv: string[]) =>
-  local("run", "--stack", STACK, "--as", "visitor", "--", ...argv);
+const visitor = (...argv: string[]) => runAs(STACK, "visitor", ...argv);
 /** A TLS handshake from the visitor, with openssl's own words for what happened. */
 const handshake = (...options: string[]) =>
   visitor(
@@ -103,8 +101,7 @@ test("the uptime check probes the host from the visitor: up, down while nginx is
   expect(uptime().target).toBe(`https://${HOST}/health`);
   expect(uptime().last).toMatchObject({ up: true, status: 200 });
   expect(uptime().last.latencyMs).toBeGreaterThanOrEqual(0);
-  const exec = (...argv: string[]) =>
-    local("exec", "--stack", STACK, "--droplet", `${STACK}-web-1`, "--", ...argv);
+  const exec = (...argv: string[]) => onDroplet(STACK, 1, ...argv);
   exec("systemctl", "stop", "nginx");
   expect(await until(() => uptime().last.up === false)).toBe(true);
   exec("systemctl", "start", "nginx");
