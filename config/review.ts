@@ -90,11 +90,19 @@ export function deriveReviewConfig(base: ConfigMap, options: ReviewOptions): Con
   const droplet = isObject(read(base, "droplet")) ? (read(base, "droplet") as Json) : {};
   write(config, "droplet", { ...droplet, size: REVIEW_DROPLET_SIZE, count: 1, backups: false });
   write(config, "protect", "false");
-  // A short-lived stack gets no alerts (nobody should be paged for it) and plain HTTP, unless its
-  // own stack file says otherwise.
+  // A short-lived stack gets no alerts (nobody should be paged for it), unless its own stack file
+  // says otherwise.
   delete config[`${NAMESPACE}:alerts`];
-  const proxy = read(base, "proxy");
-  write(config, "proxy", { ...(isObject(proxy) ? proxy : {}), tls: { mode: "off" } });
+  // HTTPS as on its base, so a review serves what staging serves. Its certificates come from Let's
+  // Encrypt's staging directory (the default for review stacks, `resolve` in load.ts) even when
+  // the base names Let's Encrypt's production: throwaway hosts would otherwise spend its rate
+  // limit. Another ACME server the base names is kept. A base's own certificate (mode custom)
+  // names the base's hosts, not `pr-<N>.review`: plain HTTP then. The review's own file may
+  // override any of it.
+  const proxy = isObject(read(base, "proxy")) ? (read(base, "proxy") as Json) : {};
+  const tls: Json = isObject(proxy.tls) ? { ...proxy.tls } : { mode: "off" };
+  if (tls.server === "letsencrypt") delete tls.server;
+  write(config, "proxy", { ...proxy, tls: tls.mode === "letsencrypt" ? tls : { mode: "off" } });
   // A built image is pushed under app.release: a review stack must never push PR code under a
   // label (a tag in the shared registry) that staging or production use.
   const app = read(base, "app");
@@ -109,6 +117,12 @@ export function deriveReviewConfig(base: ConfigMap, options: ReviewOptions): Con
         shortKey,
         deepMerge(read(config, shortKey), read(options.overrides!, shortKey)),
       );
+  }
+  // A `proxy.tls` of the own file that names its mode replaces the derived one whole: the other
+  // keys belong to a mode (an email kept from staging would be refused with mode off).
+  const ownTls = read(options.overrides ?? {}, "proxy");
+  if (isObject(ownTls) && isObject(ownTls.tls) && ownTls.tls.mode !== undefined) {
+    write(config, "proxy", { ...(read(config, "proxy") as Json), tls: ownTls.tls });
   }
   // The review tags come last, so an override of `tags` adds to them and never drops the expiry.
   const tags = read(config, "tags");

@@ -7,7 +7,7 @@ import {
   reviewPullRequest,
   reviewStackName,
 } from "../../config";
-import { T, committedStack, planStack } from "../helpers/planHelpers";
+import { T, committedStack, one, planStack } from "../helpers/planHelpers";
 
 const NOW = new Date("2026-11-23T10:00:00Z");
 const base = committedStack("staging").config;
@@ -92,6 +92,45 @@ test("a base that pins app.image keeps its release label", () => {
   expect(json(config, "app").release).toBe(app.release);
 });
 
+describe("HTTPS of a review stack", () => {
+  const withTls = (tls: Record<string, unknown>) => ({
+    ...base,
+    "dropstack:proxy": JSON.stringify({ ...json(base, "proxy"), tls }),
+  });
+  const derivedTls = (config: Record<string, string>) =>
+    parseStackConfig("review-pr-42", deriveReviewConfig(config, { pr: 42, now: NOW })).proxy.tls;
+  const LETSENCRYPT = { mode: "letsencrypt", email: "ops@example.com" };
+
+  test("as on staging, from Let's Encrypt's staging directory", () => {
+    expect(json(base, "proxy").tls).toEqual(LETSENCRYPT);
+    expect(derivedTls(base)).toEqual({ ...LETSENCRYPT, server: "letsencrypt-staging" });
+    // Even when the base names Let's Encrypt's production directory outright.
+    expect(derivedTls(withTls({ ...LETSENCRYPT, server: "letsencrypt" })).server).toBe(
+      "letsencrypt-staging",
+    );
+  });
+
+  test("another ACME server of the base is kept; a base without TLS stays without", () => {
+    const own = "https://acme.internal.example/directory";
+    expect(derivedTls(withTls({ ...LETSENCRYPT, server: own })).server).toBe(own);
+    expect(derivedTls(withTls({ mode: "off" })).mode).toBe("off");
+  });
+
+  test("its own stack file may ask for Let's Encrypt's production, or turn HTTPS off", () => {
+    const derive = (tls: Record<string, unknown>) =>
+      parseStackConfig(
+        "review-pr-42",
+        deriveReviewConfig(base, {
+          pr: 42,
+          now: NOW,
+          overrides: { "dropstack:proxy": JSON.stringify({ tls }) },
+        }),
+      ).proxy.tls;
+    expect(derive({ server: "letsencrypt" }).server).toBe("letsencrypt");
+    expect(derive({ mode: "off" })).toEqual({ mode: "off", server: "letsencrypt-staging" });
+  });
+});
+
 describe("the plan of review-pr-42", () => {
   let plan: Awaited<ReturnType<typeof planStack>>;
   beforeAll(async () => {
@@ -117,5 +156,13 @@ describe("the plan of review-pr-42", () => {
       expect.arrayContaining(["review", "pr-42", expect.stringMatching(/^expires-\d{8}$/)]),
     );
     expect(plan.resources.filter((r) => r.protect)).toEqual([]);
+  });
+
+  test("serves HTTPS with a certificate from Let's Encrypt's staging directory", () => {
+    const certbot = one(plan, T.command, "review-pr-42-web-1-certificate-certbot");
+    expect(String(certbot.inputs.create)).toContain(
+      "--server 'https://acme-staging-v02.api.letsencrypt.org/directory'",
+    );
+    expect(String(certbot.inputs.create)).toContain("--domain 'pr-42.review.example.com'");
   });
 });

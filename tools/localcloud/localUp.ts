@@ -12,6 +12,7 @@ import { encodeConfigValue, parseStackConfig } from "../../config";
 import { runPlan } from "../plan/runPlan";
 import { stackConfigFor } from "../plan/stackFiles";
 import { UserError } from "../shared/errors";
+import { PROJECT } from "../shared/projectPaths";
 import { ACME_DIRECTORY, startAcmeServer, trustInNetns } from "./acmeServer";
 import { APT_PROXY_URL, hostDebianMirror, startAptProxy } from "./aptProxy";
 import { ensureBaseImage } from "./baseImage";
@@ -69,6 +70,11 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
   const { stack } = options;
   requireLocalCloud(out.note);
   const input = stackConfigFor(stack, options.configFile && path.resolve(options.configFile));
+  // Where the config came from, and what is a placeholder; not the SSH key's: the local cloud
+  // gives every stack a key of its own.
+  for (const note of input.notes.filter((n) => !n.startsWith(`${PROJECT}:sshPrivateKey`))) {
+    out.note(note);
+  }
   const configHash = hashOf(input.config);
   const previous = readState(stack);
   if (previous?.complete) {
