@@ -1,5 +1,9 @@
 /** What the local cloud's tests share: the CLI, a client's or a droplet's command, waiting. */
+import { setTimeout as sleep } from "node:timers/promises";
+import { curlProbe } from "../../tools/localcloud/clients";
 import { cli } from "./sandboxHelpers";
+
+export { sleep };
 
 /** `npm run local -- <args>`, with time for a cold `up`. */
 export const local = (...args: string[]) => cli(["local", ...args], { timeoutMs: 20 * 60 * 1000 });
@@ -24,12 +28,19 @@ export const servedBy = (stack: string, n: number, urlPath = "/echo") =>
     ).stdout.trim(),
   );
 
-/** The HTTP status a visitor gets for `url` (`000`: no answer). */
-export const visitorStatus = (stack: string, url: string) =>
-  runAs(stack, "visitor", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "5", url)
-    .stdout;
+/** What a visitor learns of `url`'s answer: its HTTP status (`000`: none), or `format`. */
+export const visitorStatus = (stack: string, url: string, format?: string) =>
+  runAs(stack, "visitor", ...curlProbe(url, format)).stdout;
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The issuer and names of the certificate `host` presents to a visitor on 443. */
+export const servedCertificate = (stack: string, host: string) =>
+  runAs(
+    stack,
+    "visitor",
+    "sh",
+    "-c",
+    `openssl s_client -connect ${host}:443 -servername ${host} </dev/null 2>/dev/null | openssl x509 -noout -issuer -fingerprint -sha256 -ext subjectAltName`,
+  ).stdout;
 
 /** Waits until `check` holds, polling each second, up to `seconds`; its last answer. */
 export async function eventually(check: () => boolean, seconds: number): Promise<boolean> {

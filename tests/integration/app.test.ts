@@ -5,6 +5,7 @@ import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { PROJECT_DIR } from "../../tools/shared/projectPaths";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const SERVER = path.join(PROJECT_DIR, "app", "server.js");
 
@@ -36,8 +37,6 @@ function freePort(): Promise<number> {
     });
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -11,6 +11,7 @@ import {
   onDroplet,
   runAs,
   servedBy,
+  servedCertificate,
   sleep,
   visitorStatus,
 } from "../helpers/localCloudHelpers";
@@ -31,23 +32,7 @@ beforeAll(async () => {
   if (up.status !== 0) throw new Error(`local up of ${STACK} failed:\n${up.stderr}`);
   status = JSON.parse(up.stdout);
   // A droplet gets traffic once three health checks, ten seconds apart, have passed.
-  for (let i = 0; i < 90; i++) {
-    if (
-      visitor(
-        "curl",
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "-m",
-        "5",
-        "https://api.example.com/health",
-      ).stdout === "200"
-    )
-      break;
-    await sleep(1000);
-  }
+  await eventually(() => visitorStatus(STACK, "https://api.example.com/health") === "200", 90);
 });
 
 test("HTTPS through the balancer for both hosts, with the certificate the local ACME server issued", () => {
@@ -56,24 +41,16 @@ test("HTTPS through the balancer for both hosts, with the certificate the local 
     const health = visitor("curl", "-sS", "-m", "10", "-D", "-", `https://${host}/health`);
     expect(health.stdout).toMatch(/^HTTP\/1\.1 200/);
     expect(health.stdout.toLowerCase()).toContain("strict-transport-security: max-age=63072000");
-    const certificate = visitor(
-      "sh",
-      "-c",
-      `openssl s_client -connect ${host}:443 -servername ${host} </dev/null 2>/dev/null | openssl x509 -noout -issuer -ext subjectAltName`,
-    ).stdout;
+    const certificate = servedCertificate(STACK, host);
     expect(certificate).toMatch(/^issuer=CN = Pebble Intermediate CA/m);
     expect(certificate).toContain("DNS:example.com, DNS:api.example.com");
   }
-  const redirect = visitor(
-    "curl",
-    "-sS",
-    "-o",
-    "/dev/null",
-    "-w",
-    "%{http_code} %{redirect_url}",
+  const redirect = visitorStatus(
+    STACK,
     "http://api.example.com/version",
+    "%{http_code} %{redirect_url}",
   );
-  expect(redirect.stdout).toBe("301 https://api.example.com/version");
+  expect(redirect).toBe("301 https://api.example.com/version");
 });
 
 test("requests reach both droplets", async () => {
@@ -87,18 +64,7 @@ test("requests reach both droplets", async () => {
 
 test("port 80 on a droplet's own address is closed to visitors", () => {
   for (const droplet of status.droplets) {
-    const run = visitor(
-      "curl",
-      "-s",
-      "-o",
-      "/dev/null",
-      "-w",
-      "%{http_code}",
-      "-m",
-      "5",
-      `http://${droplet.reservedIp}/health`,
-    );
-    expect(run.stdout).toBe("000");
+    expect(visitorStatus(STACK, `http://${droplet.reservedIp}/health`)).toBe("000");
   }
 });
 

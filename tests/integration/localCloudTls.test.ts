@@ -5,7 +5,14 @@
  * Needs root (CI has it).
  */
 import { stackFilePath } from "../../tools/plan/stackFiles";
-import { local, onDroplet, runAs } from "../helpers/localCloudHelpers";
+import {
+  eventually,
+  local,
+  onDroplet,
+  runAs,
+  servedCertificate,
+  visitorStatus,
+} from "../helpers/localCloudHelpers";
 
 jest.setTimeout(20 * 60 * 1000);
 
@@ -36,11 +43,7 @@ test("/health over HTTPS with the certificate pebble issued for the stack's host
   const health = visitor("curl", "-sS", "-m", "10", `https://${HOST}/health`);
   expect(health.stderr).toBe("");
   expect(JSON.parse(health.stdout)).toEqual({ status: "ok" });
-  const certificate = visitor(
-    "sh",
-    "-c",
-    `openssl s_client -connect ${HOST}:443 -servername ${HOST} </dev/null 2>/dev/null | openssl x509 -noout -issuer -ext subjectAltName`,
-  ).stdout;
+  const certificate = servedCertificate(STACK, HOST);
   expect(certificate).toMatch(/^issuer=CN = Pebble Intermediate CA/m);
   expect(certificate).toMatch(/DNS:api\.staging\.example\.com$/m);
 });
@@ -52,26 +55,10 @@ test("TLS 1.1 is refused by the droplet's nginx (the client would speak it)", ()
 });
 
 test("port 80 redirects to HTTPS, except the ACME challenge path", () => {
-  const redirect = visitor(
-    "curl",
-    "-sS",
-    "-o",
-    "/dev/null",
-    "-w",
-    "%{http_code} %{redirect_url}",
-    `http://${HOST}/version`,
+  expect(visitorStatus(STACK, `http://${HOST}/version`, "%{http_code} %{redirect_url}")).toBe(
+    `301 https://${HOST}/version`,
   );
-  expect(redirect.stdout).toBe(`301 https://${HOST}/version`);
-  const challenge = visitor(
-    "curl",
-    "-sS",
-    "-o",
-    "/dev/null",
-    "-w",
-    "%{http_code}",
-    `http://${HOST}/.well-known/acme-challenge/none`,
-  );
-  expect(challenge.stdout).toBe("404");
+  expect(visitorStatus(STACK, `http://${HOST}/.well-known/acme-challenge/none`)).toBe("404");
 });
 
 test("no HSTS outside production", () => {
@@ -92,11 +79,7 @@ test("no HSTS outside production", () => {
 
 test("the uptime check probes the host from the visitor: up, down while nginx is stopped, up again", async () => {
   const uptime = () => JSON.parse(local("status", "--stack", STACK, "--json").stdout).uptime[0];
-  const until = async (check: () => boolean) => {
-    for (let i = 0; i < 40 && !check(); i++)
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    return check();
-  };
+  const until = (check: () => boolean) => eventually(check, 40);
   expect(await until(() => uptime().probes > 0)).toBe(true);
   expect(uptime().target).toBe(`https://${HOST}/health`);
   expect(uptime().last).toMatchObject({ up: true, status: 200 });

@@ -7,8 +7,7 @@
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import type { LocalCloudMocks as Mocks } from "../../tools/localcloud/localMocks";
 import { committedStack, withConfig } from "../helpers/planHelpers";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { setTimeout as sleep } from "node:timers/promises";
 
 async function evaluate(stack: string, edits: Record<string, unknown>, failOn?: string) {
   jest.resetModules();

@@ -18,12 +18,12 @@ import type { LocalStatus } from "../localcloud/localStatus";
 import { benchMachine } from "./benchReport";
 import { runAsync } from "../shared/runCommand";
 import { CLI, PROJECT_DIR, TSX } from "../shared/projectPaths";
+import { curlProbe } from "../localcloud/clients";
 import { names } from "../localcloud/localPaths";
 import { readState } from "../localcloud/localState";
+import { setTimeout as sleep } from "node:timers/promises";
 
 type Out = { note(line: string): void; result(line: string): void };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Seconds from `since` until `url` answers 200 from the stack's visitor namespace. */
 async function firstOk(
@@ -35,20 +35,7 @@ async function firstOk(
   const netns = names(readState(stack)!.index).visitor;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const run = await runAsync("ip", [
-      "netns",
-      "exec",
-      netns,
-      "curl",
-      "-s",
-      "-o",
-      "/dev/null",
-      "-w",
-      "%{http_code}",
-      "-m",
-      "2",
-      url,
-    ]);
+    const run = await runAsync("ip", ["netns", "exec", netns, ...curlProbe(url, undefined, 2)]);
     if (run.stdout.trim() === "200") return (Date.now() - since) / 1000;
     await sleep(200);
   }

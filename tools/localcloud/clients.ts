@@ -9,6 +9,14 @@ import { ADDRESSES } from "./localPaths";
 import type { LocalState } from "./localState";
 import { addClient } from "./stackNetwork";
 
+/**
+ * curl's argv that prints only what `format` asks of the answer (default: the HTTP status, `000`
+ * for no answer), giving up after `seconds`: how the bench and the tests probe from a client.
+ */
+export function curlProbe(url: string, format = "%{http_code}", seconds = 5): string[] {
+  return ["curl", "-s", "-o", "/dev/null", "-w", format, "-m", String(seconds), url];
+}
+
 /** An address inside the first IPv4 CIDR of `sshSourceAddresses` (the network's tenth host). */
 export function operatorAddress(sshSourceAddresses: readonly string[]): string {
   const cidr = sshSourceAddresses.find((c) => !c.includes(":") && !c.startsWith("0.0.0.0/"));

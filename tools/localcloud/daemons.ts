@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { isAlive } from "../shared/runCommand";
+import { setTimeout as sleep } from "node:timers/promises";
 
 export interface Daemon {
   /** For messages: "the apt proxy", "droplet dev-web-1". */
@@ -17,8 +18,6 @@ export interface Daemon {
   readonly logFile: string;
   readonly env?: NodeJS.ProcessEnv;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function daemonPid(pidFile: string): number | undefined {
   if (!existsSync(pidFile)) return undefined;

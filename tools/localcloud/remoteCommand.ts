@@ -12,6 +12,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { runAsync } from "../shared/runCommand";
+import { setTimeout as sleep } from "node:timers/promises";
 
 export interface Connection {
   readonly host: string;
@@ -34,7 +35,6 @@ export class RemoteCommandError extends Error {}
 
 /** ssh exits 255 when it could not connect or log in; anything else is the command's own. */
 const SSH_FAILED = 255;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs `run` on `connection.host`; resolves to stdout and stderr. `stillWorthDialing` is asked

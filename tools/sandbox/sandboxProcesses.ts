@@ -13,10 +13,9 @@ import { PROJECT_DIR } from "../shared/projectPaths";
 import { assertPortFree, Sandbox } from "./sandbox";
 import { programPid, runRelease, supervisorctl, type Tools } from "./sandboxRelease";
 import { probe } from "./sandboxRequests";
+import { setTimeout as sleep } from "node:timers/promises";
 
 export type { Tools } from "./sandboxRelease";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function pidFrom(file: string): number | undefined {
   if (!existsSync(file)) return undefined;
