@@ -1,7 +1,8 @@
 /**
  * Reads config the way the Pulumi CLI hands it to the program: `Pulumi.yaml` project defaults,
- * overridden by `Pulumi.<stack>.yaml`. Without the stack's passphrase or KMS key, `secure:` values
- * cannot be decrypted, so they become placeholders that are secret everywhere.
+ * overridden by `Pulumi.<stack>.yaml`. `secure:` values are decrypted for a passphrase stack given
+ * its passphrase; without it (or with a KMS or Pulumi Cloud key) they become placeholders. Either
+ * way they are secret everywhere.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
@@ -19,6 +20,7 @@ import {
 import { UserError } from "../shared/errors";
 import { PROJECT, PROJECT_DIR } from "../shared/projectPaths";
 import { SECRET_MASK } from "./mockSecrets";
+import { Decrypter, configPassphrase, passphraseDecrypter } from "./passphraseSecrets";
 
 /** Stands in for an encrypted SSH key: shaped like one, so validation passes, and masked. */
 export const PLACEHOLDER_PRIVATE_KEY =
@@ -36,19 +38,27 @@ export interface StackConfigMap {
 const isSecure = (v: unknown): v is { secure: string } =>
   typeof v === "object" && v !== null && !Array.isArray(v) && "secure" in v;
 
-/** Replaces `secure:` values (at any depth) with a placeholder; reports whether any was found. */
-function withPlaceholders(key: string, value: unknown): { value: unknown; secret: boolean } {
-  if (isSecure(value))
-    return {
-      value: key === `${PROJECT}:sshPrivateKey` ? PLACEHOLDER_PRIVATE_KEY : SECRET_MASK,
-      secret: true,
-    };
+/**
+ * Replaces `secure:` values (at any depth) with their plain text when `decrypter` is given, else
+ * with a placeholder; reports whether any was found.
+ */
+function withPlaceholders(
+  key: string,
+  value: unknown,
+  decrypter?: Decrypter,
+): { value: unknown; secret: boolean } {
+  if (isSecure(value)) {
+    const placeholder = key === `${PROJECT}:sshPrivateKey` ? PLACEHOLDER_PRIVATE_KEY : SECRET_MASK;
+    return { value: decrypter ? decrypter.decrypt(value.secure) : placeholder, secret: true };
+  }
   if (Array.isArray(value)) {
-    const items = value.map((item) => withPlaceholders(key, item));
+    const items = value.map((item) => withPlaceholders(key, item, decrypter));
     return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
   }
   if (typeof value === "object" && value !== null) {
-    const entries = Object.entries(value).map(([k, v]) => [k, withPlaceholders(key, v)] as const);
+    const entries = Object.entries(value).map(
+      ([k, v]) => [k, withPlaceholders(key, v, decrypter)] as const,
+    );
     return {
       value: Object.fromEntries(entries.map(([k, v]) => [k, v.value])),
       secret: entries.some(([, v]) => v.secret),
@@ -79,24 +89,35 @@ export function stackFilePath(stack: string): string {
   return path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
 }
 
-/** Just the values a stack file sets (secure ones as placeholders), without project defaults. */
+/**
+ * Just the values a stack file sets, without project defaults: secure ones decrypted when the
+ * stack uses a passphrase and the user gives it as to the Pulumi CLI, else as placeholders.
+ */
 export function readStackFileValues(stackFile: string): {
   config: Record<string, string>;
   secretKeys: string[];
+  /** The secure values are their plain text (the passphrase was given). */
+  decrypted: boolean;
 } {
   if (!existsSync(stackFile)) throw new UserError(`no stack config file at ${stackFile}`);
   const parsed = (parse(readFileSync(stackFile, "utf8")) ?? {}) as {
     config?: Record<string, unknown>;
+    encryptionsalt?: string;
   };
+  const passphrase = configPassphrase();
+  const decrypter =
+    parsed.encryptionsalt !== undefined && passphrase !== undefined
+      ? passphraseDecrypter(parsed.encryptionsalt, passphrase, path.basename(stackFile))
+      : undefined;
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [rawKey, rawValue] of Object.entries(parsed.config ?? {})) {
     const key = qualifiedKey(rawKey);
-    const { value, secret } = withPlaceholders(key, rawValue);
+    const { value, secret } = withPlaceholders(key, rawValue, decrypter);
     config[key] = encodeConfigValue(value);
     if (secret) secretKeys.push(key);
   }
-  return { config, secretKeys };
+  return { config, secretKeys, decrypted: decrypter !== undefined };
 }
 
 /** The config a stack's program sees: project defaults, then the stack file on top. */
@@ -113,8 +134,10 @@ export function readStackConfig(stackFile: string, projectFile?: string): StackC
       `${keyName} is not set in ${path.basename(stackFile)}: using a placeholder (pulumi up needs the real key)`,
     );
   }
-  if (secretKeys.some((key) => values.secretKeys.includes(key))) {
-    notes.push(`secure values are not decrypted offline: they are shown as ${SECRET_MASK}`);
+  if (values.secretKeys.length > 0 && !values.decrypted) {
+    notes.push(
+      `secure values are not decrypted offline: they are shown as ${SECRET_MASK} (a passphrase stack's are, given PULUMI_CONFIG_PASSPHRASE)`,
+    );
   }
   return { config, secretKeys, notes };
 }
