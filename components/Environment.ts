@@ -50,7 +50,12 @@ export class Environment extends pulumi.ComponentResource {
     this.hosts = config.hosts.map((host) => fqdn(host, config.domain));
     // More than one droplet: a load balancer in front, which also terminates TLS.
     const balanced = config.droplet.count > 1;
-    const https = config.proxy.tls.mode === "letsencrypt";
+    const https = config.proxy.tls.mode !== "off";
+    const { certificate, privateKey } = config.proxy.tls;
+    const custom =
+      config.proxy.tls.mode === "custom"
+        ? { certificate: certificate!, privateKey: privateKey! }
+        : undefined;
     let previousRelease: pulumi.Resource | undefined;
     const servers = Array.from({ length: config.droplet.count }, (_, i) => {
       const hostName = `${name}-web-${i + 1}`;
@@ -85,6 +90,9 @@ export class Environment extends pulumi.ComponentResource {
             loadBalancer: balanced ? { healthPath: config.app.healthPath } : undefined,
             hsts: https && config.production,
           },
+          // Chain, then key, in one file (nginx reads each from it).
+          customCertificate:
+            custom && custom.privateKey.apply((key) => `${custom.certificate.trimEnd()}\n${key}`),
         },
         { parent: this },
       );
@@ -124,7 +132,8 @@ export class Environment extends pulumi.ComponentResource {
             sizeUnit: config.loadBalancer.sizeUnit,
             healthPath: config.app.healthPath,
             idleTimeoutSeconds: config.proxy.readTimeoutSeconds,
-            tlsDomains: https ? this.hosts : undefined,
+            tlsDomains: https && !custom ? this.hosts : undefined,
+            customCertificate: custom,
             protect: config.protect,
           },
           { parent: this },
@@ -158,7 +167,7 @@ export class Environment extends pulumi.ComponentResource {
       { parent: this },
     );
     const email = config.proxy.tls.email;
-    if (https && !balanced && email !== undefined) {
+    if (config.proxy.tls.mode === "letsencrypt" && !balanced && email !== undefined) {
       // Let's Encrypt asks the host names for the challenge: the records and the address first.
       for (const { hostName, webHost, site, assignment } of servers) {
         new CertbotCertificate(

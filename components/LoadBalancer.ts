@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import { certificateBlocks } from "../config/certificate";
 import { RESOURCE_TYPES } from "./resourceTypes";
 
 export interface LoadBalancerArgs {
@@ -18,23 +19,45 @@ export interface LoadBalancerArgs {
   readonly idleTimeoutSeconds: number;
   /** FQDNs of a Let's Encrypt certificate for HTTPS on the balancer; none: HTTP only. */
   readonly tlsDomains?: string[];
+  /** The stack's own certificate for HTTPS on the balancer (proxy.tls custom), instead. */
+  readonly customCertificate?: CustomCertificate;
   /** Pulumi `protect` on the balancer. */
   readonly protect: boolean;
 }
 
 type ForwardingRule = digitalocean.types.input.LoadBalancerForwardingRule;
 
+/** A certificate as given: PEM text, the server's own first and then its chain. */
+export interface CustomCertificate {
+  readonly certificate: string;
+  readonly privateKey: pulumi.Output<string>;
+}
+
 /**
- * The certificate's name carries a hash of its domains: a changed host list creates a new
- * certificate before the old one is deleted, and the two names never collide.
+ * The certificate's name carries a hash of what it is (its domains, or a custom certificate's own
+ * text): every field of a DigitalOcean certificate forces a new one (ForceNew on name, type,
+ * domains, private_key, leaf_certificate and certificate_chain in terraform-provider-digitalocean,
+ * digitalocean/certificate/resource_certificate.go), so a change creates the new certificate
+ * before the old one is deleted, and the two names never collide.
  */
-export function certificateName(balancerName: string, domains: string[]): string {
+export function certificateName(balancerName: string, identity: string[]): string {
   // Sorted: reordering hosts must not re-issue the certificate.
   const hash = createHash("sha256")
-    .update([...domains].sort().join(","))
+    .update([...identity].sort().join(","))
     .digest("hex")
     .slice(0, 8);
   return `${balancerName}-${hash}`;
+}
+
+function customCertificateArgs(balancerName: string, custom: CustomCertificate) {
+  const [leafCertificate, ...chain] = certificateBlocks(custom.certificate);
+  return {
+    name: certificateName(balancerName, [leafCertificate]),
+    type: "custom",
+    leafCertificate,
+    certificateChain: chain.length > 0 ? chain.join("") : undefined,
+    privateKey: custom.privateKey,
+  };
 }
 
 /** HTTP to every droplet's nginx on port 80; with a certificate, HTTPS in front and HTTP redirected. */
@@ -55,7 +78,8 @@ export function forwardingRules(certificate?: pulumi.Input<string>): ForwardingR
 
 /**
  * A DigitalOcean load balancer over every droplet with the environment's tag, health-checking each
- * through nginx; with TLS, a DigitalOcean-managed Let's Encrypt certificate terminates HTTPS here.
+ * through nginx; with TLS, a DigitalOcean-managed Let's Encrypt certificate (or the stack's own)
+ * terminates HTTPS here.
  */
 export class LoadBalancer extends pulumi.ComponentResource {
   public readonly balancer: digitalocean.LoadBalancer;
@@ -65,14 +89,16 @@ export class LoadBalancer extends pulumi.ComponentResource {
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(RESOURCE_TYPES.loadBalancerComponent, name, {}, opts);
-    if (args.tlsDomains) {
+    if (args.customCertificate || args.tlsDomains) {
       this.certificate = new digitalocean.Certificate(
         `${name}-certificate`,
-        {
-          name: certificateName(args.balancerName, args.tlsDomains),
-          type: "lets_encrypt",
-          domains: args.tlsDomains,
-        },
+        args.customCertificate
+          ? customCertificateArgs(args.balancerName, args.customCertificate)
+          : {
+              name: certificateName(args.balancerName, args.tlsDomains!),
+              type: "lets_encrypt",
+              domains: args.tlsDomains,
+            },
         { parent: this },
       );
     }

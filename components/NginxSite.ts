@@ -4,6 +4,7 @@ import {
   NGINX_DROPSTACK_DIR,
   NGINX_SITES_DIR,
   NginxSiteView,
+  TLS_CUSTOM_CERTIFICATE,
   renderNginxColourModule,
   renderNginxSite,
   renderTlsPlaceholder,
@@ -15,7 +16,12 @@ export interface NginxSiteArgs {
   /** SSH connection to the droplet, as the deploy user. */
   readonly connection: pulumi.Input<Connection>;
   /** What the site renders from: hosts, the app and its port, limits. */
-  readonly site: Omit<NginxSiteView, "jsFile">;
+  readonly site: Omit<NginxSiteView, "jsFile" | "customCertificate">;
+  /**
+   * With `site.tls`: the stack's own certificate chain and key in one PEM (a secret), installed
+   * before the site; absent, a placeholder stands in until certbot's.
+   */
+  readonly customCertificate?: pulumi.Input<string>;
 }
 
 /** The file name of the site on the droplet (and under `plan --out`). */
@@ -29,7 +35,7 @@ export function colourModuleFile(app: string): string {
 /**
  * The reverse proxy in front of the API: the njs module that reads the live colour, then the site
  * itself; each pushed, checked with `nginx -t`, then reloaded. A site that serves HTTPS gets a
- * placeholder certificate first (see `CertbotCertificate` for the real one).
+ * placeholder certificate first (see `CertbotCertificate` for the real one), or the stack's own.
  */
 export class NginxSite extends pulumi.ComponentResource {
   /** The rendered site, as it lands on the droplet. */
@@ -54,7 +60,24 @@ export class NginxSite extends pulumi.ComponentResource {
       { parent: this },
     );
     const before: pulumi.Resource[] = [colourModule.installed];
-    if (args.site.tls) {
+    const custom = args.site.tls && args.customCertificate !== undefined;
+    if (custom) {
+      const certificate = new RemoteFile(
+        `${name}-tls-certificate`,
+        {
+          connection: args.connection,
+          content: pulumi.secret(args.customCertificate!),
+          file: "tls/custom.pem",
+          target: TLS_CUSTOM_CERTIFICATE,
+          mode: "0600",
+          check: `sudo openssl x509 -noout -in ${TLS_CUSTOM_CERTIFICATE} && sudo openssl pkey -noout -in ${TLS_CUSTOM_CERTIFICATE}`,
+          // A renewed certificate takes effect at once; before the site uses it, this changes nothing.
+          apply: "sudo nginx -t -q && sudo systemctl reload nginx",
+        },
+        { parent: this },
+      );
+      before.push(certificate.installed);
+    } else if (args.site.tls) {
       before.push(
         new command.remote.Command(
           `${name}-tls-placeholder`,
@@ -63,7 +86,7 @@ export class NginxSite extends pulumi.ComponentResource {
         ),
       );
     }
-    this.config = renderNginxSite({ ...args.site, jsFile });
+    this.config = renderNginxSite({ ...args.site, customCertificate: custom, jsFile });
     this.file = new RemoteFile(
       `${name}-site`,
       {

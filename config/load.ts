@@ -32,9 +32,11 @@ export interface StackConfig {
     readonly secretEnv: Record<string, pulumi.Output<string>>;
   };
   readonly proxy: Omit<RawStackConfig["proxy"], "tls"> & {
-    readonly tls: RawStackConfig["proxy"]["tls"] & {
+    readonly tls: Omit<RawStackConfig["proxy"]["tls"], "privateKey"> & {
       /** Always set: letsencrypt unless the stack says otherwise (letsencrypt-staging for reviews). */
       readonly server: string;
+      /** mode custom: the certificate's key, a secret. */
+      readonly privateKey?: pulumi.Output<string>;
     };
   };
   readonly firewall: { readonly sshSourceAddresses: string[] };
@@ -159,6 +161,8 @@ function resolve(
       ...c.proxy,
       tls: {
         ...c.proxy.tls,
+        privateKey:
+          c.proxy.tls.privateKey === undefined ? undefined : pulumi.secret(c.proxy.tls.privateKey),
         server:
           c.proxy.tls.server ??
           (reviewPullRequest(stack) === undefined ? "letsencrypt" : "letsencrypt-staging"),

@@ -3,6 +3,9 @@
  * a valid value is; `errors.ts` adds the key path and the value that was given.
  */
 import { z } from "zod";
+import { certificateProblems, isPemCertificate, isPemPrivateKey } from "./certificate";
+import { SECRET_MASK } from "./errors";
+import { fqdn } from "./names";
 import * as rules from "./rules";
 
 /** `pulumi config set --path` stores numbers and booleans as strings; accept both spellings. */
@@ -87,16 +90,34 @@ const app = z.strictObject(
 const ACME_SERVER_ERROR =
   "must be letsencrypt, letsencrypt-staging or an https:// ACME directory URL";
 
-/** `email` and `server` are checked against `mode` in `stackSchema`, so all problems show at once. */
+const CERTIFICATE_ERROR = "must be PEM certificates: the server's own first, then its chain";
+const PRIVATE_KEY_ERROR = "must be an unencrypted PEM private key";
+
+/** The other keys are checked against `mode` in `stackSchema`, so all problems show at once. */
 const tls = z.strictObject(
   {
-    mode: z.enum(["off", "letsencrypt"], { error: "must be off or letsencrypt" }),
+    mode: z.enum(["off", "letsencrypt", "custom"], {
+      error: "must be off, letsencrypt or custom",
+    }),
     /** Let's Encrypt's account address: expiry and policy notices go there. */
     email: text(rules.EMAIL, "an email address").optional(),
     /** The ACME server certbot asks; default letsencrypt (letsencrypt-staging for review stacks). */
     server: z
       .string({ error: ACME_SERVER_ERROR })
       .refine(rules.isAcmeServer, { error: ACME_SERVER_ERROR })
+      .optional(),
+    /** mode custom: the certificate, the server's own first and then its chain, in PEM. */
+    certificate: z
+      .string({ error: CERTIFICATE_ERROR })
+      .refine(isPemCertificate, { error: CERTIFICATE_ERROR })
+      .optional(),
+    /**
+     * mode custom: its private key in PEM, set with --secret. The offline plan cannot decrypt a
+     * secure value without the stack's passphrase and holds a placeholder: nothing to check then.
+     */
+    privateKey: z
+      .string({ error: PRIVATE_KEY_ERROR })
+      .refine((key) => key === SECRET_MASK || isPemPrivateKey(key), { error: PRIVATE_KEY_ERROR })
       .optional(),
   },
   section("TLS"),
@@ -192,6 +213,7 @@ export const SECRET_PATHS = [
   /^app\.secretEnv(\.|\[|$)/,
   /^sshPrivateKey$/,
   /^alerts\.slackWebhook$/,
+  /^proxy\.tls\.privateKey$/,
 ];
 
 const base = z.strictObject(topLevel);
@@ -243,8 +265,36 @@ export function stackSchema(stack: string, secretKeys: ReadonlySet<string> = new
       if (tls.mode === "letsencrypt" && tls.email === undefined) {
         fail(["proxy", "tls", "email"], "is required with proxy.tls.mode letsencrypt");
       }
-      if (tls.mode === "off" && tls.email !== undefined) {
+      if (tls.mode !== "letsencrypt" && tls.email !== undefined) {
         fail(["proxy", "tls", "email"], "is only used with proxy.tls.mode letsencrypt");
+      }
+      for (const key of ["certificate", "privateKey"] as const) {
+        if (tls.mode === "custom" && tls[key] === undefined) {
+          fail(["proxy", "tls", key], "is required with proxy.tls.mode custom");
+        } else if (tls.mode !== "custom" && tls[key] !== undefined) {
+          fail(["proxy", "tls", key], "is only used with proxy.tls.mode custom");
+        }
+      }
+      if (tls.mode === "custom" && tls.privateKey !== undefined && !secretKeys.has("proxy")) {
+        fail(
+          ["proxy", "tls", "privateKey"],
+          "must be set with --secret (pulumi config set --secret --path dropstack:proxy.tls.privateKey < key.pem)",
+        );
+      }
+      if (tls.mode === "custom" && typeof tls.certificate === "string") {
+        const key = typeof tls.privateKey === "string" ? tls.privateKey : SECRET_MASK;
+        const domain = typeof c.domain === "string" ? c.domain : undefined;
+        const names = domain
+          ? hosts.flatMap((h) => (h === undefined ? [] : [fqdn(h, domain)]))
+          : [];
+        for (const problem of certificateProblems(
+          tls.certificate,
+          key === SECRET_MASK ? undefined : key,
+          names,
+          new Date(),
+        )) {
+          fail(["proxy", "tls", problem.key], problem.message);
+        }
       }
       const balanced = Number(asSection(c.droplet).count ?? 1) > 1;
       if (tls.server !== undefined && tls.mode !== "letsencrypt") {
@@ -290,7 +340,7 @@ export function stackSchema(stack: string, secretKeys: ReadonlySet<string> = new
         if (asSection(c.proxy).tls === undefined || tls.mode === "off") {
           fail(
             ["proxy", "tls", "mode"],
-            "must be letsencrypt in production (every public endpoint serves HTTPS)",
+            "must be letsencrypt or custom in production (every public endpoint serves HTTPS)",
           );
         }
         const ssh = asSection(c.firewall).sshSourceAddresses;

@@ -23,6 +23,11 @@ export const SYSTEMD_DIR = "/etc/systemd/system";
 export const TLS_DIR = `${CONFIG_DIR}/tls`;
 export const TLS_CERTIFICATE = `${TLS_DIR}/fullchain.pem`;
 export const TLS_CERTIFICATE_KEY = `${TLS_DIR}/privkey.pem`;
+/**
+ * The stack's own certificate (proxy.tls custom): chain and key in one file, so a change swaps
+ * both at once; a file of its own, so removing certbot's links never touches it.
+ */
+export const TLS_CUSTOM_CERTIFICATE = `${TLS_DIR}/custom.pem`;
 /** certbot's name for the droplet's one certificate (`/etc/letsencrypt/live/<name>`). */
 export const TLS_CERT_NAME = "dropstack";
 /** certbot's webroot: nginx serves `/.well-known/acme-challenge/` from here. */

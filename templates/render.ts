@@ -15,6 +15,7 @@ import {
   ACME_ROOT,
   TLS_CERTIFICATE,
   TLS_CERTIFICATE_KEY,
+  TLS_CUSTOM_CERTIFICATE,
   TLS_CERT_NAME,
   TLS_DEPLOY_HOOK,
   colourFile,
@@ -66,6 +67,8 @@ export interface NginxSiteView {
    * droplet; the sandbox moves the listeners of the planned file (`remapListen`).
    */
   readonly tls?: boolean;
+  /** With `tls`: the stack's own certificate (proxy.tls custom) instead of certbot's. */
+  readonly customCertificate?: boolean;
   /** Droplets sit behind a DigitalOcean load balancer that terminates TLS and health-checks them. */
   readonly loadBalancer?: { readonly healthPath: string };
   /** Send Strict-Transport-Security (production stacks that serve HTTPS). */
@@ -80,8 +83,8 @@ export function renderNginxSite(view: NginxSiteView): string {
   return renderTemplate("nginx-site.conf.mustache", {
     ...view,
     tls: view.tls && {
-      certificate: TLS_CERTIFICATE,
-      certificateKey: TLS_CERTIFICATE_KEY,
+      certificate: view.customCertificate ? TLS_CUSTOM_CERTIFICATE : TLS_CERTIFICATE,
+      certificateKey: view.customCertificate ? TLS_CUSTOM_CERTIFICATE : TLS_CERTIFICATE_KEY,
       acmeRoot: ACME_ROOT,
     },
     // nginx matches a location without the query; the balancer still asks with it.

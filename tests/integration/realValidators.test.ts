@@ -11,8 +11,14 @@ import { plannedFiles } from "../../tools/plan/planOutput";
 import { nginxMainConf } from "../../tools/sandbox/sandboxConfigs";
 import { selfSignedCertificate } from "../../tools/sandbox/sandboxTls";
 import { ToolName, requireTools } from "../../tools/shared/systemTools";
-import { ACME_ROOT, TLS_CERTIFICATE, TLS_CERTIFICATE_KEY } from "../../templates";
+import {
+  ACME_ROOT,
+  TLS_CERTIFICATE,
+  TLS_CERTIFICATE_KEY,
+  TLS_CUSTOM_CERTIFICATE,
+} from "../../templates";
 import { committedStack, planStack, withConfig } from "../helpers/planHelpers";
+import { CHAIN, CUSTOM_TLS, KEY, PROXY_IS_SECRET } from "../helpers/tlsFixtures";
 
 /** The tool's path; a missing tool fails the test with the command that installs it. */
 const tool = (name: ToolName) => requireTools([name])[name];
@@ -24,6 +30,8 @@ interface Shape {
   readonly hsts: boolean;
   /** The default server answers the load balancer's health check. */
   readonly loadBalancer: boolean;
+  /** With tls: the stack's own certificate (chain and key in one file) instead of certbot's. */
+  readonly custom?: boolean;
 }
 const HTTP: Shape = { tls: false, hsts: false, loadBalancer: false };
 const HTTPS: Shape = { tls: true, hsts: false, loadBalancer: false };
@@ -51,13 +59,19 @@ const CASES: [string, string, Record<string, unknown>, Shape][] = [
     HTTPS,
   ],
   ["staging over plain HTTP", "staging", { "proxy.tls": { mode: "off" } }, HTTP],
+  [
+    "staging with its own certificate",
+    "staging",
+    { "proxy.tls": CUSTOM_TLS },
+    { ...HTTPS, custom: true },
+  ],
 ];
 
 describe.each(CASES)("%s", (_, stack, edits, shape) => {
   let dir: string;
   let droplet: string;
   beforeAll(async () => {
-    const plan = await planStack(stack, withConfig(committedStack(stack), edits));
+    const plan = await planStack(stack, withConfig(committedStack(stack), edits, PROXY_IS_SECRET));
     dir = mkdtempSync(path.join(os.tmpdir(), "validators-"));
     for (const file of plannedFiles(plan)) {
       mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
@@ -70,7 +84,8 @@ describe.each(CASES)("%s", (_, stack, edits, shape) => {
     const site = readFileSync(path.join(droplet, "nginx", "dropstack.conf"), "utf8");
     expect(/^\s*listen 443 ssl http2;$/m.test(site)).toBe(shape.tls);
     expect(site.includes("ssl_reject_handshake on;")).toBe(shape.tls);
-    expect(site.includes(`ssl_certificate ${TLS_CERTIFICATE};`)).toBe(shape.tls);
+    const served = shape.custom ? TLS_CUSTOM_CERTIFICATE : TLS_CERTIFICATE;
+    expect(site.includes(`ssl_certificate ${served};`)).toBe(shape.tls);
     expect(site.includes(`root ${ACME_ROOT};`)).toBe(shape.tls);
     expect(site.includes("return 301 https://$host$request_uri;")).toBe(shape.tls);
     expect(site.includes("add_header Strict-Transport-Security")).toBe(shape.hsts);
@@ -90,6 +105,9 @@ describe.each(CASES)("%s", (_, stack, edits, shape) => {
     const certificate = path.join(prefix, "tls", "fullchain.pem");
     const certificateKey = path.join(prefix, "tls", "privkey.pem");
     selfSignedCertificate(["dropstack.example.com"], certificate, certificateKey);
+    // The stack's own certificate, as the droplet gets it: the chain, then the key, in one file.
+    const custom = path.join(prefix, "tls", "custom.pem");
+    writeFileSync(custom, `${CHAIN.trimEnd()}\n${KEY}`, { mode: 0o600 });
     const site = readFileSync(path.join(droplet, "nginx", "dropstack.conf"), "utf8")
       .split(colourModuleFile("api"))
       .join(path.join(droplet, "nginx", "api-colour.js"))
@@ -97,6 +115,8 @@ describe.each(CASES)("%s", (_, stack, edits, shape) => {
       .join(certificate)
       .split(TLS_CERTIFICATE_KEY)
       .join(certificateKey)
+      .split(TLS_CUSTOM_CERTIFICATE)
+      .join(custom)
       .split(ACME_ROOT)
       .join(path.join(prefix, "acme"));
     writeFileSync(path.join(prefix, "site.conf"), site);

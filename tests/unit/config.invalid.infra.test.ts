@@ -4,6 +4,16 @@
 // keys, wrong shapes, several errors at once and secrets are in config.invalid.appAndErrors.test.ts.
 import { Case, REGION_LIST, testCases, useMockRuntime } from "../helpers/configCases";
 import { MISSING } from "../helpers/configMaps";
+import {
+  CHAIN,
+  CUSTOM_TLS,
+  EXPIRED_CHAIN,
+  OTHER_KEY,
+  PROXY_IS_SECRET,
+} from "../helpers/tlsFixtures";
+
+/** How an error line shows a long value: its JSON, cut to 80 characters. */
+const shown = (value: string) => `${JSON.stringify(value).slice(0, 77)}...`;
 
 useMockRuntime();
 
@@ -222,7 +232,7 @@ const invalid: Case[] = [
   {
     name: "proxy.tls mode unknown",
     overrides: { "proxy.tls": { mode: "on" } },
-    lines: ['dropstack:proxy.tls.mode: must be off or letsencrypt, got "on"'],
+    lines: ['dropstack:proxy.tls.mode: must be off, letsencrypt or custom, got "on"'],
   },
   {
     name: "letsencrypt without an email",
@@ -247,6 +257,73 @@ const invalid: Case[] = [
     lines: [
       'dropstack:proxy.tls.emial: unknown key (did you mean proxy.tls.email?), got "ops@example.com"',
       "dropstack:proxy.tls.email: is required with proxy.tls.mode letsencrypt, got nothing",
+    ],
+  },
+  // proxy.tls.mode custom: the stack's own certificate and its key, checked before any resource.
+  // The key is set with --secret, so Pulumi holds all of dropstack:proxy as a secret: every value
+  // under it is masked in these lines.
+  {
+    name: "custom without a certificate or a key",
+    overrides: { "proxy.tls": { mode: "custom" } },
+    secretKeys: PROXY_IS_SECRET,
+    lines: [
+      "dropstack:proxy.tls.certificate: is required with proxy.tls.mode custom, got nothing",
+      "dropstack:proxy.tls.privateKey: is required with proxy.tls.mode custom, got nothing",
+    ],
+  },
+  {
+    name: "custom with a key not set with --secret",
+    overrides: { "proxy.tls": CUSTOM_TLS },
+    lines: [
+      "dropstack:proxy.tls.privateKey: must be set with --secret (pulumi config set --secret --path dropstack:proxy.tls.privateKey < key.pem), got [secret]",
+    ],
+  },
+  {
+    name: "custom with text that is no certificate, and a key that is no key",
+    overrides: { "proxy.tls": { mode: "custom", certificate: "hello", privateKey: "s3cret" } },
+    secretKeys: PROXY_IS_SECRET,
+    lines: [
+      `dropstack:proxy.tls.certificate: must be PEM certificates: the server's own first, then its chain, got [secret]`,
+      "dropstack:proxy.tls.privateKey: must be an unencrypted PEM private key, got [secret]",
+    ],
+  },
+  {
+    name: "custom with the key of another certificate",
+    overrides: { "proxy.tls": { ...CUSTOM_TLS, privateKey: OTHER_KEY } },
+    secretKeys: PROXY_IS_SECRET,
+    lines: [
+      "dropstack:proxy.tls.privateKey: does not belong to proxy.tls.certificate (the first certificate in it), got [secret]",
+    ],
+  },
+  {
+    name: "custom with a certificate that does not cover a host",
+    overrides: { hosts: ["api", "api.eu"], "proxy.tls": CUSTOM_TLS },
+    secretKeys: PROXY_IS_SECRET,
+    lines: [
+      "dropstack:proxy.tls.certificate: does not cover api.eu.example.com (it names example.com, *.example.com, *.staging.example.com), got [secret]",
+    ],
+  },
+  {
+    name: "custom with an expired certificate",
+    overrides: { "proxy.tls": { ...CUSTOM_TLS, certificate: EXPIRED_CHAIN } },
+    secretKeys: PROXY_IS_SECRET,
+    lines: ["dropstack:proxy.tls.certificate: expired on 2021-01-01, got [secret]"],
+  },
+  {
+    name: "a certificate with letsencrypt, an email with custom",
+    overrides: {
+      "proxy.tls": { mode: "letsencrypt", email: "ops@example.com", certificate: CHAIN },
+    },
+    lines: [
+      `dropstack:proxy.tls.certificate: is only used with proxy.tls.mode custom, got ${shown(CHAIN)}`,
+    ],
+  },
+  {
+    name: "an email with custom",
+    overrides: { "proxy.tls": { ...CUSTOM_TLS, email: "ops@example.com" } },
+    secretKeys: PROXY_IS_SECRET,
+    lines: [
+      "dropstack:proxy.tls.email: is only used with proxy.tls.mode letsencrypt, got [secret]",
     ],
   },
   // proxy.tls.server: a name or an https:// ACME directory, only with letsencrypt, one droplet.
@@ -294,7 +371,7 @@ const invalid: Case[] = [
     stack: "production",
     overrides: { "proxy.tls": { mode: "off" } },
     lines: [
-      'dropstack:proxy.tls.mode: must be letsencrypt in production (every public endpoint serves HTTPS), got "off"',
+      'dropstack:proxy.tls.mode: must be letsencrypt or custom in production (every public endpoint serves HTTPS), got "off"',
     ],
   },
   {

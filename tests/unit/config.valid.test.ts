@@ -1,10 +1,11 @@
 // Config that parses: parseStackConfig fills in every default, turns stored strings into numbers and
 // booleans, and hands secrets back as secret Outputs.
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig } from "../../config";
+import { SECRET_MASK, parseStackConfig } from "../../config";
 import { promiseOf } from "../../tools/plan/runPlan";
 import { configMap, FINGERPRINT, parse, PRIVATE_KEY, useMockRuntime } from "../helpers/configCases";
 import { MISSING } from "../helpers/configMaps";
+import { CHAIN, CUSTOM_TLS, KEY, PROXY_IS_SECRET } from "../helpers/tlsFixtures";
 
 useMockRuntime();
 
@@ -65,6 +66,21 @@ describe("valid configs", () => {
     );
     const url = { ...tls, server: "https://acme.internal.example/directory" };
     expect(parse({ "proxy.tls": url }).proxy.tls.server).toBe(url.server);
+  });
+
+  test("proxy.tls custom: the certificate as given, its key a secret Output; production takes it", async () => {
+    const options = { secretKeys: PROXY_IS_SECRET };
+    const { tls } = parse({ "proxy.tls": CUSTOM_TLS }, options).proxy;
+    expect(tls.certificate).toBe(CHAIN);
+    expect(pulumi.Output.isInstance(tls.privateKey)).toBe(true);
+    expect(await promiseOf(tls.privateKey!)).toBe(KEY);
+    expect(await pulumi.isSecret(tls.privateKey!)).toBe(true);
+    expect(() =>
+      parse({ "proxy.tls": CUSTOM_TLS }, { ...options, stack: "production" }),
+    ).not.toThrow();
+    // The offline plan's placeholder for a key it cannot decrypt is not checked against the chain.
+    const offline = { ...CUSTOM_TLS, privateKey: SECRET_MASK };
+    expect(parse({ "proxy.tls": offline }, options).proxy.tls.certificate).toBe(CHAIN);
   });
 
   test("production is protected and keeps its SSH source addresses", () => {

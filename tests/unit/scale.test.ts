@@ -3,6 +3,9 @@
  * on plans of the real program under the recording mocks.
  */
 import { certificateName } from "../../components/LoadBalancer";
+import { certificateBlocks } from "../../config/certificate";
+import { TLS_CUSTOM_CERTIFICATE } from "../../templates";
+import { isSecretWrapper, revealSecrets } from "../../tools/plan/mockSecrets";
 import type { PlanResult } from "../../tools/plan/runPlan";
 import {
   T,
@@ -13,6 +16,7 @@ import {
   planStack,
   withConfig,
 } from "../helpers/planHelpers";
+import { CHAIN, CUSTOM_TLS, EXPIRED_CHAIN, KEY, PROXY_IS_SECRET } from "../helpers/tlsFixtures";
 
 const staging = (edits: Record<string, unknown>) =>
   planStack("staging", withConfig(committedStack("staging"), edits));
@@ -230,6 +234,57 @@ describe("TLS behind the load balancer (production: 2 droplets)", () => {
       { entryProtocol: "http", entryPort: 80, targetProtocol: "http", targetPort: 80 },
     ]);
     expect(dev.outputs.urls).toEqual(["http://api.dev.example.com/"]);
+  });
+});
+
+describe("the stack's own certificate (proxy.tls custom)", () => {
+  const custom = (stack: string, edits: Record<string, unknown> = {}) =>
+    planStack(
+      stack,
+      withConfig(committedStack(stack), { "proxy.tls": CUSTOM_TLS, ...edits }, PROXY_IS_SECRET),
+    );
+  const [leaf, intermediate] = certificateBlocks(CHAIN);
+
+  test("on one droplet: installed as a secret before the site, which serves it; no certbot", async () => {
+    const plan = await custom("staging");
+    const install = one(plan, T.command, "staging-web-1-nginx-tls-certificate-install");
+    expect(isSecretWrapper(install.inputs.stdin)).toBe(true);
+    expect(installedText(install)).toBe(`${CHAIN.trimEnd()}\n${KEY}`);
+    expect(one(plan, T.command, "staging-web-1-nginx-site-install").dependsOn).toContain(
+      "staging-web-1-nginx-tls-certificate-install",
+    );
+    const text = site(plan);
+    expect(text).toContain(`ssl_certificate ${TLS_CUSTOM_CERTIFICATE};`);
+    expect(text).toContain(`ssl_certificate_key ${TLS_CUSTOM_CERTIFICATE};`);
+    expect(names(plan, T.certbot)).toEqual([]);
+    expect(only(plan, T.command).filter((r) => r.name.includes("tls-placeholder"))).toEqual([]);
+    expect(only(plan, T.certificate)).toEqual([]);
+    expect(plan.outputs.urls).toEqual(["https://api.staging.example.com/"]);
+  });
+
+  test("behind the balancer: a custom DigitalOcean certificate, leaf and chain apart, key secret", async () => {
+    const plan = await custom("production");
+    const [certificate] = only(plan, T.certificate);
+    expect(certificate.inputs).toMatchObject({
+      type: "custom",
+      name: certificateName("dropstack-production", [leaf]),
+      leafCertificate: leaf,
+      certificateChain: intermediate,
+    });
+    expect(certificate.inputs.domains).toBeUndefined();
+    expect(isSecretWrapper(certificate.inputs.privateKey)).toBe(true);
+    expect(revealSecrets(certificate.inputs.privateKey)).toBe(KEY);
+    const [balancer] = only(plan, T.loadBalancer);
+    expect(balancer.inputs.forwardingRules).toContainEqual(
+      expect.objectContaining({ entryProtocol: "https", certificateName: certificate.inputs.name }),
+    );
+    expect(names(plan, T.certbot)).toEqual([]);
+    expect(site(plan, "production-web-1")).not.toContain("ssl");
+  });
+
+  test("a new certificate gets a new name, so it is created before the old one goes", () => {
+    const [, other] = certificateBlocks(EXPIRED_CHAIN);
+    expect(certificateName("b", [leaf])).not.toBe(certificateName("b", [other]));
   });
 });
 

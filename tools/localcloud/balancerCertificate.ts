@@ -1,8 +1,8 @@
 /**
- * DigitalOcean's `lets_encrypt` Certificate, locally: issued by the stack's ACME server (pebble)
+ * DigitalOcean's Certificate, locally. `lets_encrypt`: issued by the stack's ACME server (pebble)
  * for its domains through the DNS-01 challenge, as DigitalOcean issues it for a domain whose DNS it
  * hosts: certbot (Debian's) asks from the balancer's namespace, and its hooks put the challenge's
- * TXT record into the stack's zone with knotc, then take it out again.
+ * TXT record into the stack's zone with knotc, then take it out again. `custom`: loaded as given.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -93,6 +93,25 @@ export async function issueBalancerCertificate(
     `${readFileSync(path.join(live, "fullchain.pem"), "utf8")}${readFileSync(path.join(live, "privkey.pem"), "utf8")}`,
     { mode: 0o600 },
   );
+  return pem;
+}
+
+/**
+ * DigitalOcean's `custom` Certificate, locally: loaded as given (leaf, chain, key) into the PEM
+ * HAProxy binds; resolves to its path.
+ */
+export function loadCustomCertificate(
+  stack: string,
+  name: string,
+  parts: { leafCertificate: string; certificateChain?: string; privateKey: string },
+): string {
+  const dir = certDir(stack, name);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const pem = path.join(dir, "haproxy.pem");
+  const text = [parts.leafCertificate, parts.certificateChain ?? "", parts.privateKey]
+    .map((part) => (part === "" || part.endsWith("\n") ? part : `${part}\n`))
+    .join("");
+  writeFileSync(pem, text, { mode: 0o600 });
   return pem;
 }
 

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { encodeConfigValue, parseStackConfig } from "../../config";
+import { SECRET_MASK, decodeConfigValue, encodeConfigValue, parseStackConfig } from "../../config";
 import { runPlan } from "../plan/runPlan";
 import { stackConfigFor } from "../plan/stackFiles";
 import { UserError } from "../shared/errors";
@@ -89,6 +89,18 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
   if (previous) {
     throw new UserError(
       `an earlier up of ${stack} did not finish: npm run local -- down --stack ${stack} first`,
+    );
+  }
+  // Refused before anything is made for the stack, its key included.
+  const checked = parseStackConfig(stack, input.config, input.secretKeys);
+  const rawTls = (
+    decodeConfigValue(input.config[`${PROJECT}:proxy`] ?? "{}") as {
+      tls?: { privateKey?: unknown };
+    }
+  ).tls;
+  if (checked.proxy.tls.mode === "custom" && rawTls?.privateKey === SECRET_MASK) {
+    throw new UserError(
+      "dropstack:proxy.tls.privateKey is a secure value the local cloud cannot decrypt: give the stack's passphrase as PULUMI_CONFIG_PASSPHRASE (it decrypts passphrase stacks only)",
     );
   }
   const key = stackKey(stack);

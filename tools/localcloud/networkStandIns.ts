@@ -5,7 +5,8 @@
  * namespace). Each saves the state before it returns.
  */
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
-import { issueBalancerCertificate } from "./balancerCertificate";
+import { certificateNames } from "../../config/certificate";
+import { issueBalancerCertificate, loadCustomCertificate } from "./balancerCertificate";
 import { BalancerSpec, serveBalancer } from "./loadBalancer";
 import type { StandIn } from "./localMocks";
 import { ADDRESSES } from "./localPaths";
@@ -94,10 +95,26 @@ export function networkStandIns(
   return {
     [T.certificate]: async (inputs, resource) => {
       const name = String(inputs.name);
+      const id = `cert-${state.index}-${(state.certificates ?? []).length + 1}`;
+      if (inputs.type === "custom") {
+        const leafCertificate = String(inputs.leafCertificate);
+        // DigitalOcean reads the names from the certificate itself.
+        const names = certificateNames(leafCertificate);
+        context.note(`  certificate ${name}: custom, as given, for ${names.join(", ")}`);
+        const pem = loadCustomCertificate(state.stack, name, {
+          leafCertificate,
+          certificateChain:
+            inputs.certificateChain === undefined ? undefined : String(inputs.certificateChain),
+          privateKey: String(inputs.privateKey),
+        });
+        state.certificates.push({ resource: resource.name, name, id, domains: names, pem });
+        save();
+        return { id, outputs: { uuid: id, state: "verified", type: "custom", domains: names } };
+      }
       const domains = strings(inputs.domains);
       if (inputs.type !== "lets_encrypt") {
         throw new Error(
-          `certificate ${name}: the local cloud issues lets_encrypt certificates only`,
+          `certificate ${name}: type ${String(inputs.type)} is not one DigitalOcean has`,
         );
       }
       // The balancer's namespace exists before the balancer: certbot asks from there.
@@ -107,7 +124,6 @@ export function networkStandIns(
         `  certificate ${name}: DNS-01 from the local ACME server for ${domains.join(", ")}`,
       );
       const pem = await issueBalancerCertificate(state.stack, state.index, name, zone, domains);
-      const id = `cert-${state.index}-${(state.certificates ?? []).length + 1}`;
       state.certificates.push({ resource: resource.name, name, id, domains, pem });
       save();
       return { id, outputs: { uuid: id, state: "verified", type: "lets_encrypt" } };

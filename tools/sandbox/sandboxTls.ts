@@ -4,9 +4,14 @@
  * listens on a loopback port instead of 443. `httpsRequest` (sandboxRequests.ts) asks it.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { ACME_ROOT, TLS_CERTIFICATE, TLS_CERTIFICATE_KEY } from "../../templates";
+import {
+  ACME_ROOT,
+  TLS_CERTIFICATE,
+  TLS_CERTIFICATE_KEY,
+  TLS_CUSTOM_CERTIFICATE,
+} from "../../templates";
 import { PROJECT_DIR } from "../shared/projectPaths";
 import { requireTools } from "../shared/systemTools";
 
@@ -17,6 +22,8 @@ export interface SandboxTls {
   /** The self-signed certificate (PEM) for every host; clients trust it as their only CA. */
   readonly certificate: string;
   readonly certificateKey: string;
+  /** The same certificate and key in one file, where a stack's own certificate (mode custom) is. */
+  readonly combined: string;
   /** certbot's webroot: `.well-known/acme-challenge/<token>` under it is served on plain HTTP. */
   readonly acmeRoot: string;
 }
@@ -66,13 +73,19 @@ export function prepareTls(
     port,
     certificate: path.join(tlsDir, "fullchain.pem"),
     certificateKey: path.join(tlsDir, "privkey.pem"),
+    combined: path.join(tlsDir, "custom.pem"),
     acmeRoot,
   };
   selfSignedCertificate(hosts, tls.certificate, tls.certificateKey);
+  writeFileSync(
+    tls.combined,
+    `${readFileSync(tls.certificate, "utf8")}${readFileSync(tls.certificateKey, "utf8")}`,
+    { mode: 0o600 },
+  );
   const relative = (file: string) => path.relative(PROJECT_DIR, file);
   notes.push(
     `nginx serves HTTPS on 127.0.0.1:${port} instead of port 443 (and no IPv6)`,
-    `the certificate is self-signed for ${hosts.join(", ")} (${relative(tls.certificate)}) instead of certbot's at ${TLS_CERTIFICATE}; clients must trust it as their CA`,
+    `the certificate is self-signed for ${hosts.join(", ")} (${relative(tls.certificate)}) instead of certbot's at ${TLS_CERTIFICATE} (or the stack's own at ${TLS_CUSTOM_CERTIFICATE}); clients must trust it as their CA`,
     `certbot's webroot ${ACME_ROOT} is ${relative(acmeRoot)}/; certbot does not run, nothing is issued or renewed`,
   );
   return tls;
@@ -85,6 +98,8 @@ export function remapTlsPaths(site: string, tls: SandboxTls): string {
     .join(tls.certificate)
     .split(TLS_CERTIFICATE_KEY)
     .join(tls.certificateKey)
+    .split(TLS_CUSTOM_CERTIFICATE)
+    .join(tls.combined)
     .split(ACME_ROOT)
     .join(tls.acmeRoot);
 }
