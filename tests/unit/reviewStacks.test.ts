@@ -9,6 +9,11 @@ import {
   reviewUp,
 } from "../../tools/review/reviewStacks";
 import { configJson } from "../../tools/review/reviewWorkspace";
+import { rmSync, writeFileSync } from "node:fs";
+import { stringify } from "yaml";
+import { reviewStackName } from "../../config";
+import { newPassphraseSalt } from "../../tools/plan/passphraseSecrets";
+import { stackFilePath } from "../../tools/plan/stackFiles";
 
 const NOW = new Date("2026-11-23T10:00:00Z");
 
@@ -90,6 +95,47 @@ test("up derives review-pr-<N> from the base, keeps secrets secret, streams outp
   });
   expect(lines).toContain("Updating (streamed)");
   expect(lines[lines.length - 1]).toBe("review-pr-42 is up: http://pr-42.review.example.com/");
+});
+
+describe("a committed Pulumi.review-pr-<N>.yaml with secure values", () => {
+  const PR = 987654;
+  const file = stackFilePath(reviewStackName(PR));
+  const salt = newPassphraseSalt("review passphrase");
+  const saved = process.env.PULUMI_CONFIG_PASSPHRASE;
+  beforeAll(() => {
+    writeFileSync(
+      file,
+      stringify({
+        encryptionsalt: salt.encryptionSalt,
+        config: { "dropstack:app": { secretEnv: { TOKEN: { secure: salt.encrypt("t0k") } } } },
+      }),
+    );
+  });
+  afterAll(() => rmSync(file, { force: true }));
+  afterEach(() => {
+    if (saved === undefined) delete process.env.PULUMI_CONFIG_PASSPHRASE;
+    else process.env.PULUMI_CONFIG_PASSPHRASE = saved;
+  });
+  const up = (backend: FakeBackend) =>
+    reviewUp(backend, { pr: PR, from: "staging", now: NOW, log: () => undefined });
+
+  test("is refused without its passphrase: a placeholder would become the real value", async () => {
+    delete process.env.PULUMI_CONFIG_PASSPHRASE;
+    const backend = withStaging();
+    await expect(up(backend)).rejects.toThrow(
+      `Pulumi.review-pr-${PR}.yaml holds secure values that cannot be decrypted here: give its passphrase as PULUMI_CONFIG_PASSPHRASE, or set them on the base stack`,
+    );
+    expect(backend.calls).toEqual(["getConfig staging"]);
+  });
+
+  test("with it, sends the real values, as secrets", async () => {
+    process.env.PULUMI_CONFIG_PASSPHRASE = "review passphrase";
+    const backend = withStaging();
+    await up(backend);
+    const app = backend.stacks.get(reviewStackName(PR))!.config["dropstack:app"];
+    expect(app.secret).toBe(true);
+    expect(JSON.parse(app.value).secretEnv).toEqual({ TOKEN: "t0k" });
+  });
 });
 
 test("destroy destroys and removes only that stack; a missing one is not an error", async () => {

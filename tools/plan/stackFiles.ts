@@ -170,6 +170,8 @@ export interface ReviewStackConfig {
   readonly ownFile?: string;
   /** Keys the own stack file holds as secrets. */
   readonly ownSecretKeys: string[];
+  /** The own file's secure values are placeholders (not decrypted: no passphrase given). */
+  readonly ownPlaceholders: boolean;
   /** "config derived from <base> [with <own file> on top]", for the user. */
   readonly derivedFrom: (base: string) => string;
 }
@@ -194,6 +196,7 @@ export function reviewStackConfig(
     }),
     ownFile: own && ownFile,
     ownSecretKeys: own?.secretKeys ?? [],
+    ownPlaceholders: own !== undefined && own.secretKeys.length > 0 && !own.decrypted,
     derivedFrom: (baseStack) =>
       `config derived from ${baseStack}${own ? ` with ${path.basename(ownFile)} on top` : ""}`,
   };

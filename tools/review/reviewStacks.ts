@@ -4,7 +4,8 @@
  * (reviewWorkspace.ts) is Pulumi's Automation API.
  */
 import { expiryOf, reviewPullRequest, reviewStackName } from "../../config";
-import { UsageError } from "../shared/errors";
+import * as path from "node:path";
+import { UsageError, UserError } from "../shared/errors";
 import { reviewStackConfig } from "../plan/stackFiles";
 
 /** A stack's config as the Automation API reads and writes it. */
@@ -48,10 +49,16 @@ export async function reviewUp(
   const base = await backend.getConfig(args.from);
   const plain = Object.fromEntries(Object.entries(base).map(([key, v]) => [key, v.value]));
   const review = reviewStackConfig(args.pr, plain, { now: args.now, ttlDays: args.ttlDays });
+  // A placeholder sent as a value would become the stack's real config.
+  if (review.ownPlaceholders) {
+    throw new UserError(
+      `${path.basename(review.ownFile!)} holds secure values that cannot be decrypted here: give its passphrase as PULUMI_CONFIG_PASSPHRASE, or set them on the base stack`,
+    );
+  }
   const config: ConfigValues = Object.fromEntries(
     Object.entries(review.config).map(([key, value]) => [
       key,
-      { value, secret: base[key]?.secret ?? false },
+      { value, secret: (base[key]?.secret ?? false) || review.ownSecretKeys.includes(key) },
     ]),
   );
   args.log(`${stack}: ${review.derivedFrom(args.from)}; running up ...`);
