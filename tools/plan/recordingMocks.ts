@@ -24,7 +24,20 @@ export interface RecordedResource {
   dependsOn: string[];
   /** `customTimeouts.create` as the program set it (`"20m"`), if it did. */
   createTimeout?: string;
+  /** The resource options the engine's steps follow (see tools/plan/transition.ts). */
+  options?: ResourceOptions;
 }
+
+/** The options that change what `pulumi up` does with a resource on an edit. */
+export interface ResourceOptions {
+  readonly deleteBeforeReplace: boolean;
+  readonly replaceOnChanges: string[];
+  readonly ignoreChanges: string[];
+  /** Names the resource had before (`aliases`): a match is the same resource, not a new one. */
+  readonly aliases: string[];
+}
+
+type AliasMessage = { getUrn?(): string; getSpec?(): { getName?(): string } | undefined };
 
 type MonitorRequest = {
   getType(): string;
@@ -33,6 +46,10 @@ type MonitorRequest = {
   getProtect(): boolean;
   getDependenciesList(): string[];
   getCustomtimeouts(): { getCreate(): string } | undefined;
+  getDeletebeforereplace(): boolean;
+  getReplaceonchangesList(): string[];
+  getIgnorechangesList(): string[];
+  getAliasesList(): AliasMessage[];
 };
 type Monitor = {
   registerResource(req: MonitorRequest, callback: (err: unknown, res: unknown) => void): void;
@@ -45,6 +62,10 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   /** Values the mock made up for outputs a real provider computes. */
   readonly computed = new Set<string>();
+  /** Which resource (`<type>::<name>`) made up each of them, and for which output. */
+  readonly producers = new Map<string, { key: string; field: string }>();
+  /** The resource whose outputs are being made up. */
+  private producing = { key: "", field: "" };
   /**
    * Rejects with the first resource that failed to be created (a mock that does real work can
    * fail): whoever awaits the program's outputs races this, since those then never resolve.
@@ -55,7 +76,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   private readonly byKey = new Map<string, RecordedResource>();
   private readonly pending = new Map<
     string,
-    Pick<RecordedResource, "parent" | "protect" | "dependsOn" | "createTimeout">
+    Pick<RecordedResource, "parent" | "protect" | "dependsOn" | "createTimeout" | "options">
   >();
 
   constructor() {
@@ -79,6 +100,15 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         protect: req.getProtect(),
         dependsOn: req.getDependenciesList().map(nameOfUrn),
         createTimeout: req.getCustomtimeouts()?.getCreate() || undefined,
+        options: {
+          deleteBeforeReplace: req.getDeletebeforereplace(),
+          replaceOnChanges: req.getReplaceonchangesList(),
+          ignoreChanges: req.getIgnorechangesList(),
+          aliases: req
+            .getAliasesList()
+            .map((a) => (a.getUrn?.() ? nameOfUrn(a.getUrn()!) : a.getSpec?.()?.getName?.()))
+            .filter((n): n is string => Boolean(n)),
+        },
       };
       const key = `${req.getType()}::${req.getName()}`;
       const recorded = this.byKey.get(key);
@@ -123,7 +153,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     state: Record<string, unknown>;
   } {
     const n = ++this.counter;
-    const id = this.remember(String(410000000 + n));
+    this.producing = { key: `${recorded.type}::${recorded.name}`, field: "id" };
+    const id = this.remember(String(410000000 + n), "id");
     recorded.id = id;
     recorded.outputs = {
       ...recorded.inputs,
@@ -147,8 +178,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     return this.resources.filter((r) => r.type === type);
   }
 
-  private remember(value: string): string {
+  private remember(value: string, field?: string): string {
     this.computed.add(value);
+    this.producers.set(value, { key: this.producing.key, field: field ?? "computed" });
     return value;
   }
 
@@ -161,15 +193,18 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     switch (type) {
       case T.droplet:
         return {
-          ipv4Address: this.remember(`203.0.113.${n}`),
-          ipv4AddressPrivate: this.remember(`10.110.0.${n}`),
-          dropletUrn: this.remember(`do:droplet:${410000000 + n}`),
+          ipv4Address: this.remember(`203.0.113.${n}`, "ipv4Address"),
+          ipv4AddressPrivate: this.remember(`10.110.0.${n}`, "ipv4AddressPrivate"),
+          dropletUrn: this.remember(`do:droplet:${410000000 + n}`, "dropletUrn"),
           status: "active",
         };
       case T.reservedIp:
-        return { ipAddress: this.remember(`198.51.100.${n}`) };
+        return { ipAddress: this.remember(`198.51.100.${n}`, "ipAddress") };
       case T.loadBalancer:
-        return { ip: this.remember(`192.0.2.${n}`), urn: this.remember(`do:loadbalancer:${n}`) };
+        return {
+          ip: this.remember(`192.0.2.${n}`, "ip"),
+          urn: this.remember(`do:loadbalancer:${n}`, "urn"),
+        };
       case T.dnsRecord: {
         const host = inputs.name === "@" ? "" : `${inputs.name}.`;
         return { fqdn: `${host}${inputs.domain}` };
@@ -187,7 +222,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       case T.image: {
         const imageName = String(inputs.imageName);
         const repository = imageName.replace(/:[^/:]+$/, "");
-        return { repoDigest: `${repository}@sha256:${this.remember(digest(imageName))}` };
+        return {
+          repoDigest: `${repository}@sha256:${this.remember(digest(imageName), "repoDigest")}`,
+        };
       }
       case T.command:
         return { stdout: "", stderr: "" };

@@ -1,0 +1,85 @@
+/** `npm run plan -- --diff-from`, as a user and the pull-request workflow run it. */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stackFilePath } from "../../tools/plan/stackFiles";
+import { cli } from "../helpers/sandboxHelpers";
+
+/** The committed stack file with one text edit, in a temporary directory. */
+function edited(stack: string, from: string, to: string): string {
+  const text = readFileSync(stackFilePath(stack), "utf8");
+  if (!text.includes(from)) throw new Error(`${from} is not in Pulumi.${stack}.yaml`);
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "diff-")), `Pulumi.${stack}.yaml`);
+  writeFileSync(file, text.replace(from, to));
+  return file;
+}
+
+test("an app.port edit of staging: the replaced commands by wave, and the summary", () => {
+  const run = cli([
+    "plan",
+    "--stack",
+    "staging",
+    "--config",
+    edited("staging", "port: 8080", "port: 9090"),
+    "--diff-from",
+    stackFilePath("staging"),
+  ]);
+  expect(run.status).toBe(0);
+  const lines = run.stdout.trim().split("\n");
+  expect(lines[0]).toBe("step 1:");
+  expect(lines).toContain(
+    "  +- Command staging-web-1-nginx-site-install  (replaced: triggers changed; also stdin; runs again over SSH)",
+  );
+  expect(lines.at(-1)).toBe("0 to create, 0 to update, 5 to replace, 0 to delete, 25 unchanged");
+});
+
+test("from the state `plan --state` printed (another checkout's program and config)", () => {
+  const state = cli(["plan", "--stack", "staging", "--state"]);
+  expect(state.status).toBe(0);
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "state-")), "base-staging.json");
+  writeFileSync(file, state.stdout);
+  const same = cli(["plan", "--stack", "staging", "--diff-from", file]);
+  expect(same.stdout.trim()).toMatch(/^no changes: 0 to create, 0 to update/);
+  const run = cli([
+    "plan",
+    "--stack",
+    "staging",
+    "--config",
+    edited("staging", "release: v0.1.0", "release: v0.2.0"),
+    "--diff-from",
+    file,
+  ]);
+  expect(run.stdout).toMatch(/^ {2}~ {2}Image staging-image-image {2}\(changed: imageName/m);
+});
+
+test("--json, and no edit at all", () => {
+  const run = cli(["plan", "--stack", "dev", "--diff-from", stackFilePath("dev"), "--json"]);
+  expect(run.status).toBe(0);
+  expect(JSON.parse(run.stdout)).toMatchObject({
+    steps: [],
+    summary: expect.stringMatching(/^0 to create/),
+  });
+});
+
+test("production scaled to one droplet: the protected balancer's delete fails the plan, before any step", () => {
+  const run = cli([
+    "plan",
+    "--stack",
+    "production",
+    "--config",
+    edited("production", "count: 2", "count: 1"),
+    "--diff-from",
+    stackFilePath("production"),
+  ]);
+  expect(run.status).toBe(1);
+  expect(run.stdout).toMatch(/^ {2}! {2}LoadBalancer production-lb-balancer /m);
+  expect(run.stderr).toMatch(/pulumi up would fail: it refuses to .*delete production-lb-balancer/);
+});
+
+test("a file that is neither an export nor a stack file is refused, naming the option", () => {
+  const run = cli(["plan", "--stack", "dev", "--diff-from", "README.md"]);
+  expect(run.status).toBe(1);
+  expect(run.stderr).toContain(
+    "--diff-from: README.md is neither a stack export (.json) nor a stack file (.yaml)",
+  );
+});

@@ -1,0 +1,304 @@
+/**
+ * `plan --diff-from`: the steps `pulumi up` takes between two states, over recorded states of the
+ * real program (plans of two configs) and a stack export built from one, for each provider rule.
+ */
+import * as fc from "fast-check";
+import { PlanState, StateResource, stateOfExport, stateOfPlan } from "../../tools/plan/planState";
+import type { PlanResult } from "../../tools/plan/runPlan";
+import { SECRET_SIGNATURE, SECRET_SIGNATURE_KEY } from "../../tools/plan/mockSecrets";
+import { RULE_TYPES } from "../../tools/plan/providerRules";
+import { Step, Transition, diffStates } from "../../tools/plan/transition";
+import { transitionLines } from "../../tools/plan/transitionOutput";
+import { T, committedStack, planStack, withConfig } from "../helpers/planHelpers";
+
+jest.setTimeout(120_000);
+
+const plan = (stack: string, edits: Record<string, unknown> = {}) =>
+  planStack(stack, withConfig(committedStack(stack), edits));
+const stateOf = async (stack: string, edits: Record<string, unknown> = {}) =>
+  stateOfPlan(await plan(stack, edits));
+const edit = async (stack: string, from: Record<string, unknown>, to: Record<string, unknown>) =>
+  diffStates(await stateOf(stack, from), await stateOf(stack, to));
+
+const step = (t: Transition, name: string): Step => {
+  const found = t.steps.find((s) => s.name === name);
+  if (!found) throw new Error(`no step for ${name}: ${transitionLines(t).join("\n")}`);
+  return found;
+};
+const names = (t: Transition, action: Step["action"]) =>
+  t.steps.filter((s) => s.action === action).map((s) => s.name);
+
+let staging: PlanState;
+beforeAll(async () => {
+  staging = await stateOf("staging");
+});
+
+describe("no edit, no step", () => {
+  test.each(["dev", "staging", "production", "review-pr-42"])(
+    "%s planned twice is the same state",
+    async (stack) => {
+      const t = diffStates(await stateOf(stack), await stateOf(stack));
+      expect(t.steps).toEqual([]);
+      expect(transitionLines(t)).toEqual([expect.stringMatching(/^no changes: 0 to create/)]);
+    },
+  );
+
+  test("property: any config diffed against itself is empty", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          "droplet.count": fc.integer({ min: 1, max: 3 }),
+          "app.port": fc.integer({ min: 1024, max: 9000 }),
+          "app.release": fc.constantFrom("v1", "v2.0.1"),
+          hosts: fc.constantFrom(["api.staging"], ["api.staging", "www"]),
+          "proxy.clientMaxBodySize": fc.constantFrom("1m", "10m", "2g"),
+        }),
+        async (edits) => {
+          const t = diffStates(await stateOf("staging", edits), await stateOf("staging", edits));
+          expect(t.steps).toEqual([]);
+        },
+      ),
+      { numRuns: 6 },
+    );
+  });
+});
+
+describe("the providers' rules", () => {
+  test("droplet.size updates in place, and the resize powers every droplet off in one wave", async () => {
+    const t = await edit(
+      "staging",
+      { "droplet.count": 2 },
+      {
+        "droplet.count": 2,
+        "droplet.size": "s-2vcpu-4gb",
+      },
+    );
+    const resized = ["staging-web-1-droplet", "staging-web-2-droplet"].map((n) => step(t, n));
+    for (const s of resized) {
+      expect(s).toMatchObject({ action: "update", changed: ["size"], replacedBy: [] });
+      expect(s.effects.join()).toMatch(/powers the droplet off/);
+    }
+    // Nothing orders them: both power off at once (what #13 found).
+    expect(resized[0].wave).toBe(resized[1].wave);
+    expect(t.steps.map((s) => s.name).sort()).toEqual([
+      "staging-web-1-droplet",
+      "staging-web-2-droplet",
+    ]);
+  });
+
+  test("droplet.image replaces the droplet (ForceNew), and what takes its id or address moves", async () => {
+    const t = await edit("staging", {}, { "droplet.image": "debian-13-x64" });
+    const droplet = step(t, "staging-web-1-droplet");
+    expect(droplet).toMatchObject({ action: "replace", replacedBy: ["image"] });
+    // The reserved IP's assignment takes the droplet id (ForceNew dropletId): replaced after it.
+    const assignment = t.steps.find((s) => s.type === T.ipAssignment)!;
+    expect(assignment).toMatchObject({ action: "replace", replacedBy: ["dropletId"] });
+    expect(assignment.wave).toBeGreaterThan(droplet.wave);
+    // Every command on it runs again, on the new droplet (its connection is the new address).
+    const bootstrap = step(t, "staging-web-1-bootstrap");
+    expect(bootstrap).toMatchObject({ action: "update", changed: ["connection"] });
+    expect(bootstrap.wave).toBeGreaterThan(droplet.wave);
+    // The reserved IP itself, the DNS record and the firewall keep their state.
+    for (const type of [T.reservedIp, T.dnsRecord, T.firewall, T.tag]) {
+      expect(t.steps.filter((s) => s.type === type)).toEqual([]);
+    }
+  });
+
+  test("a protected resource that would be replaced or deleted blocks the run", async () => {
+    const replaced = await edit("production", {}, { "droplet.image": "debian-13-x64" });
+    expect(step(replaced, "production-web-1-droplet")).toMatchObject({
+      action: "replace",
+      blocked: true,
+    });
+    expect(transitionLines(replaced).join("\n")).toMatch(
+      /^ {2}! {2}Droplet production-web-1-droplet .*protected: pulumi up refuses to replace it/m,
+    );
+    const shrunk = await edit("production", {}, { "droplet.count": 1 });
+    expect(step(shrunk, "production-lb-balancer")).toMatchObject({
+      action: "delete",
+      blocked: true,
+    });
+    expect(transitionLines(shrunk).at(-1)).toMatch(/protected: pulumi up would fail$/);
+  });
+
+  test("a changed file's trigger replaces its install command; a command without triggers runs again", async () => {
+    const t = await edit("staging", {}, { "app.env": { LOG_LEVEL: "debug" } });
+    expect(step(t, "staging-web-1-api-env-install")).toMatchObject({
+      action: "replace",
+      replacedBy: ["triggers"],
+    });
+    const emailed = await edit(
+      "staging",
+      {},
+      {
+        "proxy.tls": { mode: "letsencrypt", email: "certs@example.com" },
+      },
+    );
+    const certbot = step(emailed, "staging-web-1-certificate-certbot");
+    expect(certbot).toMatchObject({ action: "update", replacedBy: [] });
+    expect(certbot.changed).toEqual(["create"]);
+    expect(certbot.effects).toEqual(["runs again over SSH"]);
+  });
+
+  test("deletes come last, in reverse dependency order, after what used them has moved", async () => {
+    const t = await edit("staging", { "droplet.count": 3 }, { "droplet.count": 1 });
+    const deletes = t.steps.filter((s) => s.action === "delete");
+    expect(deletes.map((s) => s.name)).toContain("staging-web-3-droplet");
+    const lastOther = Math.max(...t.steps.filter((s) => s.action !== "delete").map((s) => s.wave));
+    for (const d of deletes) expect(d.wave).toBeGreaterThan(lastOther);
+    // A droplet goes only after the commands that ran on it.
+    const dropletWave = step(t, "staging-web-3-droplet").wave;
+    for (const d of deletes.filter(
+      (s) => s.type === T.command && s.name.startsWith("staging-web-3-"),
+    )) {
+      expect(d.wave).toBeLessThan(dropletWave);
+    }
+    expect(names(t, "delete")).toContain("staging-lb-balancer");
+  });
+});
+
+test("every provider resource the committed stacks declare has its provider's rule", async () => {
+  const types = new Set<string>();
+  for (const stack of ["dev", "staging", "production"]) {
+    for (const r of (await stateOf(stack)).resources) if (r.custom) types.add(r.type);
+  }
+  expect([...types].filter((type) => !RULE_TYPES.includes(type))).toEqual([]);
+});
+
+describe("the program's resource options", () => {
+  const resource = (
+    name: string,
+    inputs: Record<string, unknown>,
+    options = {},
+  ): StateResource => ({
+    key: `${T.droplet}::${name}`,
+    type: T.droplet,
+    name,
+    custom: true,
+    inputs,
+    secretInputs: [],
+    protect: false,
+    dependencies: [],
+    options: {
+      deleteBeforeReplace: false,
+      replaceOnChanges: [],
+      ignoreChanges: [],
+      aliases: [],
+      ...options,
+    },
+  });
+  const state = (...resources: StateResource[]): PlanState => ({ resources, notes: [] });
+
+  test("an alias is the same resource under its old name: no replacement", () => {
+    const t = diffStates(
+      state(resource("old-name", { size: "s-1" })),
+      state(resource("new-name", { size: "s-1" }, { aliases: ["old-name"] })),
+    );
+    expect(t.steps).toEqual([]);
+  });
+
+  test("ignoreChanges, replaceOnChanges and deleteBeforeReplace", () => {
+    const from = state(resource("d", { size: "s-1", tags: ["a"] }));
+    expect(
+      diffStates(
+        from,
+        state(resource("d", { size: "s-1", tags: ["b"] }, { ignoreChanges: ["tags"] })),
+      ).steps,
+    ).toEqual([]);
+    const replaced = diffStates(
+      from,
+      state(
+        resource(
+          "d",
+          { size: "s-1", tags: ["b"] },
+          { replaceOnChanges: ["tags"], deleteBeforeReplace: true },
+        ),
+      ),
+    );
+    expect(replaced.steps[0]).toMatchObject({
+      action: "replace",
+      replacedBy: ["tags"],
+      deleteFirst: true,
+    });
+    expect(transitionLines(replaced)[1]).toContain("deleted first (deleteBeforeReplace)");
+  });
+});
+
+describe("from a real stack's export", () => {
+  /**
+   * The export `pulumi stack export` would give after `up` of `plan`, with DigitalOcean's ids and
+   * addresses. The image digest and the registry's tokens stay as the plan made them up: hashes
+   * over them (a release's triggers) cannot be known offline, so the model takes an image whose
+   * inputs did not change to have its old digest.
+   */
+  function exportOf(result: PlanResult, secretCiphertext = false): string {
+    const real = (text: string) =>
+      [...result.mocks.producers]
+        .filter(([, p]) => p.field !== "computed" && p.field !== "repoDigest")
+        .map(([v]) => v)
+        .reduce(
+          // An id stays a number (dropletId is one); anything else gets another text.
+          (t, v) =>
+            t.split(v).join(/^\d+$/.test(v) ? `9${v}` : `do-${v.split("").reverse().join("")}`),
+          text,
+        );
+    const urnOf = (name: string, type: string) => `urn:pulumi:staging::dropstack::${type}::${name}`;
+    const byName = new Map(result.resources.map((r) => [r.name, r]));
+    const resources = result.resources.map((r) => {
+      let inputs = JSON.parse(real(JSON.stringify(r.inputs)));
+      if (secretCiphertext) {
+        inputs = JSON.parse(
+          JSON.stringify(inputs, (_, v) =>
+            v && typeof v === "object" && v[SECRET_SIGNATURE_KEY] === SECRET_SIGNATURE
+              ? { [SECRET_SIGNATURE_KEY]: SECRET_SIGNATURE, ciphertext: "v1:AAAA:BBBB" }
+              : v,
+          ),
+        );
+      }
+      return {
+        urn: urnOf(r.name, r.type),
+        type: r.type,
+        custom: r.custom,
+        id: r.id && real(r.id),
+        inputs,
+        outputs: JSON.parse(real(JSON.stringify(r.outputs))),
+        protect: r.protect,
+        dependencies: r.dependsOn.map((n) => urnOf(n, byName.get(n)!.type)),
+      };
+    });
+    return JSON.stringify({ version: 3, deployment: { resources } });
+  }
+
+  test("of the same config: no step, though DigitalOcean gave other ids and addresses", async () => {
+    const result = await plan("staging");
+    const t = diffStates(stateOfExport(exportOf(result), "export.json"), stateOfPlan(result));
+    expect(transitionLines(t)).toEqual([expect.stringMatching(/^no changes/)]);
+  });
+
+  test("encrypted secrets compare as unchanged, and a note says so", async () => {
+    const result = await plan("staging");
+    const from = stateOfExport(exportOf(result, true), "export.json");
+    const t = diffStates(from, stateOfPlan(result));
+    expect(t.steps).toEqual([]);
+    expect(t.notes.join()).toMatch(/secret inputs compare as unchanged/);
+    expect(() => stateOfExport("{}", "export.json")).toThrow(
+      "export.json: no deployment.resources (expected the output of pulumi stack export)",
+    );
+  });
+
+  test("an edit against it: app.port replaces the site's and the colours' files", async () => {
+    const from = stateOfExport(exportOf(await plan("staging")), "export.json");
+    const t = diffStates(from, staging);
+    expect(t.steps).toEqual([]);
+    const edited = diffStates(from, await stateOf("staging", { "app.port": 9090 }));
+    expect(names(edited, "replace").sort()).toEqual(
+      [
+        "staging-web-1-api-blue-conf-install",
+        "staging-web-1-api-green-conf-install",
+        "staging-web-1-api-release-run",
+        "staging-web-1-api-release-script-install",
+        "staging-web-1-nginx-site-install",
+      ].sort(),
+    );
+  });
+});
