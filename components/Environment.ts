@@ -82,7 +82,6 @@ export class Environment extends pulumi.ComponentResource {
           site: {
             stack: config.stack,
             app: config.app.name,
-            appPort: config.app.port,
             serverNames: this.hosts,
             clientMaxBodySize: config.proxy.clientMaxBodySize,
             readTimeoutSeconds: config.proxy.readTimeoutSeconds,
@@ -90,6 +89,7 @@ export class Environment extends pulumi.ComponentResource {
             loadBalancer: balanced ? { healthPath: config.app.healthPath } : undefined,
             hsts: https && config.production,
           },
+          appPort: config.app.port,
           // Chain, then key, in one file (nginx reads each from it).
           customCertificate:
             custom && custom.privateKey.apply((key) => `${custom.certificate.trimEnd()}\n${key}`),

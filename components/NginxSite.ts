@@ -7,6 +7,9 @@ import {
   TLS_CUSTOM_CERTIFICATE,
   renderNginxColourModule,
   renderNginxSite,
+  renderNginxUpstreams,
+  upstreamsDefaultFile,
+  upstreamsFile,
   renderTlsPlaceholder,
 } from "../templates";
 import { Connection, RemoteFile } from "./RemoteFile";
@@ -15,8 +18,10 @@ import { RESOURCE_TYPES } from "./resourceTypes";
 export interface NginxSiteArgs {
   /** SSH connection to the droplet, as the deploy user. */
   readonly connection: pulumi.Input<Connection>;
-  /** What the site renders from: hosts, the app and its port, limits. */
+  /** What the site renders from: hosts, the app, limits. */
   readonly site: Omit<NginxSiteView, "jsFile" | "customCertificate">;
+  /** app.port, for the upstreams a droplet starts with (the site itself names no API port). */
+  readonly appPort: number;
   /**
    * With `site.tls`: the stack's own certificate chain and key in one PEM (a secret), installed
    * before the site; absent, a placeholder stands in until certbot's.
@@ -59,7 +64,24 @@ export class NginxSite extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const before: pulumi.Resource[] = [colourModule.installed];
+    // The upstreams the site includes, for app.port as configured: the live file is made from it
+    // once; from then on the release script moves each colour's port as it starts that colour, so
+    // an app.port edit never points the site at a port nothing listens on yet.
+    const live = upstreamsFile(app);
+    const upstreams = new RemoteFile(
+      `${name}-upstreams`,
+      {
+        connection: args.connection,
+        content: renderNginxUpstreams({ stack: args.site.stack, app, appPort: args.appPort }),
+        file: `nginx/${app}-upstreams.default.conf`,
+        target: upstreamsDefaultFile(app),
+        mode: "0644",
+        check: "true",
+        apply: `sudo test -f ${live} || sudo cp -p ${upstreamsDefaultFile(app)} ${live}`,
+      },
+      { parent: this },
+    );
+    const before: pulumi.Resource[] = [colourModule.installed, upstreams.installed];
     const custom = args.site.tls && args.customCertificate !== undefined;
     if (custom) {
       const certificate = new RemoteFile(

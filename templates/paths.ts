@@ -44,6 +44,20 @@ export function colourPort(port: number, colour: Colour): number {
 }
 
 /** The file naming the live colour of an app: read by nginx (njs), switched by the release script. */
+/**
+ * The two colours' upstreams, which the site includes: each colour at the port it runs on. The
+ * release script moves a colour's line when it starts that colour on another port (app.port
+ * changed), before any request is sent there; the program only ever installs the default below.
+ */
+export function upstreamsFile(app: string): string {
+  return `${NGINX_DROPSTACK_DIR}/${app}-upstreams.conf`;
+}
+
+/** The upstreams for app.port as configured: copied to `upstreamsFile` where there is none yet. */
+export function upstreamsDefaultFile(app: string): string {
+  return `${NGINX_DROPSTACK_DIR}/${app}-upstreams.default.conf`;
+}
+
 export function colourFile(app: string): string {
   return `${STATE_DIR}/${app}.live`;
 }

@@ -20,6 +20,8 @@ import {
   TLS_DEPLOY_HOOK,
   colourFile,
   colourPort,
+  upstreamsDefaultFile,
+  upstreamsFile,
   releaseScript,
 } from "./paths";
 
@@ -51,10 +53,8 @@ export function renderCloudInit(): string {
 export interface NginxSiteView {
   /** Stack name, for the header comment. */
   readonly stack: string;
-  /** The app's name; its upstreams are `<app>_blue` and `<app>_green`. */
+  /** The app's name; its upstreams are `<app>_blue` and `<app>_green` (`upstreamsFile(app)`). */
   readonly app: string;
-  /** app.port: blue listens there, green on the next port. */
-  readonly appPort: number;
   /** Every FQDN the site answers for. */
   readonly serverNames: string[];
   readonly clientMaxBodySize: string;
@@ -91,6 +91,23 @@ export function renderNginxSite(view: NginxSiteView): string {
     loadBalancer: view.loadBalancer && { healthPath: view.loadBalancer.healthPath.split("?")[0] },
     forwardedProto: view.loadBalancer ? `$dropstack_${id}_proto` : "$scheme",
     id,
+    upstreamsFile: upstreamsFile(view.app),
+  });
+}
+
+export interface NginxUpstreamsView {
+  readonly stack: string;
+  readonly app: string;
+  /** app.port: blue listens there, green on the next port. */
+  readonly appPort: number;
+}
+
+/** Blue's and green's upstreams for app.port as configured (`upstreamsDefaultFile`). */
+export function renderNginxUpstreams(view: NginxUpstreamsView): string {
+  return renderTemplate("nginx-upstreams.conf.mustache", {
+    ...view,
+    id: nginxId(view.app),
+    defaultFile: upstreamsDefaultFile(view.app),
     bluePort: colourPort(view.appPort, "blue"),
     greenPort: colourPort(view.appPort, "green"),
   });
@@ -213,6 +230,8 @@ export function renderReleaseScript(view: ReleaseScriptView): string {
     configDir: CONFIG_DIR,
     stateDir: STATE_DIR,
     colourFile: colourFile(view.app),
+    upstreamsFile: upstreamsFile(view.app),
+    upstreamsDefaultFile: upstreamsDefaultFile(view.app),
   });
 }
 

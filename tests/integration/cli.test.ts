@@ -78,6 +78,7 @@ test("--config with secure values: secrets shown as [secret], files written per 
     "fixture-web-1/env/api.env",
     "fixture-web-1/env/api.secret.env",
     "fixture-web-1/nginx/api-colour.js",
+    "fixture-web-1/nginx/api-upstreams.default.conf",
     "fixture-web-1/nginx/dropstack.conf",
     "fixture-web-1/supervisor/api-blue.conf",
     "fixture-web-1/supervisor/api-green.conf",

@@ -14,16 +14,15 @@ function edited(stack: string, from: string, to: string): string {
   return file;
 }
 
+/** `plan --stack <stack> --config <edited> --diff-from <from>`. */
+const diffOf = (stack: string, config: string, from: string) =>
+  cli(["plan", "--stack", stack, "--config", config, "--diff-from", from]);
+/** The transition from the committed stack file to the same with one text edit. */
+const editOf = (stack: string, from: string, to: string) =>
+  diffOf(stack, edited(stack, from, to), stackFilePath(stack));
+
 test("an app.port edit of staging: the replaced commands by wave, and the summary", () => {
-  const run = cli([
-    "plan",
-    "--stack",
-    "staging",
-    "--config",
-    edited("staging", "port: 8080", "port: 9090"),
-    "--diff-from",
-    stackFilePath("staging"),
-  ]);
+  const run = editOf("staging", "port: 8080", "port: 9090");
   expect(run.status).toBe(0);
   const lines = run.stdout.trim().split("\n");
   expect(lines[0]).toBe("step 1:");
@@ -40,15 +39,7 @@ test("from the state `plan --state` printed (another checkout's program and conf
   writeFileSync(file, state.stdout);
   const same = cli(["plan", "--stack", "staging", "--diff-from", file]);
   expect(same.stdout.trim()).toMatch(/^no changes: 0 to create, 0 to update/);
-  const run = cli([
-    "plan",
-    "--stack",
-    "staging",
-    "--config",
-    edited("staging", "release: v0.1.0", "release: v0.2.0"),
-    "--diff-from",
-    file,
-  ]);
+  const run = diffOf("staging", edited("staging", "release: v0.1.0", "release: v0.2.0"), file);
   expect(run.stdout).toMatch(/^ {2}~ {2}Image staging-image-image {2}\(changed: imageName/m);
 });
 
@@ -62,15 +53,7 @@ test("--json, and no edit at all", () => {
 });
 
 test("production scaled to one droplet: the protected balancer's delete fails the plan, before any step", () => {
-  const run = cli([
-    "plan",
-    "--stack",
-    "production",
-    "--config",
-    edited("production", "count: 2", "count: 1"),
-    "--diff-from",
-    stackFilePath("production"),
-  ]);
+  const run = editOf("production", "count: 2", "count: 1");
   expect(run.status).toBe(1);
   expect(run.stdout).toMatch(/^ {2}! {2}LoadBalancer production-lb-balancer /m);
   expect(run.stderr).toMatch(/pulumi up would fail: it refuses to .*delete production-lb-balancer/);

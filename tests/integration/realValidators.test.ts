@@ -16,6 +16,7 @@ import {
   TLS_CERTIFICATE,
   TLS_CERTIFICATE_KEY,
   TLS_CUSTOM_CERTIFICATE,
+  upstreamsFile,
 } from "../../templates";
 import { committedStack, planStack, withConfig } from "../helpers/planHelpers";
 import { CHAIN, CUSTOM_TLS, KEY, PROXY_IS_SECRET } from "../helpers/tlsFixtures";
@@ -117,6 +118,8 @@ describe.each(CASES)("%s", (_, stack, edits, shape) => {
       .join(certificateKey)
       .split(TLS_CUSTOM_CERTIFICATE)
       .join(custom)
+      .split(upstreamsFile("api"))
+      .join(path.join(droplet, "nginx", "api-upstreams.default.conf"))
       .split(ACME_ROOT)
       .join(path.join(prefix, "acme"));
     writeFileSync(path.join(prefix, "site.conf"), site);

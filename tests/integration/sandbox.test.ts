@@ -181,9 +181,11 @@ test("editing app.port and starting again serves on the new port with no other c
       portsNamed(text, first.appPort),
     );
   }
-  expect(first.files.get("nginx/dropstack.conf")).not.toBe(
-    second.files.get("nginx/dropstack.conf"),
+  // The ports are in the upstreams' default, not in the site: a port edit leaves the site as it is.
+  expect(first.files.get("nginx/api-upstreams.default.conf")).not.toBe(
+    second.files.get("nginx/api-upstreams.default.conf"),
   );
+  expect(first.files.get("nginx/dropstack.conf")).toBe(second.files.get("nginx/dropstack.conf"));
 }, 120000);
 
 describe("the foreground sandbox", () => {

@@ -44,7 +44,6 @@ describe("remapListen for a site that serves HTTPS", () => {
   const site = renderNginxSite({
     stack: "s",
     app: "api",
-    appPort: 8080,
     serverNames: [HOST],
     clientMaxBodySize: "10m",
     readTimeoutSeconds: 30,

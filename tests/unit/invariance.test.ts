@@ -113,6 +113,7 @@ test("--out writes the files the program puts on each droplet", async () => {
       `${droplet}/env/api.env`,
       `${droplet}/env/api.secret.env`,
       `${droplet}/nginx/api-colour.js`,
+      `${droplet}/nginx/api-upstreams.default.conf`,
       `${droplet}/nginx/dropstack.conf`,
       `${droplet}/supervisor/api-blue.conf`,
       `${droplet}/supervisor/api-green.conf`,

@@ -14,6 +14,7 @@ import {
   renderNginxColourModule,
   renderReleaseScript,
   renderNginxSite,
+  renderNginxUpstreams,
   renderSupervisorProgram,
 } from "../../templates";
 
@@ -21,7 +22,6 @@ const site = {
   stack: "staging",
   app: "api",
   jsFile: "/etc/nginx/dropstack/api-colour.js",
-  appPort: 8080,
   serverNames: ["api.staging.example.com", "example.com"],
   clientMaxBodySize: "10m",
   readTimeoutSeconds: 30,
@@ -105,16 +105,20 @@ describe("nginx site", () => {
   const conf = renderNginxSite(site);
   test("snapshot", () => expect(conf).toMatchSnapshot());
   test("one upstream per colour on loopback, blue on app.port and green on the next, with keepalive", () => {
+    const upstreams = renderNginxUpstreams({ stack: "staging", app: "api", appPort: 8080 });
     for (const [colour, port] of [
       ["blue", 8080],
       ["green", 8081],
     ]) {
-      expect(conf).toMatch(
+      expect(upstreams).toMatch(
         new RegExp(
-          `upstream api_${colour} \\{\\n\\s+server 127\\.0\\.0\\.1:${port};\\n\\s+keepalive 32;\\n\\s+keepalive_requests 100000;`,
+          `upstream api_${colour} \\{\\n\\s+server 127\\.0\\.0\\.1:${port} max_fails=0; # dropstack ${colour}\\n\\s+keepalive 32;\\n\\s+keepalive_requests 100000;`,
         ),
       );
     }
+    // The site includes them and names no port of the API: an app.port edit leaves it as it is.
+    expect(conf).toContain("include /etc/nginx/dropstack/api-upstreams.conf;");
+    expect(conf).not.toMatch(/127\.0\.0\.1:\d/);
     expect(conf).toContain("proxy_http_version 1.1;");
     expect(conf).toContain('proxy_set_header Connection "";');
   });
@@ -126,7 +130,9 @@ describe("nginx site", () => {
   });
   test("an app name with dashes makes valid nginx names", () => {
     const dashed = renderNginxSite({ ...site, app: "my-api" });
-    expect(dashed).toContain("upstream my_api_blue {");
+    expect(renderNginxUpstreams({ stack: "s", app: "my-api", appPort: 8080 })).toContain(
+      "upstream my_api_blue {",
+    );
     expect(dashed).toContain("proxy_pass http://my_api_$dropstack_my_api_colour;");
   });
   test("server_name lists every FQDN; a default server refuses other Hosts", () => {
@@ -307,10 +313,24 @@ describe("release script", () => {
     expect(script).toMatch(/^drain_seconds=5$/m);
     expect(script).toMatch(/^colour_file="\$root\/var\/lib\/dropstack\/api\.live"$/m);
   });
-  test("takes a lock, switches by atomic rename, never reloads nginx", () => {
+  test("takes a lock, switches by atomic rename, reloads nginx only to move a colour's port", () => {
     expect(script).toContain("flock -w 600 9 || fail");
     expect(script).toContain('mv -f "$colour_file.next" "$colour_file"');
-    expect(script).not.toMatch(/nginx -s|systemctl reload/);
+    // The one reload: in sync_upstreams (app.port changed), after the idle colour is healthy, before the switch.
+    expect(script.match(/systemctl reload nginx/g)).toHaveLength(1);
+    // Each colour's new port, never marked down, and a backup only while it runs on its old one.
+    expect(script).toContain("max_fails=0; # dropstack $colour");
+    expect(script).toContain(
+      'backup="server 127.0.0.1:$old_port backup; # dropstack $colour until released again"',
+    );
+    const [healthy, pointed, switched] = [
+      'start_healthy "$idle"\n',
+      "sync_upstreams\n",
+      'mv -f "$colour_file.next"',
+    ].map((text) => script.lastIndexOf(text));
+    expect(healthy).toBeGreaterThan(0);
+    expect(pointed).toBeGreaterThan(healthy);
+    expect(switched).toBeGreaterThan(pointed);
   });
   test("a failed health gate stops the idle colour and exits non-zero before any switch", () => {
     const gate = script.indexOf('start_healthy "$idle"');

@@ -135,8 +135,14 @@ describe.each(STACKS)("stack %s", (stack) => {
 
   test("nginx, both colours and the release are pushed after bootstrap; the release pins the image", () => {
     const site = installedText(one(plan, T.command, `${stack}-web-1-nginx-site-install`));
-    expect(site).toContain("server 127.0.0.1:8080;");
-    expect(site).toContain("server 127.0.0.1:8081;");
+    expect(site).toContain("include /etc/nginx/dropstack/api-upstreams.conf;");
+    const upstreams = installedText(one(plan, T.command, `${stack}-web-1-nginx-upstreams-install`));
+    expect(upstreams).toContain("server 127.0.0.1:8080 max_fails=0; # dropstack blue");
+    expect(upstreams).toContain("server 127.0.0.1:8081 max_fails=0; # dropstack green");
+    // The site comes after the upstreams it includes.
+    expect(one(plan, T.command, `${stack}-web-1-nginx-site-install`).dependsOn).toContain(
+      `${stack}-web-1-nginx-upstreams-install`,
+    );
     for (const [colour, port] of [
       ["blue", 8080],
       ["green", 8081],

@@ -286,7 +286,7 @@ describe("from a real stack's export", () => {
     );
   });
 
-  test("an edit against it: app.port replaces the site's and the colours' files", async () => {
+  test("an edit against it: app.port replaces the colours' files and the upstreams' default, not the site", async () => {
     const from = stateOfExport(exportOf(await plan("staging")), "export.json");
     const t = diffStates(from, staging);
     expect(t.steps).toEqual([]);
@@ -297,7 +297,7 @@ describe("from a real stack's export", () => {
         "staging-web-1-api-green-conf-install",
         "staging-web-1-api-release-run",
         "staging-web-1-api-release-script-install",
-        "staging-web-1-nginx-site-install",
+        "staging-web-1-nginx-upstreams-install",
       ].sort(),
     );
   });

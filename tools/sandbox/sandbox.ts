@@ -14,7 +14,15 @@ import * as path from "node:path";
 import { apiEnvironment } from "../../components/ApiService";
 import { colourModuleFile } from "../../components/NginxSite";
 import { SECRET_MASK, StackConfig, fqdn } from "../../config";
-import { COLOURS, CONFIG_DIR, STATE_DIR, colourPort, renderEnvFile } from "../../templates";
+import {
+  COLOURS,
+  CONFIG_DIR,
+  STATE_DIR,
+  colourPort,
+  renderEnvFile,
+  upstreamsDefaultFile,
+  upstreamsFile,
+} from "../../templates";
 import type { PlannedFile } from "../plan/planOutput";
 import { UserError } from "../shared/errors";
 import { PROJECT_DIR } from "../shared/projectPaths";
@@ -165,10 +173,18 @@ export function prepareSandbox(options: PrepareOptions): Sandbox {
   const tls = servesHttps(plannedSite)
     ? prepareTls(runDir, hosts, options.tlsPort ?? defaultTlsPort(port), substitutions)
     : undefined;
+  // The live upstreams start as the planned default, as on a droplet; releases move them there.
+  const upstreamsPath = path.join(root, upstreamsFile(app));
+  mkdirSync(path.dirname(upstreamsPath), { recursive: true });
+  const upstreams = planned(`nginx/${app}-upstreams.default.conf`);
+  writeFileSync(path.join(root, upstreamsDefaultFile(app)), upstreams);
+  writeFileSync(upstreamsPath, upstreams);
   const sitePath = path.join(runDir, "site.conf");
   const remapped = remapListen(plannedSite, port, tls?.port)
     .split(colourModuleFile(app))
-    .join(jsPath);
+    .join(jsPath)
+    .split(upstreamsFile(app))
+    .join(upstreamsPath);
   const site = tls ? remapTlsPaths(remapped, tls) : remapped;
   writeFileSync(sitePath, site);
   const nginxConfPath = path.join(runDir, "nginx.conf");

@@ -56,7 +56,7 @@ export interface ReleaseRun {
  */
 export async function runRelease(
   sandbox: Sandbox,
-  tools: Pick<Tools, "supervisorctl">,
+  tools: Pick<Tools, "supervisorctl" | "nginx">,
   options: {
     release?: string;
     extraEnv?: Record<string, string>;
@@ -74,6 +74,12 @@ export async function runRelease(
       DROPSTACK_SUPERVISORCTL: `${tools.supervisorctl} -c ${sandbox.supervisorConf}`,
       // Without an engine nothing is pulled; with one, the image was built here.
       DROPSTACK_PULL: sandbox.docker ? "docker image inspect" : "true",
+      // The sandbox's nginx, checked then reloaded as a droplet's (only when app.port changed).
+      DROPSTACK_NGINX_RELOAD: [
+        `${tools.nginx} -t -q -p ${sandbox.runDir} -c ${sandbox.nginxConf}`,
+        `${tools.nginx} -p ${sandbox.runDir} -c ${sandbox.nginxConf} -s reload`,
+      ].join(" && "),
+      DROPSTACK_NGINX_PID: path.join(sandbox.runDir, "nginx.pid"),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -165,7 +165,7 @@ export async function releaseIntoSandbox(
       `no sandbox is running for ${stack}: npm start -- --stack ${stack} --detach`,
     );
   }
-  const tools = requireTools(["supervisorctl"] as const);
+  const tools = requireTools(["supervisorctl", "nginx"] as const);
   const run = await runRelease(sandbox, tools, {
     release,
     extraEnv: options.extraEnv,
