@@ -7,13 +7,31 @@ import * as path from "node:path";
 import { connect, ConnectionOptions } from "node:tls";
 import { parse, stringify } from "yaml";
 import { stackFilePath, writeDerivedStackFile } from "../../tools/plan/stackFiles";
+import { loadDuring } from "../../tools/bench/loadGenerator";
 import { readSandbox, Sandbox } from "../../tools/sandbox/sandbox";
+import { runRelease } from "../../tools/sandbox/sandboxRelease";
 import { CLI, PROJECT, PROJECT_DIR, TSX } from "../../tools/shared/projectPaths";
 import { requireTools } from "../../tools/shared/systemTools";
 
 /** The tools a sandbox runs; a missing one fails the test with the command that installs it. */
 export const sandboxTools = () =>
   requireTools(["nginx", "nginx njs module", "supervisord", "supervisorctl"] as const);
+
+/**
+ * Runs the stack's release script in the sandbox while autocannon (50 connections) asks `host`'s
+ * `/version` through nginx; the load's counts and the release's run.
+ */
+export function releaseUnderLoad(
+  sandbox: Sandbox,
+  host: string,
+  options: Parameters<typeof runRelease>[2],
+) {
+  return loadDuring(() => runRelease(sandbox, sandboxTools(), options), {
+    url: `http://127.0.0.1:${sandbox.port}/version`,
+    host,
+    connections: 50,
+  });
+}
 
 /** A port nothing listens on right now. */
 export async function freePort(): Promise<number> {

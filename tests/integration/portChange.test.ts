@@ -10,22 +10,20 @@
 import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadDuring } from "../../tools/bench/loadGenerator";
 import { Sandbox } from "../../tools/sandbox/sandbox";
-import { liveColour, runRelease } from "../../tools/sandbox/sandboxRelease";
+import { liveColour } from "../../tools/sandbox/sandboxRelease";
 import { upstreamsDefaultFile, upstreamsFile } from "../../templates";
 import {
   cli,
   derivedStackFile,
   freePort,
-  sandboxTools,
+  releaseUnderLoad,
   startDetached,
   stopDetached,
 } from "../helpers/sandboxHelpers";
 
 const STACK = "porttest";
 const HOST = "api.porttest.example.com";
-const tools = sandboxTools();
 const APP = { release: "v1", healthTimeoutSeconds: 6, drainSeconds: 2 };
 
 let sandbox: Sandbox;
@@ -61,12 +59,8 @@ function pushReleaseScriptFor(port: number): void {
   );
 }
 
-async function releaseUnderLoad(release: string) {
-  const { load, work } = await loadDuring(() => runRelease(sandbox, tools, { release }), {
-    url: `http://127.0.0.1:${sandbox.port}/version`,
-    host: HOST,
-    connections: 50,
-  });
+async function released(release: string) {
+  const { load, work } = await releaseUnderLoad(sandbox, HOST, { release });
   console.log(
     `app.port release ${release}: ${load.failed} failed (non-2xx ${load.non2xx}, errors ${load.errors}, timeouts ${load.timeouts}) of ${load.requests} in ${load.seconds.toFixed(1)} s`,
   );
@@ -79,7 +73,7 @@ test("one reload before the switch points both colours at their new ports, the l
   const port = (colour: string, base: number) => String(colour === "blue" ? base : base + 1);
   expect(serverOf(live)).toBe(port(live, oldPort));
   pushReleaseScriptFor(newPort);
-  const { load, work } = await releaseUnderLoad("v2");
+  const { load, work } = await released("v2");
   expect(work.code).toBe(0);
   expect(work.output).toContain("app.port changed; nginx reloaded once");
   expect(liveColour(sandbox)).toBe(idle);
@@ -100,7 +94,7 @@ test("one reload before the switch points both colours at their new ports, the l
 
 test("the next release starts the other colour on its new port without a reload, 0 requests failing", async () => {
   const idle = liveColour(sandbox) === "blue" ? "green" : "blue";
-  const { load, work } = await releaseUnderLoad("v3");
+  const { load, work } = await released("v3");
   expect(work.code).toBe(0);
   expect(work.output).not.toContain("nginx reloaded");
   expect(work.output).toContain(

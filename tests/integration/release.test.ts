@@ -4,13 +4,13 @@
  */
 import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { loadDuring } from "../../tools/bench/loadGenerator";
 import { Sandbox } from "../../tools/sandbox/sandbox";
 import { liveColour, programPid, runRelease } from "../../tools/sandbox/sandboxRelease";
 import { request } from "../../tools/sandbox/sandboxRequests";
 import {
   derivedStackFile,
   freePort,
+  releaseUnderLoad,
   sandboxTools,
   startDetached,
   stopDetached,
@@ -35,15 +35,9 @@ beforeAll(async () => {
 }, 120000);
 afterAll(() => stopDetached(STACK));
 
-const url = () => `http://127.0.0.1:${sandbox.port}/version`;
-
 test("a good release switches colours under load without one failed request", async () => {
   const before = liveColour(sandbox);
-  const { load, work } = await loadDuring(() => runRelease(sandbox, tools, { release: "v2" }), {
-    url: url(),
-    host: HOST,
-    connections: 50,
-  });
+  const { load, work } = await releaseUnderLoad(sandbox, HOST, { release: "v2" });
   console.log(
     `good release under load: ${load.failed} failed of ${load.requests} in ${load.seconds.toFixed(1)} s`,
   );
@@ -66,10 +60,10 @@ test("running the same release again changes nothing", async () => {
 
 test("a broken release fails, stops its colour and leaves the old one serving, under load", async () => {
   const colour = liveColour(sandbox);
-  const { load, work } = await loadDuring(
-    () => runRelease(sandbox, tools, { release: "v3-broken", extraEnv: { HEALTH_STATUS: "503" } }),
-    { url: url(), host: HOST, connections: 50 },
-  );
+  const { load, work } = await releaseUnderLoad(sandbox, HOST, {
+    release: "v3-broken",
+    extraEnv: { HEALTH_STATUS: "503" },
+  });
   expect(work.code).not.toBe(0);
   expect(work.output).toMatch(/last health responses of (blue|green)/);
   expect(work.output).toMatch(/^503 \{"status":"unhealthy"\}$/m);
