@@ -21,6 +21,9 @@ type Path = readonly PropertyKey[];
 
 const PLAIN_KEY = /^[A-Za-z0-9_@-]+$/;
 
+/** JSON text with the two line separators it leaves as they are escaped too. */
+const oneLine = (json: string) => json.replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+
 /**
  * `["hosts", 1]` → `hosts[1]`; `["app", "port"]` → `app.port`. A key that is not plain (a user's
  * map key with spaces or a newline) is quoted, `app.env["a b"]`, so a line stays one line.
@@ -30,7 +33,7 @@ export function formatPath(path: Path): string {
     .map((part, i) => {
       if (typeof part === "number") return `[${part}]`;
       const key = String(part);
-      if (!PLAIN_KEY.test(key)) return `[${JSON.stringify(key)}]`;
+      if (!PLAIN_KEY.test(key)) return `[${oneLine(JSON.stringify(key))}]`;
       return i === 0 ? key : `.${key}`;
     })
     .join("");
@@ -49,7 +52,8 @@ const MAX_SHOWN = 80;
 function show(value: unknown, secret: boolean): string {
   if (value === undefined) return "nothing";
   if (secret) return SECRET_MASK;
-  const text = JSON.stringify(value) ?? String(value);
+  // JSON leaves U+2028 and U+2029 as they are, and they break a line in many terminals.
+  const text = oneLine(JSON.stringify(value) ?? String(value));
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
 }
 

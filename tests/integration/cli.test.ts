@@ -27,7 +27,7 @@ test("the tree: every resource, computed values marked, a summary line", () => {
     /digitalocean:index\/dnsRecord:DnsRecord {2}staging-dns-api-staging\n(.*\n)*?.*value: \(known after apply\)/,
   );
   // 40 for the environment, 5 for certbot's HTTPS, 8 for the alerts and the uptime check.
-  expect(stdout).toMatch(/\+ 53 resources to create \(0 protected\)/);
+  expect(stdout).toMatch(/\+ 55 resources to create \(0 protected\)/);
 });
 
 test("--json: resources with type, name, parent and masked inputs; outputs", () => {
@@ -90,9 +90,9 @@ test("--config with secure values: secrets shown as [secret], files written per 
   // dropstack:app holds a secure value, so Pulumi marks the whole key secret: app.env is kept
   // secret too, since the program cannot tell which of its values were set with --secret.
   expect(readFileSync(path.join(out, "fixture-web-1/env/api.env"), "utf8")).toBe("[secret]\n");
-  expect(readFileSync(path.join(out, "fixture-web-1/nginx/dropstack.conf"), "utf8")).toContain(
-    "server 127.0.0.1:9001;",
-  );
+  expect(
+    readFileSync(path.join(out, "fixture-web-1/nginx/api-upstreams.default.conf"), "utf8"),
+  ).toContain("server 127.0.0.1:9001 max_fails=0; # dropstack green");
 });
 
 test("invalid config: exit 1, one line per problem, no resources printed", () => {

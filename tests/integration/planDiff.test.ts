@@ -27,9 +27,11 @@ test("an app.port edit of staging: the replaced commands by wave, and the summar
   const lines = run.stdout.trim().split("\n");
   expect(lines[0]).toBe("step 1:");
   expect(lines).toContain(
-    "  +- Command staging-web-1-nginx-site-install  (replaced: triggers changed; also stdin; runs again over SSH)",
+    "  +- Command staging-web-1-nginx-upstreams-install  (replaced: triggers changed; also stdin; runs again over SSH)",
   );
-  expect(lines.at(-1)).toBe("0 to create, 0 to update, 5 to replace, 0 to delete, 25 unchanged");
+  // The site names no API port: it stays.
+  expect(run.stdout).not.toContain("nginx-site-install");
+  expect(lines.at(-1)).toBe("0 to create, 0 to update, 5 to replace, 0 to delete, 26 unchanged");
 });
 
 test("from the state `plan --state` printed (another checkout's program and config)", () => {

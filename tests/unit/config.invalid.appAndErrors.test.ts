@@ -68,6 +68,15 @@ const invalid: Case[] = [
     lines: ['dropstack:app.env.1BAD: is not a valid environment variable name, got "x"'],
   },
   {
+    // JSON leaves U+2028 and U+2029 raw, and many terminals break the line there (found by the
+    // property test in config.properties.test.ts).
+    name: "a name and a value with line separators stay on one line",
+    overrides: { "app.env": { "A\u2029": "x\u2028y" } },
+    lines: [
+      'dropstack:app.env["A\\u2029"]: is not a valid environment variable name, got "x\\u2028y"',
+    ],
+  },
+  {
     name: "env value with a newline",
     overrides: { "app.env": { GREETING: "hello\nworld" } },
     lines: ['dropstack:app.env.GREETING: must be a single line without NUL, got "hello\\nworld"'],
