@@ -33,13 +33,36 @@ export function releaseUnderLoad(
   });
 }
 
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
+/** Whether `port` on 127.0.0.1 can be listened on right now. */
+async function canListen(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => resolve(true));
+  });
+  if (listening) await new Promise((resolve) => server.close(resolve));
+  return listening;
+}
+
+/** Ports the tests take: below Linux's ephemeral range (32768–60999), which clients' sockets use. */
+const TEST_PORTS = { from: 20000, to: 32000 };
+const taken = new Set<number>();
+
+/**
+ * A port nothing listens on right now, and the one after it too: a stack's app.port is blue's, and
+ * green takes the next. Outside the ephemeral range, so no client connection takes either meanwhile.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port =
+      TEST_PORTS.from + 2 * Math.floor((Math.random() * (TEST_PORTS.to - TEST_PORTS.from)) / 2);
+    if (taken.has(port)) continue;
+    if ((await canListen(port)) && (await canListen(port + 1))) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no two free ports next to each other in ${TEST_PORTS.from}–${TEST_PORTS.to}`);
 }
 
 /** Every file under `dir`, relative to it. */
