@@ -92,13 +92,14 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
     );
   }
   // Refused before anything is made for the stack, its key included.
-  const checked = parseStackConfig(stack, input.config, input.secretKeys);
+  // The local key put in below changes nothing the local cloud reads from this config.
+  const config = parseStackConfig(stack, input.config, input.secretKeys);
   const rawTls = (
     decodeConfigValue(input.config[`${PROJECT}:proxy`] ?? "{}") as {
       tls?: { privateKey?: unknown };
     }
   ).tls;
-  if (checked.proxy.tls.mode === "custom" && rawTls?.privateKey === SECRET_MASK) {
+  if (config.proxy.tls.mode === "custom" && rawTls?.privateKey === SECRET_MASK) {
     throw new UserError(
       "dropstack:proxy.tls.privateKey is a secure value the local cloud cannot decrypt: give the stack's passphrase as PULUMI_CONFIG_PASSPHRASE (it decrypts passphrase stacks only)",
     );
@@ -113,7 +114,6 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
       "dropstack:sshPrivateKey": readFileSync(key.keyFile, "utf8"),
     } as Record<string, string>,
   };
-  const config = parseStackConfig(stack, keyed.config, keyed.secretKeys);
   const certbot = config.proxy.tls.mode === "letsencrypt" && config.droplet.count === 1;
   if (certbot) {
     const proxy = { ...config.proxy, tls: { ...config.proxy.tls, server: ACME_DIRECTORY } };

@@ -14,7 +14,7 @@ import {
   SECRET_SIGNATURE_KEY,
 } from "./mockSecrets";
 import { Decrypter, passphraseDecrypter } from "./passphraseSecrets";
-import type { ResourceOptions } from "./recordingMocks";
+import { nameOfUrn, type ResourceOptions } from "./recordingMocks";
 import { UserError } from "../shared/errors";
 
 export interface StateResource {
@@ -125,6 +125,10 @@ interface StackExport {
   };
 }
 
+/** Whether `value` holds, anywhere, a secret of an export that is still encrypted. */
+export const holdsEncrypted = (value: unknown): boolean =>
+  JSON.stringify(value ?? null).includes('"ciphertext"');
+
 function isEncrypted(value: unknown): value is { ciphertext: string } {
   return (
     typeof value === "object" &&
@@ -148,8 +152,6 @@ function revealExported(value: unknown, decrypter: Decrypter | undefined): unkno
   }
   return value;
 }
-
-const nameOfUrn = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
 /**
  * Outputs DigitalOcean computes that other resources of the program take (what the recording
@@ -189,9 +191,10 @@ export function stateOfExport(json: string, file: string, passphrase?: string): 
   const own = resources.filter(
     (r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"),
   );
+  const byUrn = new Map(own.map((r) => [r.urn, keyOf(r.type, nameOfUrn(r.urn))]));
   const tokens = new Map<string, string>();
   for (const r of own) {
-    const key = keyOf(r.type, nameOfUrn(r.urn));
+    const key = byUrn.get(r.urn)!;
     const inputs = Object.values(r.inputs ?? {});
     // An id that is also an input (a tag's or a certificate's is its name) stands for nothing new.
     if (r.custom && r.id && !inputs.includes(r.id)) tokens.set(r.id, outputToken(key, "id"));
@@ -204,8 +207,7 @@ export function stateOfExport(json: string, file: string, passphrase?: string): 
     }
   }
   const ordered = byLength(tokens);
-  const byUrn = new Map(own.map((r) => [r.urn, keyOf(r.type, nameOfUrn(r.urn))]));
-  const encrypted = own.some((r) => JSON.stringify(r.inputs ?? {}).includes('"ciphertext"'));
+  const encrypted = own.some((r) => holdsEncrypted(r.inputs));
   return {
     notes:
       encrypted && !decrypter
@@ -216,7 +218,7 @@ export function stateOfExport(json: string, file: string, passphrase?: string): 
     resources: own.map((r) => {
       const inputs = r.inputs ?? {};
       return {
-        key: keyOf(r.type, nameOfUrn(r.urn)),
+        key: byUrn.get(r.urn)!,
         type: r.type,
         name: nameOfUrn(r.urn),
         custom: r.custom ?? false,

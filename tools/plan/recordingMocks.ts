@@ -55,7 +55,8 @@ type Monitor = {
   registerResource(req: MonitorRequest, callback: (err: unknown, res: unknown) => void): void;
 };
 
-const nameOfUrn = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+/** The resource name at the end of a URN. */
+export const nameOfUrn = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 const digest = (text: string) => createHash("sha256").update(text).digest("hex");
 
 export class RecordingMocks implements pulumi.runtime.Mocks {

@@ -11,7 +11,7 @@
  * refusal before any step (`blocked`), since a half-applied transition is what it exists to avoid.
  */
 import { isDeepStrictEqual } from "node:util";
-import { PlanState, StateResource, TOKEN } from "./planState";
+import { PlanState, StateResource, TOKEN, holdsEncrypted } from "./planState";
 import { ruleFor } from "./providerRules";
 
 export type Action = "create" | "update" | "replace" | "delete";
@@ -43,10 +43,6 @@ export interface Transition {
   readonly unchanged: number;
   readonly notes: string[];
 }
-
-/** An input of the old state still encrypted (a real stack's export without its passphrase). */
-const isEncrypted = (value: unknown): boolean =>
-  JSON.stringify(value ?? null).includes('"ciphertext"');
 
 /** Keys of the resources whose computed values `value` holds. */
 function producersIn(value: unknown): string[] {
@@ -143,7 +139,8 @@ export function diffStates(from: PlanState, to: PlanState): Transition {
       const [before, after] = [previous.inputs[key], resource.inputs[key]];
       // Known only once a resource it takes from is created or replaced.
       if (producersIn(after).some((producer) => fresh.has(producer))) return true;
-      if (isEncrypted(before)) return false;
+      // Still encrypted (a real stack's export without its passphrase): cannot tell, so unchanged.
+      if (holdsEncrypted(before)) return false;
       return !isDeepStrictEqual(before, after) && !takenUnchanged(before, after);
     });
     if (changed.length === 0) {
