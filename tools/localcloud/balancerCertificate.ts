@@ -87,12 +87,19 @@ export async function issueBalancerCertificate(
     );
   }
   const live = path.join(dir, "config", "live", name);
-  const pem = path.join(dir, "haproxy.pem");
-  writeFileSync(
-    pem,
-    `${readFileSync(path.join(live, "fullchain.pem"), "utf8")}${readFileSync(path.join(live, "privkey.pem"), "utf8")}`,
-    { mode: 0o600 },
+  return writeHaproxyPem(
+    dir,
+    ["fullchain.pem", "privkey.pem"].map((file) => readFileSync(path.join(live, file), "utf8")),
   );
+}
+
+/** The one PEM HAProxy binds, the chain then the key, 0600 in `dir`; its path. */
+function writeHaproxyPem(dir: string, parts: string[]): string {
+  const pem = path.join(dir, "haproxy.pem");
+  const text = parts
+    .map((part) => (part === "" || part.endsWith("\n") ? part : `${part}\n`))
+    .join("");
+  writeFileSync(pem, text, { mode: 0o600 });
   return pem;
 }
 
@@ -107,12 +114,11 @@ export function loadCustomCertificate(
 ): string {
   const dir = certDir(stack, name);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const pem = path.join(dir, "haproxy.pem");
-  const text = [parts.leafCertificate, parts.certificateChain ?? "", parts.privateKey]
-    .map((part) => (part === "" || part.endsWith("\n") ? part : `${part}\n`))
-    .join("");
-  writeFileSync(pem, text, { mode: 0o600 });
-  return pem;
+  return writeHaproxyPem(dir, [
+    parts.leafCertificate,
+    parts.certificateChain ?? "",
+    parts.privateKey,
+  ]);
 }
 
 export function removeBalancerCertificates(stack: string): void {
