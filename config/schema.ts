@@ -224,6 +224,9 @@ const asSection = (value: unknown): Loose =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Loose) : {};
 const strings = (value: unknown): (string | undefined)[] =>
   Array.isArray(value) ? value.map((v) => (typeof v === "string" ? v : undefined)) : [];
+/** A number the field's own check accepted, or `fallback`: the raw value may be any JSON at all. */
+const numberOr = (value: unknown, fallback: number): number =>
+  typeof value === "number" ? value : fallback;
 
 /**
  * The schema for one stack, with the rules that depend on the stack name and on several keys.
@@ -296,7 +299,7 @@ export function stackSchema(stack: string, secretKeys: ReadonlySet<string> = new
           fail(["proxy", "tls", problem.key], problem.message);
         }
       }
-      const balanced = Number(asSection(c.droplet).count ?? 1) > 1;
+      const balanced = numberOr(asSection(c.droplet).count, 1) > 1;
       if (tls.server !== undefined && tls.mode !== "letsencrypt") {
         fail(["proxy", "tls", "server"], "is only used with proxy.tls.mode letsencrypt");
       } else if (tls.server !== undefined && tls.server !== "letsencrypt" && balanced) {
@@ -305,7 +308,7 @@ export function stackSchema(stack: string, secretKeys: ReadonlySet<string> = new
           "must be letsencrypt with droplet.count > 1 (DigitalOcean issues the load balancer's certificate from Let's Encrypt)",
         );
       }
-      const readTimeout = Number(asSection(c.proxy).readTimeoutSeconds ?? 0);
+      const readTimeout = numberOr(asSection(c.proxy).readTimeoutSeconds, 0);
       if (balanced && readTimeout > 600) {
         fail(
           ["proxy", "readTimeoutSeconds"],

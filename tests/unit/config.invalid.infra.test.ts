@@ -191,6 +191,16 @@ const invalid: Case[] = [
     overrides: { "proxy.readTimeoutSeconds": 0 },
     lines: ["dropstack:proxy.readTimeoutSeconds: must be an integer from 1 to 3600, got 0"],
   },
+  {
+    // Rules over several keys read the raw value; Number() of this one threw a TypeError (found
+    // by the property test in config.properties.test.ts).
+    name: "proxy.readTimeoutSeconds an object that cannot become a number",
+    overrides: { "proxy.readTimeoutSeconds": [{ toString: 0 }], "droplet.count": [{ valueOf: 1 }] },
+    lines: [
+      'dropstack:droplet.count: must be an integer from 1 to 20, got [{"valueOf":1}]',
+      'dropstack:proxy.readTimeoutSeconds: must be an integer from 1 to 3600, got [{"toString":0}]',
+    ],
+  },
   // Firewall.
   {
     name: "invalid CIDR",
