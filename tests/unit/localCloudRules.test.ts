@@ -4,7 +4,7 @@ import { renderBalancer } from "../../tools/localcloud/loadBalancer";
 import { renderRouterRules } from "../../tools/localcloud/stackFirewall";
 import { PROBE_SECONDS, renderChecker, uptimeReport } from "../../tools/localcloud/uptimeChecker";
 import { renderKnotConf, renderZone } from "../../tools/localcloud/stackDns";
-import { parseTimeout } from "../../tools/localcloud/standIns";
+import { parseTimeout } from "../../tools/localcloud/commandStandIn";
 
 describe("the router's rules", () => {
   const firewall = {

@@ -21,17 +21,21 @@ async function evaluate(stack: string, edits: Record<string, unknown>, failOn?: 
   let n = 0;
   const mocks = new LocalCloudMocks(
     {
-      [T.droplet]: async (inputs, r) => {
-        events.push({ what: "droplet start", name: r.name, at: Date.now() });
-        await sleep(300);
-        events.push({ what: "droplet done", name: r.name, at: Date.now() });
-        return { id: String(900 + ++n), outputs: { ipv4Address: `198.51.100.${10 + n}` } };
-      },
-      [T.command]: async (inputs, r) => {
-        const host = (inputs.connection as { host: string }).host;
-        events.push({ what: "command", name: r.name, at: Date.now(), host });
-        if (r.name === failOn) throw new Error("exit 1: no such file");
-        return { id: r.name, outputs: { stdout: "", stderr: "" } };
+      update: {},
+      delete: {},
+      create: {
+        [T.droplet]: async (inputs, r) => {
+          events.push({ what: "droplet start", name: r.name, at: Date.now() });
+          await sleep(300);
+          events.push({ what: "droplet done", name: r.name, at: Date.now() });
+          return { id: String(900 + ++n), outputs: { ipv4Address: `198.51.100.${10 + n}` } };
+        },
+        [T.command]: async (inputs, r) => {
+          const host = (inputs.connection as { host: string }).host;
+          events.push({ what: "command", name: r.name, at: Date.now(), host });
+          if (r.name === failOn) throw new Error("exit 1: no such file");
+          return { id: r.name, outputs: { stdout: "", stderr: "" } };
+        },
       },
     },
     { skipped: (r) => skipped.push(r.type), failed: (r) => failed.push(r.name) },

@@ -21,6 +21,7 @@ import { CLI, PROJECT_DIR, TSX } from "../shared/projectPaths";
 import { curlProbe } from "../localcloud/clients";
 import { names } from "../localcloud/localPaths";
 import { readState } from "../localcloud/localState";
+import { LoadFigures, socketErrorText, visitorLoad } from "../localcloud/visitorLoad";
 import { setTimeout as sleep } from "node:timers/promises";
 
 type Out = { note(line: string): void; result(line: string): void };
@@ -40,30 +41,6 @@ async function firstOk(
     await sleep(200);
   }
   return null;
-}
-
-/** wrk from the visitor's namespace: requests per second, p99 latency and errors. */
-async function wrk(stack: string, url: string, seconds: number) {
-  const netns = names(readState(stack)!.index).visitor;
-  const run = await runAsync("ip", [
-    "netns",
-    "exec",
-    netns,
-    "wrk",
-    "-t2",
-    "-c50",
-    `-d${seconds}s`,
-    "--latency",
-    url,
-  ]);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(run.stdout)?.[1] ?? NaN);
-  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(run.stdout);
-  const p99Ms = p99
-    ? Number(p99[1]) * { us: 0.001, ms: 1, s: 1000 }[p99[2] as "us" | "ms" | "s"]
-    : null;
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(run.stdout)?.[1] ?? "0";
-  const socketErrors = /Socket errors: (.*)/.exec(run.stdout)?.[1] ?? "none";
-  return { requestsPerSecond: Math.round(rps), p99Ms, non2xx: Number(errors), socketErrors };
 }
 
 /** `local up --json` as a process of its own: a program is evaluated once per process. */
@@ -92,7 +69,7 @@ async function measureStack(
   const url = `${run.status.urls[0].replace(/\/$/, "")}/version`;
   // Behind a balancer a droplet takes traffic once three health checks, 10 s apart, pass.
   const first = await firstOk(stack, url, run.started, 180000);
-  const load = options.load ? await wrk(stack, url, 8) : undefined;
+  const load = options.load ? await visitorLoad(stack, url, 8) : undefined;
   await localDown(stack, out.note);
   return {
     url,
@@ -155,8 +132,8 @@ export async function runLocalBench(out: Out): Promise<void> {
     Object.entries(p)
       .map(([name, seconds]) => `${name} ${seconds} s`)
       .join(", ");
-  const loadLine = (l: Awaited<ReturnType<typeof wrk>>) =>
-    `${l.requestsPerSecond} req/s, p99 ${l.p99Ms} ms, non-2xx ${l.non2xx}, socket errors ${l.socketErrors}`;
+  const loadLine = (l: LoadFigures) =>
+    `${l.requestsPerSecond} req/s, p99 ${l.p99Ms} ms, non-2xx ${l.non2xx}, socket errors ${socketErrorText(l)}`;
   for (const line of [
     `base image, cold: ${results.baseImageColdSeconds} s`,
     ...(

@@ -11,6 +11,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import * as path from "node:path";
+import type { PlanState } from "../plan/planState";
+import type { AppliedResource, TakenStep } from "./localMocks";
 import type { DnsRecordSpec } from "./stackDns";
 import type { FirewallRule } from "./stackFirewall";
 import type { UptimeAlertSpec, UptimeCheckSpec } from "./uptimeChecker";
@@ -54,7 +56,7 @@ export interface LocalState {
   /** Reserved IP resource name → its address, and the droplet id it is assigned to. */
   reservedIps: { resource: string; address: string; dropletId?: string }[];
   firewalls: FirewallState[];
-  dnsRecords: (DnsRecordSpec & { resource: string })[];
+  dnsRecords: (DnsRecordSpec & { resource: string; id?: string })[];
   /** Registry logins the credentials resources handed out (usernames start with the stack). */
   logins: { resource: string; username: string; dockerConfig: string }[];
   /** Load balancers: their address and the inputs their configuration is rendered from. */
@@ -76,6 +78,14 @@ export interface LocalState {
   /** Resources the local cloud does not emulate, listed, never dropped silently. */
   skipped: { type: string; name: string }[];
   urls: string[];
+  /** What the last complete `up` applied, per custom resource: what the next one diffs against. */
+  applied?: AppliedResource[];
+  /** The same as a plan's state (computed values tokenized): what `plan --diff` starts from. */
+  plannedState?: PlanState;
+  /** The last transition: the steps the plan predicted and the ones the local cloud took. */
+  lastTransition?: { predicted: TakenStep[]; taken: TakenStep[]; seconds: number };
+  /** Numbers the ids the stand-ins give, so an id is never given twice. */
+  serial?: number;
   /** Each phase of the last `up`: its first step's start and its last step's end (ms epoch). */
   phases: Record<string, { start: number; end: number }>;
 }

@@ -9,8 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { SECRET_MASK, decodeConfigValue, encodeConfigValue, parseStackConfig } from "../../config";
-import { runPlan } from "../plan/runPlan";
-import { stackConfigFor } from "../plan/stackFiles";
+import { StackConfigMap, stackConfigFor } from "../plan/stackFiles";
 import { UserError } from "../shared/errors";
 import { PROJECT } from "../shared/projectPaths";
 import { ACME_DIRECTORY, startAcmeServer, trustInNetns } from "./acmeServer";
@@ -18,7 +17,8 @@ import { APT_PROXY_URL, hostDebianMirror, startAptProxy } from "./aptProxy";
 import { ensureBaseImage } from "./baseImage";
 import { ensureNodeImage, startBuildEngine } from "./buildEngine";
 import { ensureServicesAddress } from "./hostNetwork";
-import { LocalCloudMocks } from "./localMocks";
+import { LocalCloudMocks, LocalEngineEvents } from "./localMocks";
+import { applyLocally, predictTransition, stepNote } from "./localTransition";
 import { localCaPem } from "./localCa";
 import { ADDRESSES, names, stackDir } from "./localPaths";
 import { freeIndex, LocalState, readState, writeState } from "./localState";
@@ -77,16 +77,11 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
   }
   const configHash = hashOf(input.config);
   const previous = readState(stack);
-  if (previous?.complete) {
-    if (previous.configHash === configHash) {
-      out.note(`${stack} is up with this config already: nothing to do`);
-      return localStatus(stack);
-    }
-    throw new UserError(
-      `${stack} is up with another config; the local cloud does not apply config edits yet: npm run local -- down --stack ${stack}, then up`,
-    );
+  if (previous?.complete && previous.configHash === configHash) {
+    out.note(`${stack} is up with this config already: nothing to do`);
+    return localStatus(stack);
   }
-  if (previous) {
+  if (previous && !previous.complete) {
     throw new UserError(
       `an earlier up of ${stack} did not finish: npm run local -- down --stack ${stack} first`,
     );
@@ -119,6 +114,7 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
     const proxy = { ...config.proxy, tls: { ...config.proxy.tls, server: ACME_DIRECTORY } };
     keyed.config["dropstack:proxy"] = encodeConfigValue(proxy);
   }
+  if (previous) return transition(previous, keyed, configHash, config.domain, out);
   const state: LocalState = {
     stack,
     index: freeIndex(),
@@ -179,18 +175,10 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
   const userDataOverride = options.userDataFile && readFileSync(options.userDataFile, "utf8");
   const mocks = new LocalCloudMocks(
     standIns({ state, note: out.note, userDataOverride, phase, domain: config.domain }),
-    {
-      skipped: (r) => {
-        state.skipped.push({ type: r.type, name: r.name });
-        out.note(
-          `  skipped ${r.type.split(":").pop()} ${r.name}: not emulated by the local cloud yet`,
-        );
-      },
-      failed: (r, error) => out.note(`  ✗ ${r.name}: ${error.message.split("\n")[0]}`),
-    },
+    engineEvents(state, out),
   );
   try {
-    const plan = await runPlan(stack, keyed, mocks);
+    const plan = await applyLocally(state, keyed, mocks, out);
     state.urls = Array.isArray(plan.outputs.urls) ? plan.outputs.urls.map(String) : [];
   } catch (error) {
     writeState(state);
@@ -202,4 +190,50 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
   state.configHash = configHash;
   writeState(state);
   return localStatus(stack);
+}
+
+/** What the engine reports: skipped types, the failure, and each step of a transition. */
+function engineEvents(state: LocalState, out: Out): LocalEngineEvents {
+  return {
+    skipped: (r) => {
+      state.skipped.push({ type: r.type, name: r.name });
+      out.note(
+        `  skipped ${r.type.split(":").pop()} ${r.name}: not emulated by the local cloud yet`,
+      );
+    },
+    failed: (r, error) => out.note(`  ✗ ${r.name}: ${error.message.split("\n")[0]}`),
+    step: (step) => out.note(stepNote(step)),
+  };
+}
+
+/** `up` of a stack that is up with another config: only the steps between the two. */
+async function transition(
+  state: LocalState,
+  keyed: StackConfigMap,
+  configHash: string,
+  domain: string,
+  out: Out,
+): Promise<LocalStatus> {
+  const phase = () => undefined;
+  const stands = standIns({ state, note: out.note, phase, domain });
+  const predicted = predictTransition(state, keyed, stands, out);
+  if (predicted.steps.length > 0) {
+    state.complete = false;
+    state.skipped = [];
+    writeState(state);
+    const mocks = new LocalCloudMocks(stands, engineEvents(state, out), state.applied);
+    try {
+      const plan = await applyLocally(state, keyed, mocks, out, predicted);
+      state.urls = Array.isArray(plan.outputs.urls) ? plan.outputs.urls.map(String) : [];
+    } catch (error) {
+      writeState(state);
+      throw new UserError(
+        `the transition of ${state.stack} failed: ${(error as Error).message}\n(npm run local -- down --stack ${state.stack} removes what it made)`,
+      );
+    }
+  }
+  state.complete = true;
+  state.configHash = configHash;
+  writeState(state);
+  return localStatus(state.stack);
 }

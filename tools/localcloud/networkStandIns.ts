@@ -11,7 +11,7 @@ import { BalancerSpec, serveBalancer } from "./loadBalancer";
 import type { StandIn } from "./localMocks";
 import { ADDRESSES } from "./localPaths";
 import { LocalState, writeState } from "./localState";
-import { strings, type StandInContext } from "./standInContext";
+import { nextSerial, strings, type StandInContext } from "./standInContext";
 import { serveZones } from "./stackDns";
 import { applyRouterRules, FirewallRule } from "./stackFirewall";
 import { addClient } from "./stackNetwork";
@@ -191,6 +191,7 @@ export function networkStandIns(
     [T.dnsRecord]: async (inputs, resource) => {
       const record = {
         resource: resource.name,
+        id: String(state.index * 100000 + nextSerial(state)),
         domain: String(inputs.domain),
         type: String(inputs.type),
         name: String(inputs.name),
@@ -202,12 +203,12 @@ export function networkStandIns(
       await serveZones(state.stack, state.index, state.dnsRecords, [record.domain]);
       const fqdn = record.name === "@" ? record.domain : `${record.name}.${record.domain}`;
       context.note(`  DNS ${fqdn} ${record.type} ${record.value}`);
-      return { id: String(state.index * 1000 + state.dnsRecords.length), outputs: { fqdn } };
+      return { id: record.id, outputs: { fqdn } };
     },
 
     [T.uptimeCheck]: async (inputs) => {
       const check = {
-        id: `check-${state.index}-${state.uptimeChecks.length + 1}`,
+        id: `check-${state.index}-${nextSerial(state)}`,
         name: String(inputs.name),
         target: String(inputs.target),
       };
@@ -221,7 +222,9 @@ export function networkStandIns(
     },
 
     [T.uptimeAlert]: async (inputs, resource) => {
+      const id = `${resource.name}-${nextSerial(state)}`;
       state.uptimeAlerts.push({
+        id,
         checkId: String(inputs.checkId),
         name: String(inputs.name),
         type: String(inputs.type),
@@ -229,7 +232,7 @@ export function networkStandIns(
         threshold: inputs.threshold === undefined ? undefined : Number(inputs.threshold),
       });
       save();
-      return { id: `${resource.name}-${state.uptimeAlerts.length}`, outputs: {} };
+      return { id, outputs: {} };
     },
   };
 }

@@ -15,3 +15,9 @@ export interface StandInContext {
 /** A list input as strings (tags, ids, addresses); anything else as none. */
 export const strings = (value: unknown): string[] =>
   Array.isArray(value) ? value.map(String) : [];
+
+/** A number no earlier id of the stack's stand-ins had. */
+export function nextSerial(state: LocalState): number {
+  state.serial = (state.serial ?? 0) + 1;
+  return state.serial;
+}

@@ -3,47 +3,31 @@
  * token: droplets are machines booted from their own user data, reserved IPs and the firewall are
  * the router's rules, DNS records are zones Knot serves, registry logins and images are the local
  * registry's, and every remote.Command runs over SSH. Each saves the state before it returns.
+ * What they do when a resource changes or goes is in standInChanges.ts.
  */
 import * as path from "node:path";
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import { PROJECT_DIR } from "../shared/projectPaths";
 import { LOCAL_NODE_IMAGE, docker, dockerAsync } from "./buildEngine";
-import {
-  bootDroplet,
-  cloudInitLogTail,
-  dropletExec,
-  dropletMachine,
-  dropletRunning,
-  REGISTRY_HOST,
-} from "./dropletMachine";
-import type { StandIn } from "./localMocks";
-import { ADDRESSES, SHARED_DIR, names, stackDir } from "./localPaths";
+import { bootDroplet, dropletMachine, REGISTRY_HOST } from "./dropletMachine";
+import type { StandIn, StandIns } from "./localMocks";
+import { commandRunner } from "./commandStandIn";
+import { standInChanges } from "./standInChanges";
+import { ADDRESSES, SHARED_DIR, names } from "./localPaths";
 import { writeState } from "./localState";
 import { registryCa } from "./registry";
-import { runRemote } from "./remoteCommand";
 import { balancerRefresher, networkStandIns, reapplyRules } from "./networkStandIns";
 import { strings, type StandInContext } from "./standInContext";
-
-export type { StandInContext } from "./standInContext";
 import { addDropletNetwork } from "./stackNetwork";
 
-/** `"20m"`, `"90s"`, `"1h"` → milliseconds. */
-export function parseTimeout(text: string | undefined): number | undefined {
-  const match = /^(\d+)(s|m|h)$/.exec(text ?? "");
-  if (!match) return undefined;
-  return Number(match[1]) * { s: 1000, m: 60000, h: 3600000 }[match[2] as "s" | "m" | "h"];
-}
+export type { StandInContext } from "./standInContext";
 
-export function standIns(context: StandInContext): Record<string, StandIn> {
+export function standIns(context: StandInContext): StandIns {
   const { state } = context;
   const save = () => writeState(state);
   const refreshBalancers = balancerRefresher(context);
-  const dropletFor = (host: string) =>
-    state.droplets.find((d) => d.address === host) ??
-    state.droplets.find((d) =>
-      state.reservedIps.some((ip) => ip.address === host && ip.dropletId === d.id),
-    );
-  return {
+  const runCommand = commandRunner(context);
+  const create: Record<string, StandIn> = {
     ...networkStandIns(context, refreshBalancers),
     [T.tag]: async (inputs) => ({ id: String(inputs.name), outputs: {} }),
 
@@ -55,7 +39,8 @@ export function standIns(context: StandInContext): Record<string, StandIn> {
         );
       }
       const i = state.droplets.length + 1;
-      const id = String(state.index * 100000 + i);
+      // Nine digits, as DigitalOcean's: a state tokenizes it, and a short one would match inside text.
+      const id = String(430000000 + state.index * 1000 + i);
       const netns = addDropletNetwork(state.index, i);
       const name = String(inputs.name);
       const machine = dropletMachine(state.stack, name, names(state.index).machine(i), netns);
@@ -155,49 +140,8 @@ export function standIns(context: StandInContext): Record<string, StandIn> {
       return { id: repoDigest, outputs: { repoDigest, imageName } };
     },
 
-    [T.command]: async (inputs, resource) => {
-      const started = Date.now();
-      const connection = inputs.connection as { host: string; user?: string };
-      const droplet = dropletFor(connection.host);
-      const bootstrap = resource.name.endsWith("-bootstrap");
-      context.note(`  ${resource.name} on ${droplet?.name ?? connection.host}`);
-      const machine =
-        droplet && dropletMachine(state.stack, droplet.name, droplet.machine, droplet.netns);
-      try {
-        const result = await runRemote(
-          inputs.connection as never,
-          {
-            command: String(inputs.create ?? "true"),
-            stdin: inputs.stdin === undefined ? undefined : String(inputs.stdin),
-            environment: inputs.environment as Record<string, string> | undefined,
-            timeoutMs: parseTimeout(resource.createTimeout),
-          },
-          {
-            netns: names(state.index).operator,
-            keyDir: path.join(stackDir(state.stack), "keys", "steps"),
-            name: resource.name,
-            // The local cloud knows when a droplet cannot come up: no use dialing on.
-            stillWorthDialing: () => {
-              if (!machine) return undefined;
-              if (!dropletRunning(machine))
-                return `droplet ${machine.name} is not running (console: ${path.join(machine.dir, "console.log")})`;
-              const status = dropletExec(machine, ["cloud-init", "status"]).stdout ?? "";
-              return /status: error/.test(status)
-                ? `the bootstrap of droplet ${machine.name} failed before the deploy user could log in: cloud-init reports error; /var/log/cloud-init-output.log ends:\n${cloudInitLogTail(machine)}`
-                : undefined;
-            },
-          },
-        );
-        context.phase(bootstrap ? "boot and cloud-init (bootstrap step)" : "remote steps", started);
-        return { id: resource.name, outputs: { stdout: result.stdout, stderr: result.stderr } };
-      } catch (error) {
-        if (bootstrap && machine && !(error as Error).message.includes("cloud-init-output.log")) {
-          throw new Error(
-            `${(error as Error).message}\ndroplet ${machine.name}: /var/log/cloud-init-output.log ends:\n${cloudInitLogTail(machine)}`,
-          );
-        }
-        throw error;
-      }
-    },
+    [T.command]: (inputs, resource) =>
+      runCommand(inputs.create, inputs, resource.name, resource.createTimeout),
   };
+  return { create, ...standInChanges(context, create, runCommand) };
 }

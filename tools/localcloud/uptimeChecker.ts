@@ -20,6 +20,8 @@ export interface UptimeCheckSpec {
 }
 
 export interface UptimeAlertSpec {
+  /** The alert's own id (what deletes it). */
+  readonly id?: string;
   readonly checkId: string;
   readonly name: string;
   readonly type: string;

@@ -155,13 +155,21 @@ function revealExported(value: unknown, decrypter: Decrypter | undefined): unkno
 
 /**
  * Outputs DigitalOcean computes that other resources of the program take (what the recording
- * mocks invent for a plan): tokenized in an export so they compare with a plan's.
+ * mocks invent for a plan): tokenized in an export, and in the local cloud's state, so they
+ * compare with a plan's.
  */
-const ADDRESS_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
+export const COMPUTED_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
   [T.droplet]: ["ipv4Address", "ipv4AddressPrivate", "dropletUrn"],
   [T.reservedIp]: ["ipAddress"],
   [T.loadBalancer]: ["ip", "loadBalancerUrn"],
   [T.image]: ["repoDigest"],
+  [T.registryCredentials]: ["dockerCredentials"],
+};
+
+/** A digest is the part after `@sha256:`, as a plan makes it up. */
+export const computedPart = (value: string) => {
+  const at = value.indexOf("@sha256:");
+  return at >= 0 ? value.slice(at + 8) : value;
 };
 
 /**
@@ -198,12 +206,10 @@ export function stateOfExport(json: string, file: string, passphrase?: string): 
     const inputs = Object.values(r.inputs ?? {});
     // An id that is also an input (a tag's or a certificate's is its name) stands for nothing new.
     if (r.custom && r.id && !inputs.includes(r.id)) tokens.set(r.id, outputToken(key, "id"));
-    for (const field of ADDRESS_OUTPUTS[r.type] ?? []) {
+    for (const field of COMPUTED_OUTPUTS[r.type] ?? []) {
       const value = r.outputs?.[field];
       if (typeof value !== "string" || value === "") continue;
-      // A digest is the part after `@sha256:`, as a plan makes it up.
-      const at = value.indexOf("@sha256:");
-      tokens.set(at >= 0 ? value.slice(at + 8) : value, outputToken(key, field));
+      tokens.set(computedPart(value), outputToken(key, field));
     }
   }
   const ordered = byLength(tokens);

@@ -86,5 +86,15 @@ export function ruleFor(type: string): ProviderRule {
   return RULES[type] ?? { replaces: [] };
 }
 
+/** Of the `changed` inputs of a resource, those that replace it (ForceNew, replaceOnChanges). */
+export function replacingInputs(
+  type: string,
+  changed: readonly string[],
+  replaceOnChanges: readonly string[],
+): string[] {
+  const rule = ruleFor(type);
+  return changed.filter((key) => rule.replaces.includes(key) || replaceOnChanges.includes(key));
+}
+
 /** The types the table covers: a test checks every type the program declares is among them. */
 export const RULE_TYPES = Object.keys(RULES);

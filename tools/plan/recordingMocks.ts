@@ -185,6 +185,17 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     return value;
   }
 
+  /**
+   * A value a provider computed for `key`'s `field` (the local cloud's real ones), so a state of
+   * this run tokenizes it as a plan's. The first field to give a value names it (a local droplet's
+   * private address is its public one).
+   */
+  protected produced(value: string, key: string, field: string): void {
+    if (value === "" || this.producers.has(value)) return;
+    this.computed.add(value);
+    this.producers.set(value, { key, field });
+  }
+
   private computedState(
     type: string,
     name: string,
@@ -216,8 +227,12 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             ":" +
             this.remember(`token-${digest(name).slice(24, 48)}`),
         ).toString("base64");
+        // The whole JSON too: a droplet's pull login takes it as it is.
         return {
-          dockerCredentials: JSON.stringify({ auths: { "registry.digitalocean.com": { auth } } }),
+          dockerCredentials: this.remember(
+            JSON.stringify({ auths: { "registry.digitalocean.com": { auth } } }),
+            "dockerCredentials",
+          ),
         };
       }
       case T.image: {

@@ -12,7 +12,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { PlanState, StateResource, TOKEN, holdsEncrypted } from "./planState";
-import { ruleFor } from "./providerRules";
+import { replacingInputs, ruleFor } from "./providerRules";
 
 export type Action = "create" | "update" | "replace" | "delete";
 
@@ -148,9 +148,7 @@ export function diffStates(from: PlanState, to: PlanState): Transition {
       continue;
     }
     const rule = ruleFor(resource.type);
-    const replacedBy = changed.filter(
-      (key) => rule.replaces.includes(key) || resource.options.replaceOnChanges.includes(key),
-    );
+    const replacedBy = replacingInputs(resource.type, changed, resource.options.replaceOnChanges);
     const action: Action = replacedBy.length > 0 ? "replace" : "update";
     if (action === "replace") fresh.add(resource.key);
     waveOf.set(resource.key, wave);

@@ -8,7 +8,7 @@ import type { Step, Transition } from "./transition";
 const SYMBOL = { create: "+", update: "~", replace: "+-", delete: "-" } as const;
 
 /** `digitalocean:index/droplet:Droplet` → `Droplet`. */
-const shortType = (type: string) => type.slice(type.lastIndexOf(":") + 1);
+export const shortType = (type: string) => type.slice(type.lastIndexOf(":") + 1);
 
 function stepLine(step: Step): string {
   const symbol = step.blocked ? "!" : SYMBOL[step.action];
@@ -30,6 +30,13 @@ function stepLine(step: Step): string {
     );
   }
   return details.length > 0 ? `${what}  (${details.join("; ")})` : what;
+}
+
+/** A step as an engine starts it (`~ Command x (changed: stdin)`): what the local cloud prints. */
+export function startedStepLine(step: { action: Step["action"]; key: string; changed: string[] }) {
+  const [type, name] = step.key.split("::");
+  const what = `${SYMBOL[step.action].padEnd(2)} ${shortType(type)} ${name}`;
+  return step.changed.length > 0 ? `${what}  (changed: ${step.changed.join(", ")})` : what;
 }
 
 export function transitionSummary(transition: Transition): string {

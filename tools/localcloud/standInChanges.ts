@@ -1,0 +1,121 @@
+/**
+ * What the stand-ins do when a resource that is up changes or goes, as the providers do: a DNS
+ * record, a firewall, an uptime check and its alerts change in place (Knot's zone, the router's
+ * rules, the checker); a Command runs its `update` (or `create`) again, and its `delete` when it
+ * goes; an image is built and pushed again. Types with neither here are refused by the transition
+ * before any step (see localTransition.ts), never half-applied.
+ */
+import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
+import type { CommandRunner } from "./commandStandIn";
+import type { Deleter, StandIn, Updater } from "./localMocks";
+import { writeState } from "./localState";
+import { reapplyRules } from "./networkStandIns";
+import type { StandInContext } from "./standInContext";
+import { serveZones } from "./stackDns";
+import { serveUptimeChecks } from "./uptimeChecker";
+
+/** The stand-in of `type` again: its create does what an update must (it holds no state). */
+const again =
+  (create: Readonly<Record<string, StandIn>>, type: string): Updater =>
+  (inputs, resource) =>
+    create[type](inputs, resource);
+
+export function standInChanges(
+  context: StandInContext,
+  create: Readonly<Record<string, StandIn>>,
+  runCommand: CommandRunner,
+): { update: Record<string, Updater>; delete: Record<string, Deleter> } {
+  const { state } = context;
+  const save = () => writeState(state);
+  const rezone = () =>
+    serveZones(state.stack, state.index, state.dnsRecords, [
+      context.domain,
+      ...state.dnsRecords.map((r) => r.domain),
+    ]);
+  /** Drops the state's entry of a resource (by its id), then makes it anew with the new inputs. */
+  const remade =
+    (drop: (previousId: string) => void): Updater =>
+    async (inputs, resource, previous) => {
+      drop(previous.id);
+      const made = await create[resource.type](inputs, resource);
+      return made;
+    };
+  const dropRecord = (id: string) => {
+    state.dnsRecords = state.dnsRecords.filter((r) => r.id !== id);
+  };
+  const dropCheck = (id: string) => {
+    state.uptimeChecks = state.uptimeChecks.filter((c) => c.id !== id);
+    state.uptimeAlerts = state.uptimeAlerts.filter((a) => a.checkId !== id);
+  };
+  return {
+    update: {
+      [T.command]: (inputs, resource) =>
+        runCommand(inputs.update ?? inputs.create, inputs, resource.name, resource.createTimeout),
+      [T.image]: again(create, T.image),
+      [T.registryCredentials]: again(create, T.registryCredentials),
+      [T.tag]: again(create, T.tag),
+      [T.dnsRecord]: async (inputs, _resource, previous) => {
+        // Name, value and ttl change in place, under the record's id (domain and type replace it).
+        const record = state.dnsRecords.find((r) => r.id === previous.id);
+        if (!record) throw new Error(`no DNS record ${previous.id} in this stack`);
+        Object.assign(record, {
+          name: String(inputs.name),
+          value: String(inputs.value),
+          ttl: Number(inputs.ttl ?? 1800),
+        });
+        save();
+        await rezone();
+        const fqdn = record.name === "@" ? record.domain : `${record.name}.${record.domain}`;
+        context.note(`  DNS ${fqdn} ${record.type} ${record.value} (updated)`);
+        return { id: previous.id, outputs: { fqdn } };
+      },
+      [T.firewall]: remade(() => {
+        // One firewall per stack: its rules are made anew.
+        state.firewalls = [];
+      }),
+      [T.uptimeCheck]: async (inputs, resource, previous) => {
+        // Alerts keep pointing at the check: only the check itself is remade, under its id.
+        state.uptimeChecks = state.uptimeChecks.filter((c) => c.id !== previous.id);
+        const check = { id: previous.id, name: String(inputs.name), target: String(inputs.target) };
+        if (inputs.enabled !== false) state.uptimeChecks.push(check);
+        save();
+        await serveUptimeChecks(state.stack, state.index, state.uptimeChecks);
+        context.note(`  uptime check ${check.name}: now ${check.target}`);
+        return { id: previous.id, outputs: previous.outputs };
+      },
+      [T.uptimeAlert]: remade((id) => {
+        state.uptimeAlerts = state.uptimeAlerts.filter((a) => a.id !== id);
+      }),
+    },
+    delete: {
+      [T.command]: async (previous) => {
+        if (previous.inputs.delete === undefined) return;
+        context.note(`  delete of ${previous.name}:`);
+        await runCommand(previous.inputs.delete, previous.inputs, previous.name);
+      },
+      [T.image]: async () => undefined,
+      [T.registryCredentials]: async () => undefined,
+      [T.tag]: async () => undefined,
+      [T.dnsRecord]: async (previous) => {
+        dropRecord(previous.id);
+        save();
+        await rezone();
+        context.note(`  DNS record of ${previous.name} deleted`);
+      },
+      [T.firewall]: async () => {
+        state.firewalls = [];
+        save();
+        reapplyRules(state);
+      },
+      [T.uptimeCheck]: async (previous) => {
+        dropCheck(previous.id);
+        save();
+        await serveUptimeChecks(state.stack, state.index, state.uptimeChecks);
+      },
+      [T.uptimeAlert]: async (previous) => {
+        state.uptimeAlerts = state.uptimeAlerts.filter((a) => a.id !== previous.id);
+        save();
+      },
+    },
+  };
+}

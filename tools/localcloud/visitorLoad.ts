@@ -1,0 +1,98 @@
+/**
+ * A steady load from a stack's visitor namespace ("the internet"): wrk, resolving through the
+ * stack's DNS, for a fixed time or until stopped (wrk prints its figures on SIGINT). wrk does not
+ * check certificates; the tests' curl probes do.
+ */
+import { spawn } from "node:child_process";
+import { names } from "./localPaths";
+import { readState } from "./localState";
+
+export interface LoadFigures {
+  readonly requests: number;
+  readonly seconds: number;
+  readonly requestsPerSecond: number;
+  readonly p99Ms: number | null;
+  /** Answers that were not 2xx or 3xx. */
+  readonly non2xx: number;
+  /** wrk's socket errors: a connection refused (connect), reset or closed mid-request (read, write), or a request that got no answer in 2 s (timeout). */
+  readonly socketErrors: { connect: number; read: number; write: number; timeout: number };
+}
+
+const UNIT_MS = { us: 0.001, ms: 1, s: 1000 } as const;
+
+/** wrk's report (run with --latency) as figures. Pure. */
+export function parseWrk(stdout: string): LoadFigures {
+  const number = (pattern: RegExp) => Number(pattern.exec(stdout)?.[1] ?? 0);
+  const done = /(\d+) requests in ([\d.]+)(us|ms|s|m)/.exec(stdout);
+  if (!done) throw new Error(`wrk printed no figures:\n${stdout.slice(-2000)}`);
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
+    stdout,
+  );
+  const seconds = Number(done[2]) * { us: 1e-6, ms: 1e-3, s: 1, m: 60 }[done[3] as "s"];
+  return {
+    requests: Number(done[1]),
+    seconds,
+    requestsPerSecond: Math.round(number(/Requests\/sec:\s+([\d.]+)/)),
+    p99Ms: p99 ? Number(p99[1]) * UNIT_MS[p99[2] as keyof typeof UNIT_MS] : null,
+    non2xx: number(/Non-2xx or 3xx responses: (\d+)/),
+    socketErrors: {
+      connect: Number(errors?.[1] ?? 0),
+      read: Number(errors?.[2] ?? 0),
+      write: Number(errors?.[3] ?? 0),
+      timeout: Number(errors?.[4] ?? 0),
+    },
+  };
+}
+
+/** `none`, or `read 3, timeout 1`. */
+export function socketErrorText(figures: LoadFigures): string {
+  const errors = Object.entries(figures.socketErrors).filter(([, n]) => n > 0);
+  return errors.length === 0 ? "none" : errors.map(([kind, n]) => `${kind} ${n}`).join(", ");
+}
+
+/** Starts wrk on `url` from the visitor of `stack`; `stop()` ends it and resolves to its figures. */
+export function startVisitorLoad(
+  stack: string,
+  url: string,
+  options: { connections?: number; seconds?: number } = {},
+): { stop(): Promise<LoadFigures>; done: Promise<LoadFigures> } {
+  const netns = names(readState(stack)!.index).visitor;
+  const child = spawn(
+    "ip",
+    [
+      "netns",
+      "exec",
+      netns,
+      "wrk",
+      "-t2",
+      `-c${options.connections ?? 20}`,
+      `-d${options.seconds ?? 3600}s`,
+      "--timeout",
+      "2s",
+      "--latency",
+      url,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const done = new Promise<LoadFigures>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", () => {
+      try {
+        resolve(parseWrk(stdout));
+      } catch (error) {
+        reject(new Error(`${(error as Error).message}\n${stderr}`));
+      }
+    });
+  });
+  // `ip netns exec` execs wrk: the signal reaches wrk itself.
+  return { done, stop: () => (child.kill("SIGINT"), done) };
+}
+
+/** wrk for `seconds` from the visitor of `stack`. */
+export const visitorLoad = (stack: string, url: string, seconds: number, connections = 50) =>
+  startVisitorLoad(stack, url, { seconds, connections }).done;
