@@ -17,7 +17,7 @@ import {
 import * as path from "node:path";
 import { runOrThrow } from "../shared/runCommand";
 import { BASE_IMAGE_DIR } from "./baseImage";
-import { Daemon, daemonPid, startDaemon, stopDaemon } from "./daemons";
+import { Daemon, daemonPid, startDaemon, stopDaemon, waitReady } from "./daemons";
 import { ADDRESSES, stackDir } from "./localPaths";
 
 export interface DropletMachine {
@@ -128,6 +128,29 @@ export function bootDroplet(boot: DropletBoot): number {
   const bundle = path.join(root, "etc/ssl/certs/ca-certificates.crt");
   if (existsSync(bundle)) appendFileSync(bundle, `\n${boot.registryCa}`);
   return startDaemon(daemon(boot));
+}
+
+/**
+ * Powers the droplet off (systemd-nspawn shuts its systemd down) and on again from the same disk,
+ * as DigitalOcean's resize does around the resize itself: cloud-init sees the same instance and
+ * runs nothing again; what comes back is what the droplet enables at boot. Resolves once its
+ * systemd reports the boot finished.
+ */
+export async function powerCycleDroplet(m: DropletMachine, timeoutMs = 180000): Promise<void> {
+  await stopDaemon(daemon(m).pidFile, 60000);
+  startDaemon(daemon(m));
+  await waitReady(
+    daemon(m),
+    () => {
+      try {
+        const status = dropletExec(m, ["systemctl", "is-system-running"]).stdout ?? "";
+        return /^(running|degraded)/.test(status);
+      } catch {
+        return false; // its systemd is not up yet
+      }
+    },
+    timeoutMs,
+  );
 }
 
 export const dropletRunning = (m: DropletMachine) => daemonPid(daemon(m).pidFile) !== undefined;

@@ -1,6 +1,6 @@
 /**
  * `npm run local -- down`: everything of one stack, gone: its droplets (powered off, disks
- * unmounted and removed), DNS server and zones, namespaces with their nftables table, registry
+ * unmounted and removed) after every Command's `delete` ran, DNS server and zones, namespaces with their nftables table, registry
  * logins and the images only it pushed. When no stack is left, the shared services stop too
  * (their caches stay, so the next `up` is fast).
  */
@@ -13,7 +13,10 @@ import { stopDaemon } from "./daemons";
 import { destroyDroplet, dropletMachine } from "./dropletMachine";
 import { removeServicesAddress } from "./hostNetwork";
 import { names, stackDir } from "./localPaths";
-import { knownStacks, readState } from "./localState";
+import { knownStacks, LocalState, readState } from "./localState";
+import { commandRunner } from "./commandStandIn";
+import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
+import { standInChanges } from "./standInChanges";
 import {
   collectGarbage,
   deleteImage,
@@ -30,6 +33,28 @@ import { removeBalancerCertificates } from "./balancerCertificate";
 import { stopUptimeChecks } from "./uptimeChecker";
 import { destroyStackNetwork } from "./stackNetwork";
 
+/**
+ * The `delete` of every Command that has one, last applied first, as `pulumi destroy` runs them
+ * before the droplets go (certbot's gives back its certificate). One that fails is reported and
+ * the teardown goes on: the droplet goes anyway.
+ */
+async function runDeleteCommands(state: LocalState, note: (line: string) => void) {
+  const context = { state, note, domain: "", phase: () => undefined };
+  const deleteCommand = standInChanges(context, {}, commandRunner(context)).delete[T.command];
+  const withDelete = (state.applied ?? []).filter(
+    (r) => r.type === T.command && r.inputs.delete !== undefined,
+  );
+  for (const command of withDelete.reverse()) {
+    try {
+      await deleteCommand(command);
+    } catch (error) {
+      note(
+        `  ✗ delete of ${command.name} failed (${(error as Error).message.split("\n")[0]}); going on`,
+      );
+    }
+  }
+}
+
 /** Removes the stack; resolves to what it removed (empty when the stack was not up). */
 export async function localDown(stack: string, note: (line: string) => void): Promise<string[]> {
   requireLocalCloud(note);
@@ -37,6 +62,7 @@ export async function localDown(stack: string, note: (line: string) => void): Pr
   const dir = stackDir(stack);
   if (!state && !existsSync(dir)) return [];
   const removed: string[] = [];
+  if (state?.complete) await runDeleteCommands(state, note);
   const dropletsDir = path.join(dir, "droplets");
   const onDisk = existsSync(dropletsDir) ? readdirSync(dropletsDir) : [];
   for (const name of new Set([...(state?.droplets.map((d) => d.name) ?? []), ...onDisk])) {

@@ -4,10 +4,10 @@
  * local registry. It listens on the stack's DNS address inside the stack's router namespace, so
  * droplets and clients resolve through it; it recurses for nobody.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { runOrThrow } from "../shared/runCommand";
-import { Daemon, startDaemon, stopDaemon, waitReady } from "./daemons";
+import { Daemon, daemonPid, startDaemon, stopDaemon, waitReady } from "./daemons";
 import { REGISTRY_HOST } from "./dropletMachine";
 
 /** The zone of the local cloud's own hosts (the ACME server). */
@@ -81,7 +81,8 @@ export function renderKnotConf(dir: string, zones: readonly string[]): string {
 }
 
 /**
- * Writes every zone (the program's records, and the registry's) and (re)starts knotd on them.
+ * Writes every zone (the program's records, and the registry's) and starts knotd on them, or has
+ * a running one reload them.
  * Serving is checked by asking it for the SOA of each zone.
  */
 export async function serveZones(
@@ -105,30 +106,41 @@ export async function serveZones(
   for (const zone of zones) byZone.set(zone, []);
   for (const record of records)
     byZone.set(record.domain, [...(byZone.get(record.domain) ?? []), record]);
-  const serial = Math.floor(Date.now() / 1000);
+  // Each write a higher serial than the last, so knotd loads it (two writes may share a second).
+  const serialFile = path.join(dir, "serial");
+  const last = existsSync(serialFile) ? Number(readFileSync(serialFile, "utf8")) : 0;
+  const serial = Math.max(Math.floor(Date.now() / 1000), last + 1);
+  writeFileSync(serialFile, `${serial}\n`);
   for (const [zone, zoneRecords] of byZone) {
     writeFileSync(path.join(dir, "zones", `${zone}.zone`), renderZone(zone, zoneRecords, serial));
   }
   writeFileSync(path.join(dir, "knot.conf"), renderKnotConf(dir, [...byZone.keys()]));
   const knot = daemon(stack, index);
-  await stopDaemon(knot.pidFile);
+  if (daemonPid(knot.pidFile) !== undefined) {
+    // A running knotd reloads its config and zones and answers throughout, as DigitalOcean's
+    // name servers do while a record changes; one that will not reload is restarted.
+    try {
+      runOrThrow("knotc", ["-c", knotConfFile(stack), "reload"]);
+    } catch {
+      await stopDaemon(knot.pidFile);
+    }
+  }
   startDaemon(knot);
   await waitReady(knot, () =>
     [...byZone.keys()].every((zone) => {
       try {
-        return (
-          runOrThrow("ip", [
-            "netns",
-            "exec",
-            names(index).router,
-            "kdig",
-            `@${ADDRESSES.dns}`,
-            "+short",
-            "+timeout=1",
-            "SOA",
-            zone,
-          ]).trim() !== ""
-        );
+        const soa = runOrThrow("ip", [
+          "netns",
+          "exec",
+          names(index).router,
+          "kdig",
+          `@${ADDRESSES.dns}`,
+          "+short",
+          "+timeout=1",
+          "SOA",
+          zone,
+        ]);
+        return soa.split(/\s+/).includes(String(serial));
       } catch {
         return false;
       }

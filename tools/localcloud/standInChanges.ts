@@ -1,16 +1,17 @@
 /**
  * What the stand-ins do when a resource that is up changes or goes, as the providers do: a DNS
  * record, a firewall, an uptime check and its alerts change in place (Knot's zone, the router's
- * rules, the checker); a Command runs its `update` (or `create`) again, and its `delete` when it
+ * rules, the checker); a droplet's resize powers it off and on; a Command runs its `update` (or `create`) again, and its `delete` when it
  * goes; an image is built and pushed again. Types with neither here are refused by the transition
  * before any step (see localTransition.ts), never half-applied.
  */
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import type { CommandRunner } from "./commandStandIn";
-import type { Deleter, StandIn, Updater } from "./localMocks";
+import { changedInputs, type Deleter, type StandIn, type Updater } from "./localMocks";
+import { dropletMachine, powerCycleDroplet } from "./dropletMachine";
 import { writeState } from "./localState";
 import { reapplyRules } from "./networkStandIns";
-import type { StandInContext } from "./standInContext";
+import { strings, type StandInContext } from "./standInContext";
 import { serveZones } from "./stackDns";
 import { serveUptimeChecks } from "./uptimeChecker";
 
@@ -51,6 +52,35 @@ export function standInChanges(
     update: {
       [T.command]: (inputs, resource) =>
         runCommand(inputs.update ?? inputs.create, inputs, resource.name, resource.createTimeout),
+      [T.droplet]: async (inputs, _resource, previous) => {
+        const droplet = state.droplets.find((d) => d.id === previous.id);
+        if (!droplet) throw new Error(`no droplet ${previous.id} in this stack`);
+        const changed = changedInputs(previous.inputs, inputs, []);
+        const other = changed.filter((key) => !["size", "tags", "backups"].includes(key));
+        if (other.length > 0) {
+          throw new Error(`the local cloud cannot update a droplet's ${other.join(", ")} yet`);
+        }
+        if (changed.includes("tags")) {
+          Object.assign(droplet, { tags: strings(inputs.tags) });
+          save();
+          reapplyRules(state);
+        }
+        if (changed.includes("size")) {
+          // DigitalOcean powers the droplet off, resizes it, powers it on (providerRules.ts). A
+          // container has no size: the power cycle is what is rehearsed, and what costs requests.
+          context.note(
+            `  droplet ${droplet.name}: powered off to resize (${String(previous.inputs.size)} → ${String(inputs.size)}), then on`,
+          );
+          const started = Date.now();
+          await powerCycleDroplet(
+            dropletMachine(state.stack, droplet.name, droplet.machine, droplet.netns),
+          );
+          context.note(
+            `  droplet ${droplet.name}: up again after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+          );
+        }
+        return { id: previous.id, outputs: previous.outputs };
+      },
       [T.image]: again(create, T.image),
       [T.registryCredentials]: again(create, T.registryCredentials),
       [T.tag]: again(create, T.tag),

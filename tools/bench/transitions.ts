@@ -1,0 +1,76 @@
+/**
+ * Config edits as the local cloud applies them under load, shared by the transition suite
+ * (tests/integration/localCloudTransitions.test.ts) and `npm run bench -- --transitions`: the
+ * edits users make to staging, in order, each a `local up` (a process of its own: the program
+ * registers once per process) while wrk from the visitor's namespace keeps a steady load.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parse, stringify } from "yaml";
+import { readState } from "../localcloud/localState";
+import { LoadFigures, startVisitorLoad } from "../localcloud/visitorLoad";
+import { stackFilePath } from "../plan/stackFiles";
+import { CLI, PROJECT, TSX } from "../shared/projectPaths";
+import { runAsync } from "../shared/runCommand";
+
+/** One edit: dotted paths (`app.release`) from the committed staging file, the earlier ones kept. */
+export interface StagingEdit {
+  readonly name: string;
+  readonly edits: Readonly<Record<string, unknown>>;
+  /** DigitalOcean powers the droplet off for it: the plan says so, and requests fail meanwhile. */
+  readonly powersOff?: boolean;
+}
+
+const kept = { "app.env": { LOG_LEVEL: "debug" } };
+const keptToo = { ...kept, "proxy.clientMaxBodySize": "20m" };
+const keptAll = { ...keptToo, "app.port": 8090 };
+
+/** The edits in the order they are applied, each from the state the one before left. */
+export const STAGING_EDITS: readonly StagingEdit[] = [
+  { name: "app.release forward", edits: { "app.release": "v0.2.0" } },
+  { name: "app.release back (a rollback)", edits: {} },
+  { name: "app.env", edits: kept },
+  { name: "proxy.clientMaxBodySize", edits: keptToo },
+  { name: "app.port", edits: keptAll },
+  { name: "hosts: one added", edits: { ...keptAll, hosts: ["api.staging", "www.staging"] } },
+  { name: "hosts: one removed", edits: keptAll },
+  { name: "droplet.size", edits: { ...keptAll, "droplet.size": "s-2vcpu-4gb" }, powersOff: true },
+];
+
+/** The host the load asks, which every edit keeps. */
+export const STAGING_HOST = "api.staging.example.com";
+
+/** Writes staging's file with `edits` for `stack` into a fresh directory; its path. */
+export function writeEditedStaging(stack: string, edits: Readonly<Record<string, unknown>>) {
+  const file = parse(readFileSync(stackFilePath("staging"), "utf8"));
+  for (const [dotted, value] of Object.entries(edits)) {
+    const [section, ...rest] = dotted.split(".");
+    const key = `${PROJECT}:${section}`;
+    if (rest.length === 0) file.config[key] = value;
+    else file.config[key] = { ...file.config[key], [rest.join(".")]: value };
+  }
+  const out = path.join(mkdtempSync(path.join(os.tmpdir(), "edit-")), `Pulumi.${stack}.yaml`);
+  writeFileSync(out, stringify(file));
+  return out;
+}
+
+export interface TransitionRun {
+  readonly status: number;
+  readonly stderr: string;
+  readonly load: LoadFigures;
+}
+
+/** `local up` of `configFile` while wrk asks `url` from the visitor (from 2 s before to the end). */
+export async function transitionUnderLoad(
+  stack: string,
+  configFile: string,
+  url = `https://${STAGING_HOST}/health`,
+): Promise<TransitionRun> {
+  if (!readState(stack)?.complete) throw new Error(`${stack} is not up in the local cloud`);
+  const load = startVisitorLoad(stack, url, { connections: 20 });
+  await sleep(2000);
+  const up = await runAsync(TSX, [CLI, "local", "up", "--stack", stack, "--config", configFile]);
+  return { status: up.status, stderr: up.stderr, load: await load.stop() };
+}
