@@ -302,3 +302,23 @@ describe("from a real stack's export", () => {
     );
   });
 });
+
+describe("secrets in a state", () => {
+  const secret = (value: string) =>
+    withConfig(committedStack("staging"), { "app.secretEnv": { API_TOKEN: value } }, [
+      "dropstack:app",
+    ]);
+  const stateWith = async (value: string) => stateOfPlan(await planStack("staging", secret(value)));
+
+  test("a state keeps a digest of each secret, never its value; a changed secret is a step", async () => {
+    const before = await stateWith("S3CR3T-one-0123456789");
+    const after = await stateWith("S3CR3T-two-0123456789");
+    for (const state of [before, after]) expect(JSON.stringify(state)).not.toMatch(/S3CR3T/);
+    expect(JSON.stringify(before)).toMatch(/\[secret sha256:[0-9a-f]{32}/);
+    const t = diffStates(before, after);
+    const install = step(t, "staging-web-1-api-secret-env-install");
+    expect(install.secretInputs.length).toBeGreaterThan(0);
+    expect(transitionLines(t).join("\n")).not.toMatch(/S3CR3T/);
+    expect(diffStates(before, await stateWith("S3CR3T-one-0123456789")).steps).toEqual([]);
+  });
+});

@@ -43,19 +43,19 @@ const figures = (l: LoadFigures) => ({
 export async function runTransitionBench(out: Out): Promise<void> {
   const started = Date.now();
   await localDown(STACK, out.note);
-  out.note(`${STACK}: up from the committed staging file`);
-  const up = await runAsync(TSX, [
-    CLI,
-    "local",
-    "up",
-    "--stack",
-    STACK,
-    "--config",
-    writeEditedStaging(STACK, {}),
-  ]);
-  if (up.status !== 0) throw new Error(`local up of ${STACK} failed:\n${up.stderr.slice(-3000)}`);
   const rows = [];
   try {
+    out.note(`${STACK}: up from the committed staging file`);
+    const up = await runAsync(TSX, [
+      CLI,
+      "local",
+      "up",
+      "--stack",
+      STACK,
+      "--config",
+      writeEditedStaging(STACK, {}),
+    ]);
+    if (up.status !== 0) throw new Error(`local up of ${STACK} failed:\n${up.stderr.slice(-3000)}`);
     for (const [i, edit] of STAGING_EDITS.entries()) {
       out.note(`${i + 1}/${STAGING_EDITS.length} ${edit.name}: local up under load`);
       const run = await transitionUnderLoad(STACK, writeEditedStaging(STACK, edit.edits), URL);

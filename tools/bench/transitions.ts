@@ -70,7 +70,12 @@ export async function transitionUnderLoad(
 ): Promise<TransitionRun> {
   if (!readState(stack)?.complete) throw new Error(`${stack} is not up in the local cloud`);
   const load = startVisitorLoad(stack, url, { connections: 20 });
-  await sleep(2000);
-  const up = await runAsync(TSX, [CLI, "local", "up", "--stack", stack, "--config", configFile]);
-  return { status: up.status, stderr: up.stderr, load: await load.stop() };
+  let up;
+  try {
+    await sleep(2000);
+    up = await runAsync(TSX, [CLI, "local", "up", "--stack", stack, "--config", configFile]);
+  } finally {
+    await load.stop().catch(() => undefined);
+  }
+  return { status: up.status, stderr: up.stderr, load: await load.done };
 }

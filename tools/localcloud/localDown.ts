@@ -45,8 +45,15 @@ async function runDeleteCommands(state: LocalState, note: (line: string) => void
     (r) => r.type === T.command && r.inputs.delete !== undefined,
   );
   for (const command of withDelete.reverse()) {
+    // A droplet that is up but will not answer does not hold `down` for the step's own dial
+    // budget (a hundred tries of 30 s): a few short tries.
+    const connection = {
+      ...(command.inputs.connection as object),
+      dialErrorLimit: 3,
+      perDialTimeout: 10,
+    };
     try {
-      await deleteCommand(command);
+      await deleteCommand({ ...command, inputs: { ...command.inputs, connection } });
     } catch (error) {
       note(
         `  ✗ delete of ${command.name} failed (${(error as Error).message.split("\n")[0]}); going on`,
@@ -62,7 +69,7 @@ export async function localDown(stack: string, note: (line: string) => void): Pr
   const dir = stackDir(stack);
   if (!state && !existsSync(dir)) return [];
   const removed: string[] = [];
-  if (state?.complete) await runDeleteCommands(state, note);
+  if (state?.applied) await runDeleteCommands(state, note);
   const dropletsDir = path.join(dir, "droplets");
   const onDisk = existsSync(dropletsDir) ? readdirSync(dropletsDir) : [];
   for (const name of new Set([...(state?.droplets.map((d) => d.name) ?? []), ...onDisk])) {

@@ -16,10 +16,9 @@
 import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
-import { registryLogin } from "../../components/ApiImage";
 import { RecordedResource, RecordingMocks } from "../plan/recordingMocks";
 import { revealSecrets } from "../plan/mockSecrets";
-import { COMPUTED_OUTPUTS, computedPart } from "../plan/planState";
+import { COMPUTED_OUTPUTS, computedPart, registryLoginValues } from "../plan/planState";
 import { replacingInputs } from "../plan/providerRules";
 import type { Action } from "../plan/transition";
 
@@ -65,6 +64,8 @@ export interface StandIns {
   readonly create: Readonly<Record<string, StandIn>>;
   readonly update: Readonly<Record<string, Updater>>;
   readonly delete: Readonly<Record<string, Deleter>>;
+  /** For an updater that changes only some inputs: those (any other is refused before a step). */
+  readonly updatable?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A step the engine took, as a plan's transition names it. */
@@ -111,6 +112,7 @@ export class LocalCloudMocks extends RecordingMocks {
   private readonly previous: Map<string, AppliedResource>;
   /** Replaced resources whose old one is deleted at the end. */
   private readonly replaced: AppliedResource[] = [];
+  private readonly deleted = new Set<AppliedResource>();
 
   constructor(
     private readonly standIns: StandIns,
@@ -120,6 +122,21 @@ export class LocalCloudMocks extends RecordingMocks {
   ) {
     super();
     this.previous = new Map(before.map((r) => [r.key, r]));
+    for (const r of before) if (r.skipped) this.inventAfter(r.id);
+  }
+
+  /**
+   * What is applied so far, for a run that stopped half-way: what it applied, and what it had not
+   * reached yet or had still to delete, as they were.
+   */
+  appliedSoFar(): AppliedResource[] {
+    const reached = new Set(this.applied.map((r) => r.key));
+    const left = this.before.filter(
+      (r) =>
+        !this.deleted.has(r) &&
+        ((!reached.has(r.key) && this.previous.has(r.key)) || this.replaced.includes(r)),
+    );
+    return [...this.applied, ...left];
   }
 
   override async newResource(args: pulumi.runtime.MockResourceArgs) {
@@ -155,9 +172,10 @@ export class LocalCloudMocks extends RecordingMocks {
   private async apply(recorded: RecordedResource, inputs: Record<string, unknown>) {
     const key = keyOf(recorded);
     const previous = this.previousOf(recorded);
-    if (previous) this.previous.delete(previous.key);
     const standIn = this.standIns.create[recorded.type];
     const record = (created: Created, skipped = false) => {
+      // Matched only once applied: what stops half-way is still the previous resource.
+      if (previous) this.previous.delete(previous.key);
       this.applied.push({
         key,
         type: recorded.type,
@@ -182,7 +200,10 @@ export class LocalCloudMocks extends RecordingMocks {
       return create();
     }
     const changed = changedInputs(previous.inputs, inputs, recorded.options?.ignoreChanges ?? []);
-    if (changed.length === 0) return record({ id: previous.id, outputs: previous.outputs });
+    if (changed.length === 0) {
+      if (previous.skipped) this.events.skipped(recorded);
+      return record({ id: previous.id, outputs: previous.outputs }, previous.skipped);
+    }
     const replacedBy = replacingInputs(
       recorded.type,
       changed,
@@ -210,10 +231,12 @@ export class LocalCloudMocks extends RecordingMocks {
   }
 
   private async remove(previous: AppliedResource): Promise<void> {
-    if (previous.skipped) return;
     const remove = this.standIns.delete[previous.type];
-    if (!remove) throw new Error(`the local cloud cannot delete a ${previous.type} yet`);
-    await remove(previous);
+    if (!previous.skipped) {
+      if (!remove) throw new Error(`the local cloud cannot delete a ${previous.type} yet`);
+      await remove(previous);
+    }
+    this.deleted.add(previous);
   }
 
   /**
@@ -243,10 +266,7 @@ export class LocalCloudMocks extends RecordingMocks {
     }
     const credentials = created.outputs.dockerCredentials;
     if (recorded.type === T.registryCredentials && typeof credentials === "string") {
-      const server = Object.keys(JSON.parse(credentials).auths ?? {})[0] ?? "";
-      const login = registryLogin(credentials, server);
-      this.produced(login.username, key, "computed");
-      this.produced(login.password, key, "computed");
+      for (const value of registryLoginValues(credentials)) this.produced(value, key, "computed");
     }
   }
 }

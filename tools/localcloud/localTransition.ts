@@ -64,13 +64,18 @@ export function predictTransition(
   // step's counterpart, or the transition would stop half-way.
   const cannot = transition.steps.filter((s) => {
     if (!standIns.create[s.type]) return false;
-    if (s.action === "update") return !standIns.update[s.type];
+    if (s.action === "update") {
+      const updatable = standIns.updatable?.[s.type];
+      return (
+        !standIns.update[s.type] || s.changed.some((key) => updatable && !updatable.includes(key))
+      );
+    }
     if (s.action === "delete" || s.action === "replace") return !standIns.delete[s.type];
     return false;
   });
   if (cannot.length > 0) {
     throw new UserError(
-      `the local cloud cannot yet ${cannot.map((s) => `${s.action} ${s.name}`).join(", ")}; nothing was changed: npm run local -- down --stack ${state.stack}, then up`,
+      `the local cloud cannot yet ${cannot.map((s) => `${s.action} ${s.name}${s.action === "update" ? ` (${s.changed.join(", ")})` : ""}`).join(", ")}; nothing was changed: npm run local -- down --stack ${state.stack}, then up`,
     );
   }
   return transition;
@@ -89,18 +94,27 @@ export async function applyLocally(
   predicted?: Transition,
 ) {
   const started = Date.now();
-  const plan = await runPlan(state.stack, keyed, mocks);
-  await mocks.deleteRemoved();
+  const transitionRecord = () => ({
+    predicted: asTaken(predicted!.steps),
+    taken: mocks.steps,
+    seconds: (Date.now() - started) / 1000,
+  });
+  let plan;
+  try {
+    plan = await runPlan(state.stack, keyed, mocks);
+    await mocks.deleteRemoved();
+  } catch (error) {
+    // What is there now, for `down` (it runs the delete of every Command on it).
+    state.applied = mocks.appliedSoFar();
+    if (predicted) state.lastTransition = transitionRecord();
+    writeState(state);
+    throw error;
+  }
   state.applied = mocks.applied;
   state.plannedState = stateOfPlan(plan);
   if (predicted) {
-    const expected = asTaken(predicted.steps);
-    state.lastTransition = {
-      predicted: expected,
-      taken: mocks.steps,
-      seconds: (Date.now() - started) / 1000,
-    };
-    const [want, got] = [summary(expected), summary(mocks.steps)];
+    state.lastTransition = transitionRecord();
+    const [want, got] = [summary(state.lastTransition.predicted), summary(mocks.steps)];
     const missed = want.filter((s) => !got.includes(s));
     const extra = got.filter((s) => !want.includes(s));
     if (missed.length + extra.length > 0) {

@@ -228,7 +228,7 @@ async function transition(
     } catch (error) {
       writeState(state);
       throw new UserError(
-        `the transition of ${state.stack} failed: ${(error as Error).message}\n(npm run local -- down --stack ${state.stack} removes what it made)`,
+        `the transition of ${state.stack} failed: ${(error as Error).message}\n(the steps before it were applied; npm run local -- down --stack ${state.stack} removes the stack)`,
       );
     }
   }

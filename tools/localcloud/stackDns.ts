@@ -140,7 +140,9 @@ export async function serveZones(
           "SOA",
           zone,
         ]);
-        return soa.split(/\s+/).includes(String(serial));
+        // This write's serial or a later one: records are written side by side, each reloading.
+        const served = Number(soa.trim().split(/\s+/)[2]);
+        return served >= serial;
       } catch {
         return false;
       }

@@ -7,7 +7,12 @@
  */
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import type { CommandRunner } from "./commandStandIn";
-import { changedInputs, type Deleter, type StandIn, type Updater } from "./localMocks";
+import {
+  changedInputs,
+  type StandIn,
+  type StandIns,
+  type Updater,
+} from "./localMocks";
 import { dropletMachine, powerCycleDroplet } from "./dropletMachine";
 import { writeState } from "./localState";
 import { reapplyRules } from "./networkStandIns";
@@ -21,11 +26,14 @@ const again =
   (inputs, resource) =>
     create[type](inputs, resource);
 
+/** What a droplet's updater changes: a container has no size, so a resize is a power cycle. */
+const DROPLET_UPDATABLE = ["size", "tags", "backups"];
+
 export function standInChanges(
   context: StandInContext,
   create: Readonly<Record<string, StandIn>>,
   runCommand: CommandRunner,
-): { update: Record<string, Updater>; delete: Record<string, Deleter> } {
+): Omit<StandIns, "create"> {
   const { state } = context;
   const save = () => writeState(state);
   const rezone = () =>
@@ -49,6 +57,7 @@ export function standInChanges(
     state.uptimeAlerts = state.uptimeAlerts.filter((a) => a.checkId !== id);
   };
   return {
+    updatable: { [T.droplet]: DROPLET_UPDATABLE },
     update: {
       [T.command]: (inputs, resource) =>
         runCommand(inputs.update ?? inputs.create, inputs, resource.name, resource.createTimeout),
@@ -56,7 +65,7 @@ export function standInChanges(
         const droplet = state.droplets.find((d) => d.id === previous.id);
         if (!droplet) throw new Error(`no droplet ${previous.id} in this stack`);
         const changed = changedInputs(previous.inputs, inputs, []);
-        const other = changed.filter((key) => !["size", "tags", "backups"].includes(key));
+        const other = changed.filter((key) => !DROPLET_UPDATABLE.includes(key));
         if (other.length > 0) {
           throw new Error(`the local cloud cannot update a droplet's ${other.join(", ")} yet`);
         }

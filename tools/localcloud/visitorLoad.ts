@@ -23,13 +23,13 @@ const UNIT_MS = { us: 0.001, ms: 1, s: 1000 } as const;
 /** wrk's report (run with --latency) as figures. Pure. */
 export function parseWrk(stdout: string): LoadFigures {
   const number = (pattern: RegExp) => Number(pattern.exec(stdout)?.[1] ?? 0);
-  const done = /(\d+) requests in ([\d.]+)(us|ms|s|m)/.exec(stdout);
+  const done = /(\d+) requests in ([\d.]+)(us|ms|s|m|h)/.exec(stdout);
   if (!done) throw new Error(`wrk printed no figures:\n${stdout.slice(-2000)}`);
   const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
     stdout,
   );
-  const seconds = Number(done[2]) * { us: 1e-6, ms: 1e-3, s: 1, m: 60 }[done[3] as "s"];
+  const seconds = Number(done[2]) * { us: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 }[done[3] as "s"];
   return {
     requests: Number(done[1]),
     seconds,
@@ -89,6 +89,8 @@ export function startVisitorLoad(
       }
     });
   });
+  // Whoever stops it hears how it ended; until then an early end is no unhandled rejection.
+  done.catch(() => undefined);
   // `ip netns exec` execs wrk: the signal reaches wrk itself.
   return { done, stop: () => (child.kill("SIGINT"), done) };
 }

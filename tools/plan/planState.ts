@@ -5,10 +5,13 @@
  * tokens naming their producer (`«Droplet::staging-web-1.ipv4Address»`), so two states compare by
  * what a value *is*, not by the number a mock or DigitalOcean gave it.
  */
+import { registryLogin } from "../../components/ApiImage";
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import type { PlanResult } from "./runPlan";
+import { createHash } from "node:crypto";
 import {
   isSecretWrapper,
+  mapSecrets,
   revealSecrets,
   SECRET_SIGNATURE,
   SECRET_SIGNATURE_KEY,
@@ -23,7 +26,7 @@ export interface StateResource {
   readonly type: string;
   readonly name: string;
   readonly custom: boolean;
-  /** Inputs with secrets revealed and computed values tokenized. */
+  /** Inputs with computed values tokenized and secrets as digests (never their values). */
   readonly inputs: Record<string, unknown>;
   /** Input keys that were secret (their values are masked when printed). */
   readonly secretInputs: string[];
@@ -71,6 +74,19 @@ function tokenize(value: unknown, tokens: [string, string][]): unknown {
   return value;
 }
 
+/**
+ * A secret as a state keeps it: a digest of its value (computed values tokenized first, so it
+ * compares as the rest does), never the value; with the tokens it holds, so what it takes from is
+ * still seen. The digest is unsalted, so two states compare: it hides a strong secret, not a
+ * guessable one.
+ */
+function hiddenSecret(plain: unknown, tokens: [string, string][]): string {
+  const text = JSON.stringify(tokenize(plain, tokens)) ?? "null";
+  const digest = createHash("sha256").update(`dropstack-state\0${text}`).digest("hex").slice(0, 32);
+  const taken = [...new Set(text.match(TOKEN) ?? [])];
+  return `[secret sha256:${digest}${taken.length > 0 ? ` taking ${taken.join(" ")}` : ""}]`;
+}
+
 /** Longest first, so one value inside another (203.0.113.1 in 203.0.113.10) is never split. */
 const byLength = (tokens: Map<string, string>) =>
   [...tokens.entries()].sort(([a], [b]) => b.length - a.length);
@@ -96,7 +112,10 @@ export function stateOfPlan(plan: PlanResult): PlanState {
       type: r.type,
       name: r.name,
       custom: r.custom,
-      inputs: tokenize(revealSecrets(r.inputs), ordered) as Record<string, unknown>,
+      inputs: tokenize(
+        mapSecrets(r.inputs, (plain) => hiddenSecret(revealSecrets(plain), ordered)),
+        ordered,
+      ) as Record<string, unknown>,
       secretInputs: secretKeysOf(r.inputs),
       protect: r.protect,
       dependencies: r.dependsOn.flatMap((name) => byName.get(name) ?? []),
@@ -138,16 +157,23 @@ function isEncrypted(value: unknown): value is { ciphertext: string } {
   );
 }
 
-/** Secrets of the export decrypted (a passphrase stack, given its passphrase) or left encrypted. */
-function revealExported(value: unknown, decrypter: Decrypter | undefined): unknown {
+/**
+ * Secrets of the export decrypted (a passphrase stack, given its passphrase) and hidden as a
+ * state keeps them (`hide`), or left encrypted.
+ */
+function revealExported(
+  value: unknown,
+  decrypter: Decrypter | undefined,
+  hide: (plain: unknown) => unknown,
+): unknown {
   if (isEncrypted(value)) {
-    return decrypter ? JSON.parse(decrypter.decrypt(value.ciphertext)) : value;
+    return decrypter ? hide(JSON.parse(decrypter.decrypt(value.ciphertext))) : value;
   }
-  if (isSecretWrapper(value)) return revealExported(value.value, decrypter);
-  if (Array.isArray(value)) return value.map((item) => revealExported(item, decrypter));
+  if (isSecretWrapper(value)) return hide(revealExported(value.value, decrypter, (v) => v));
+  if (Array.isArray(value)) return value.map((item) => revealExported(item, decrypter, hide));
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, revealExported(v, decrypter)]),
+      Object.entries(value).map(([k, v]) => [k, revealExported(v, decrypter, hide)]),
     );
   }
   return value;
@@ -165,6 +191,20 @@ export const COMPUTED_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
   [T.image]: ["repoDigest"],
   [T.registryCredentials]: ["dockerCredentials"],
 };
+
+/**
+ * The user and password inside a Docker config a registry handed out (what the recording mocks
+ * make up as `computed`); none when it is not one.
+ */
+export function registryLoginValues(dockerConfig: string): string[] {
+  try {
+    const server = Object.keys(JSON.parse(dockerConfig).auths ?? {})[0] ?? "";
+    const { username, password } = registryLogin(dockerConfig, server);
+    return [username, password].filter(Boolean);
+  } catch {
+    return [];
+  }
+}
 
 /** A digest is the part after `@sha256:`, as a plan makes it up. */
 export const computedPart = (value: string) => {
@@ -211,6 +251,12 @@ export function stateOfExport(json: string, file: string, passphrase?: string): 
       if (typeof value !== "string" || value === "") continue;
       tokens.set(computedPart(value), outputToken(key, field));
     }
+    // The registry login inside the credentials (decrypted or plain), as a plan makes it up.
+    const credentials = revealExported(r.outputs?.dockerCredentials, decrypter, (v) => v);
+    if (r.type === T.registryCredentials && typeof credentials === "string") {
+      for (const value of registryLoginValues(credentials))
+        tokens.set(value, outputToken(key, "computed"));
+    }
   }
   const ordered = byLength(tokens);
   const encrypted = own.some((r) => holdsEncrypted(r.inputs));
@@ -228,7 +274,10 @@ export function stateOfExport(json: string, file: string, passphrase?: string): 
         type: r.type,
         name: nameOfUrn(r.urn),
         custom: r.custom ?? false,
-        inputs: tokenize(revealExported(inputs, decrypter), ordered) as Record<string, unknown>,
+        inputs: tokenize(
+          revealExported(inputs, decrypter, (plain) => hiddenSecret(plain, ordered)),
+          ordered,
+        ) as Record<string, unknown>,
         secretInputs: secretKeysOf(inputs),
         protect: r.protect ?? false,
         dependencies: (r.dependencies ?? []).flatMap((urn) => byUrn.get(urn) ?? []),

@@ -148,6 +148,12 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     return this.inventOutputs(recorded);
   }
 
+  /** Made-up ids go on past `id` (one a run before this one made up): none is made up twice. */
+  protected inventAfter(id: string): void {
+    const n = Number(id) - 410000000;
+    if (Number.isInteger(n) && n > this.counter) this.counter = n;
+  }
+
   /** Realistic made-up values for what a provider computes (ids, addresses, digests). */
   protected inventOutputs(recorded: RecordedResource): {
     id: string;
