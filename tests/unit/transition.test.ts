@@ -5,7 +5,12 @@
 import * as fc from "fast-check";
 import { PlanState, StateResource, stateOfExport, stateOfPlan } from "../../tools/plan/planState";
 import type { PlanResult } from "../../tools/plan/runPlan";
-import { SECRET_SIGNATURE, SECRET_SIGNATURE_KEY } from "../../tools/plan/mockSecrets";
+import { contentHash } from "../../components/RemoteFile";
+import {
+  SECRET_SIGNATURE,
+  SECRET_SIGNATURE_KEY,
+  revealSecrets,
+} from "../../tools/plan/mockSecrets";
 import { RULE_TYPES } from "../../tools/plan/providerRules";
 import { Step, Transition, diffStates } from "../../tools/plan/transition";
 import { transitionLines } from "../../tools/plan/transitionOutput";
@@ -226,15 +231,13 @@ describe("the program's resource options", () => {
 
 describe("from a real stack's export", () => {
   /**
-   * The export `pulumi stack export` would give after `up` of `plan`, with DigitalOcean's ids and
-   * addresses. The image digest and the registry's tokens stay as the plan made them up: hashes
-   * over them (a release's triggers) cannot be known offline, so the model takes an image whose
-   * inputs did not change to have its old digest.
+   * The export `pulumi stack export` would give after `up` of `plan`, with DigitalOcean's ids,
+   * addresses, digest and registry logins, and the hashes the program took over them (a file's
+   * content hash in its triggers) made over those.
    */
   function exportOf(result: PlanResult, secretCiphertext = false): string {
-    const real = (text: string) =>
+    const realValues = (text: string) =>
       [...result.mocks.producers]
-        .filter(([, p]) => p.field !== "computed" && p.field !== "repoDigest")
         .map(([v]) => v)
         .reduce(
           // An id stays a number (dropletId is one); anything else gets another text.
@@ -242,6 +245,31 @@ describe("from a real stack's export", () => {
             t.split(v).join(/^\d+$/.test(v) ? `9${v}` : `do-${v.split("").reverse().join("")}`),
           text,
         );
+    // A login inside a Docker config is base64: DigitalOcean's is another.
+    const realLogin = (json: string) => {
+      const auths = JSON.parse(json).auths as Record<string, { auth: string }>;
+      for (const entry of Object.values(auths)) {
+        const login = Buffer.from(entry.auth, "base64").toString("utf8");
+        entry.auth = Buffer.from(realValues(login)).toString("base64");
+      }
+      return JSON.stringify({ auths });
+    };
+    const credentials = result.resources
+      .filter((r) => r.type === T.registryCredentials)
+      .map((r) => String(r.outputs.dockerCredentials))
+      .map((json) => [json, realLogin(json)] as const);
+    // As it is, and as it is inside a JSON string.
+    const withLogins = (text: string) =>
+      credentials.reduce((t, [made, now]) => {
+        const quoted = (v: string) => JSON.stringify(v).slice(1, -1);
+        return t.split(made).join(now).split(quoted(made)).join(quoted(now));
+      }, text);
+    const hashes = result.resources
+      .filter((r) => r.type === T.command && r.inputs.stdin !== undefined)
+      .map((r) => String(revealSecrets(r.inputs.stdin)))
+      .map((stdin) => [contentHash(stdin), contentHash(realValues(withLogins(stdin)))] as const);
+    const real = (text: string) =>
+      hashes.reduce((t, [made, now]) => t.split(made).join(now), realValues(withLogins(text)));
     const urnOf = (name: string, type: string) => `urn:pulumi:staging::dropstack::${type}::${name}`;
     const byName = new Map(result.resources.map((r) => [r.name, r]));
     const resources = result.resources.map((r) => {

@@ -6,6 +6,7 @@
  * what a value *is*, not by the number a mock or DigitalOcean gave it.
  */
 import { registryLogin } from "../../components/ApiImage";
+import { contentHash } from "../../components/RemoteFile";
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import type { PlanResult } from "./runPlan";
 import { createHash } from "node:crypto";
@@ -75,16 +76,37 @@ function tokenize(value: unknown, tokens: [string, string][]): unknown {
 }
 
 /**
- * A secret as a state keeps it: a digest of its value (computed values tokenized first, so it
- * compares as the rest does), never the value; with the tokens it holds, so what it takes from is
- * still seen. The digest is unsalted, so two states compare: it hides a strong secret, not a
- * guessable one.
+ * A value a state keeps as a digest (`kind`: a secret, a hash the program took of a file): the
+ * digest of its text with computed values tokenized first, so it compares as the rest does; with
+ * the tokens it holds, so what it takes from is still seen. Unsalted, so two states compare: it
+ * hides a strong secret, not a guessable one.
  */
-function hiddenSecret(plain: unknown, tokens: [string, string][]): string {
+function digestOf(kind: string, plain: unknown, tokens: [string, string][]): string {
   const text = JSON.stringify(tokenize(plain, tokens)) ?? "null";
   const digest = createHash("sha256").update(`dropstack-state\0${text}`).digest("hex").slice(0, 32);
   const taken = [...new Set(text.match(TOKEN) ?? [])];
-  return `[secret sha256:${digest}${taken.length > 0 ? ` taking ${taken.join(" ")}` : ""}]`;
+  return `[${kind} sha256:${digest}${taken.length > 0 ? ` taking ${taken.join(" ")}` : ""}]`;
+}
+
+const hiddenSecret = (plain: unknown, tokens: [string, string][]) =>
+  digestOf("secret", plain, tokens);
+
+/**
+ * A file's content hash (a RemoteFile's `triggers`, and the release's) over computed values is
+ * DigitalOcean's value in one state and a made-up one in the other: it is kept as a digest of the
+ * file with those values tokenized, so it changes exactly when the file does.
+ */
+function withContentHashes(
+  tokens: Map<string, string>,
+  stdins: readonly unknown[],
+): [string, string][] {
+  const ordered = byLength(tokens);
+  for (const stdin of stdins) {
+    if (typeof stdin === "string") {
+      tokens.set(contentHash(stdin), digestOf("hash of a file", stdin, ordered));
+    }
+  }
+  return byLength(tokens);
 }
 
 /** Longest first, so one value inside another (203.0.113.1 in 203.0.113.10) is never split. */
@@ -103,7 +125,10 @@ export function stateOfPlan(plan: PlanResult): PlanState {
   for (const [value, producer] of plan.mocks.producers) {
     tokens.set(value, outputToken(producer.key, producer.field));
   }
-  const ordered = byLength(tokens);
+  const ordered = withContentHashes(
+    tokens,
+    plan.resources.filter((r) => r.type === T.command).map((r) => revealSecrets(r.inputs.stdin)),
+  );
   const byName = new Map(plan.resources.map((r) => [r.name, keyOf(r.type, r.name)]));
   return {
     notes: [],
@@ -258,7 +283,12 @@ export function stateOfExport(json: string, file: string, passphrase?: string): 
         tokens.set(value, outputToken(key, "computed"));
     }
   }
-  const ordered = byLength(tokens);
+  const ordered = withContentHashes(
+    tokens,
+    own
+      .filter((r) => r.type === T.command)
+      .map((r) => revealExported(r.inputs?.stdin, decrypter, (v) => v)),
+  );
   const encrypted = own.some((r) => holdsEncrypted(r.inputs));
   return {
     notes:
