@@ -46,7 +46,12 @@ const CHECKS: Record<string, () => void> = {
       "LOG_LEVEL=debug",
     ),
   "proxy.clientMaxBodySize": () => expect(bigPost()).toBe("200"),
-  "app.port": () => expect(onDroplet(STACK, 1, "ss", "-ltnH").stdout).toMatch(/:8090\b/),
+  // The live colour on its new port (8090 blue, 8091 green), nothing on the old ones.
+  "app.port": () => {
+    const listening = onDroplet(STACK, 1, "ss", "-ltnH").stdout;
+    expect(listening).toMatch(/127\.0\.0\.1:809[01]\b/);
+    expect(listening).not.toMatch(/:808[01]\b/);
+  },
   "hosts: one added": () =>
     expect(visitorStatus(STACK, "https://www.staging.example.com/health")).toBe("200"),
   // Back after the power cycle with everything it enables at boot: nginx, supervisor, the API.
@@ -126,12 +131,15 @@ describe.each(STAGING_EDITS.map((e) => [e.name, e] as const))("%s", (name, edit)
       return;
     }
     // No answer but 2xx, none refused, none unanswered. An nginx reload closes idle keepalive
-    // connections, and a request sent on one as it closes is reset (wrk's read errors); clients
-    // retry those (see "Changing a stack safely" in the README).
+    // connections, and a request sent on one as it closes is reset (wrk's read errors; measured
+    // 0 to 22 of ~65,000 for an edit that reloads twice): clients retry those (see "Changing a
+    // stack safely" in the README). At most 1 in 1,000.
     expect(load.non2xx).toBe(0);
     expect(load.socketErrors.connect).toBe(0);
     expect(load.socketErrors.timeout).toBe(0);
-    expect(load.socketErrors.read + load.socketErrors.write).toBeLessThanOrEqual(25);
+    expect(load.socketErrors.read + load.socketErrors.write).toBeLessThanOrEqual(
+      load.requests / 1000,
+    );
     expect(load.requests).toBeGreaterThan(1000);
     CHECKS[name]();
   });
