@@ -78,8 +78,9 @@ export async function runTransitionBench(out: Out): Promise<void> {
             : null,
       });
       const row = rows[rows.length - 1];
+      // wrk counts a refused connection as no request at all: failures are shown beside answers.
       out.result(
-        `${edit.name}: ${row.steps} steps${row.asPredicted ? " as predicted" : " NOT as predicted"} in ${row.transitionSeconds} s; failed ${row.underLoad.failed} of ${row.underLoad.requests} (${socketErrorText(run.load)}; non-2xx ${run.load.non2xx}) vs baseline ${row.baseline.failed} of ${row.baseline.requests}; p99 ${run.load.p99Ms} ms vs ${baseline.p99Ms} ms (${row.p99OverBaseline}×)`,
+        `${edit.name}: ${row.steps} steps${row.asPredicted ? " as predicted" : " NOT as predicted"} in ${row.transitionSeconds} s; ${row.underLoad.requests} answered, ${run.load.non2xx} non-2xx, socket errors ${socketErrorText(run.load)} (baseline: ${row.baseline.requests} answered, ${row.baseline.failed} failed); p99 ${run.load.p99Ms} ms vs ${baseline.p99Ms} ms (${row.p99OverBaseline}×)`,
       );
     }
   } finally {

@@ -21,6 +21,11 @@ export interface StagingEdit {
   readonly edits: Readonly<Record<string, unknown>>;
   /** DigitalOcean powers the droplet off for it: the plan says so, and requests fail meanwhile. */
   readonly powersOff?: boolean;
+  /**
+   * Why it still fails requests (a defect the program has yet to fix): measured, not hidden. The
+   * suite checks its steps and what it leaves, and prints what it cost.
+   */
+  readonly knownCost?: string;
 }
 
 const kept = { "app.env": { LOG_LEVEL: "debug" } };
@@ -37,6 +42,12 @@ export const STAGING_EDITS: readonly StagingEdit[] = [
   { name: "hosts: one added", edits: { ...keptAll, hosts: ["api.staging", "www.staging"] } },
   { name: "hosts: one removed", edits: keptAll },
   { name: "droplet.size", edits: { ...keptAll, "droplet.size": "s-2vcpu-4gb" }, powersOff: true },
+  {
+    name: "droplet.count 1 → 3",
+    edits: { ...keptAll, "droplet.size": "s-2vcpu-4gb", "droplet.count": 3 },
+    knownCost:
+      "the firewall narrows to the balancer in the same up, while a client still holds the droplet's address",
+  },
 ];
 
 /** The host the load asks, which every edit keeps. */
