@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { localDown } from "../localcloud/localDown";
 import { readState } from "../localcloud/localState";
+import { unpredicted } from "../localcloud/localTransition";
 import { LoadFigures, socketErrorText, visitorLoad } from "../localcloud/visitorLoad";
 import { CLI, PROJECT_DIR, TSX } from "../shared/projectPaths";
 import { runAsync } from "../shared/runCommand";
@@ -66,9 +67,7 @@ export async function runTransitionBench(out: Out): Promise<void> {
       rows.push({
         edit: edit.name,
         steps: transition.taken.length,
-        asPredicted:
-          JSON.stringify(transition.taken.map((s) => `${s.action} ${s.key}`).sort()) ===
-          JSON.stringify(transition.predicted.map((s) => `${s.action} ${s.key}`).sort()),
+        asPredicted: Object.values(unpredicted(transition)).every((steps) => steps.length === 0),
         transitionSeconds: Number(transition.seconds.toFixed(1)),
         underLoad: figures(run.load),
         baseline: figures(baseline),

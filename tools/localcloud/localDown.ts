@@ -1,7 +1,7 @@
 /**
- * `npm run local -- down`: everything of one stack, gone: its droplets (powered off, disks
- * unmounted and removed) after every Command's `delete` ran, DNS server and zones, namespaces with their nftables table, registry
- * logins and the images only it pushed. When no stack is left, the shared services stop too
+ * `npm run local -- down`: everything of one stack, gone: every Command's `delete` run, then its
+ * droplets (powered off, disks unmounted and removed), DNS server and zones, namespaces with their
+ * nftables table, registry logins and the images only it pushed. When no stack is left, the shared services stop too
  * (their caches stay, so the next `up` is fast).
  */
 import { existsSync, readdirSync, rmSync } from "node:fs";

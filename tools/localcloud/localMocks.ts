@@ -18,7 +18,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import { RecordedResource, RecordingMocks } from "../plan/recordingMocks";
 import { revealSecrets } from "../plan/mockSecrets";
-import { COMPUTED_OUTPUTS, computedPart, registryLoginValues } from "../plan/planState";
+import { computedValues } from "../plan/planState";
 import { replacingInputs } from "../plan/providerRules";
 import type { Action } from "../plan/transition";
 
@@ -260,13 +260,8 @@ export class LocalCloudMocks extends RecordingMocks {
   private remembered(recorded: RecordedResource, created: Created): void {
     const key = keyOf(recorded);
     if (TAKEN_IDS.has(recorded.type)) this.produced(created.id, key, "id");
-    for (const field of COMPUTED_OUTPUTS[recorded.type] ?? []) {
-      const value = created.outputs[field];
-      if (typeof value === "string") this.produced(computedPart(value), key, field);
-    }
-    const credentials = created.outputs.dockerCredentials;
-    if (recorded.type === T.registryCredentials && typeof credentials === "string") {
-      for (const value of registryLoginValues(credentials)) this.produced(value, key, "computed");
+    for (const { value, field } of computedValues(recorded.type, created.outputs)) {
+      this.produced(value, key, field);
     }
   }
 }

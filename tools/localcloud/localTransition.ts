@@ -39,6 +39,15 @@ const asTaken = (steps: readonly Step[]): TakenStep[] =>
 
 const summary = (steps: readonly TakenStep[]) => steps.map((s) => `${s.action} ${s.key}`).sort();
 
+/** Steps predicted but not taken, and taken but not predicted (`action key`). */
+export function unpredicted(transition: NonNullable<LocalState["lastTransition"]>) {
+  const [want, got] = [summary(transition.predicted), summary(transition.taken)];
+  return {
+    missed: want.filter((s) => !got.includes(s)),
+    extra: got.filter((s) => !want.includes(s)),
+  };
+}
+
 /** The steps from the last `up` to `keyed`, printed; refused if any cannot be taken here. */
 export function predictTransition(
   state: LocalState,
@@ -114,9 +123,7 @@ export async function applyLocally(
   state.plannedState = stateOfPlan(plan);
   if (predicted) {
     state.lastTransition = transitionRecord();
-    const [want, got] = [summary(state.lastTransition.predicted), summary(mocks.steps)];
-    const missed = want.filter((s) => !got.includes(s));
-    const extra = got.filter((s) => !want.includes(s));
+    const { missed, extra } = unpredicted(state.lastTransition);
     if (missed.length + extra.length > 0) {
       out.note(
         `  the plan and the local cloud differ: predicted but not taken: ${missed.join(", ") || "none"}; taken but not predicted: ${extra.join(", ") || "none"}`,

@@ -181,7 +181,7 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
     const plan = await applyLocally(state, keyed, mocks, out);
     state.urls = Array.isArray(plan.outputs.urls) ? plan.outputs.urls.map(String) : [];
   } catch (error) {
-    writeState(state);
+    // applyLocally saved what was applied before it failed.
     throw new UserError(
       `up of ${stack} failed: ${(error as Error).message}\n(npm run local -- down --stack ${stack} removes what it made)`,
     );
@@ -226,7 +226,7 @@ async function transition(
       const plan = await applyLocally(state, keyed, mocks, out, predicted);
       state.urls = Array.isArray(plan.outputs.urls) ? plan.outputs.urls.map(String) : [];
     } catch (error) {
-      writeState(state);
+      // applyLocally saved what was applied before it failed.
       throw new UserError(
         `the transition of ${state.stack} failed: ${(error as Error).message}\n(the steps before it were applied; npm run local -- down --stack ${state.stack} removes the stack)`,
       );

@@ -12,7 +12,7 @@ import type { StandIn } from "./localMocks";
 import { ADDRESSES } from "./localPaths";
 import { LocalState, writeState } from "./localState";
 import { nextSerial, strings, type StandInContext } from "./standInContext";
-import { serveZones } from "./stackDns";
+import { recordFqdn, serveZones } from "./stackDns";
 import { applyRouterRules, FirewallRule } from "./stackFirewall";
 import { addClient } from "./stackNetwork";
 import { PROBE_SECONDS, serveUptimeChecks } from "./uptimeChecker";
@@ -201,7 +201,7 @@ export function networkStandIns(
       state.dnsRecords.push(record);
       save();
       await serveZones(state.stack, state.index, state.dnsRecords, [record.domain]);
-      const fqdn = record.name === "@" ? record.domain : `${record.name}.${record.domain}`;
+      const fqdn = recordFqdn(record);
       context.note(`  DNS ${fqdn} ${record.type} ${record.value}`);
       return { id: record.id, outputs: { fqdn } };
     },

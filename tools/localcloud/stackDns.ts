@@ -23,6 +23,10 @@ export interface DnsRecordSpec {
   readonly ttl: number;
 }
 
+/** The name a record answers for: `@` is the zone's apex. */
+export const recordFqdn = (record: Pick<DnsRecordSpec, "name" | "domain">) =>
+  record.name === "@" ? record.domain : `${record.name}.${record.domain}`;
+
 const dnsDir = (stack: string) => path.join(stackDir(stack), "dns");
 /** knot's configuration file of the stack: knotc edits its zones through it. */
 export const knotConfFile = (stack: string) => path.join(dnsDir(stack), "knot.conf");

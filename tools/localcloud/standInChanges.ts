@@ -1,23 +1,18 @@
 /**
  * What the stand-ins do when a resource that is up changes or goes, as the providers do: a DNS
  * record, a firewall, an uptime check and its alerts change in place (Knot's zone, the router's
- * rules, the checker); a droplet's resize powers it off and on; a Command runs its `update` (or `create`) again, and its `delete` when it
- * goes; an image is built and pushed again. Types with neither here are refused by the transition
+ * rules, the checker); a droplet's resize powers it off and on; a Command runs its `update` (or
+ * `create`) again, and its `delete` when it goes; an image is built and pushed again. Types with neither here are refused by the transition
  * before any step (see localTransition.ts), never half-applied.
  */
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import type { CommandRunner } from "./commandStandIn";
-import {
-  changedInputs,
-  type StandIn,
-  type StandIns,
-  type Updater,
-} from "./localMocks";
+import { changedInputs, type StandIn, type StandIns, type Updater } from "./localMocks";
 import { dropletMachine, powerCycleDroplet } from "./dropletMachine";
 import { writeState } from "./localState";
 import { reapplyRules } from "./networkStandIns";
 import { strings, type StandInContext } from "./standInContext";
-import { serveZones } from "./stackDns";
+import { recordFqdn, serveZones } from "./stackDns";
 import { serveUptimeChecks } from "./uptimeChecker";
 
 /** The stand-in of `type` again: its create does what an update must (it holds no state). */
@@ -36,18 +31,14 @@ export function standInChanges(
 ): Omit<StandIns, "create"> {
   const { state } = context;
   const save = () => writeState(state);
-  const rezone = () =>
-    serveZones(state.stack, state.index, state.dnsRecords, [
-      context.domain,
-      ...state.dnsRecords.map((r) => r.domain),
-    ]);
+  // The stack's own zone stays served with no record left in it; serveZones adds every record's.
+  const rezone = () => serveZones(state.stack, state.index, state.dnsRecords, [context.domain]);
   /** Drops the state's entry of a resource (by its id), then makes it anew with the new inputs. */
   const remade =
     (drop: (previousId: string) => void): Updater =>
-    async (inputs, resource, previous) => {
+    (inputs, resource, previous) => {
       drop(previous.id);
-      const made = await create[resource.type](inputs, resource);
-      return made;
+      return create[resource.type](inputs, resource);
     };
   const dropRecord = (id: string) => {
     state.dnsRecords = state.dnsRecords.filter((r) => r.id !== id);
@@ -104,7 +95,7 @@ export function standInChanges(
         });
         save();
         await rezone();
-        const fqdn = record.name === "@" ? record.domain : `${record.name}.${record.domain}`;
+        const fqdn = recordFqdn(record);
         context.note(`  DNS ${fqdn} ${record.type} ${record.value} (updated)`);
         return { id: previous.id, outputs: { fqdn } };
       },

@@ -221,7 +221,7 @@ export const COMPUTED_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
  * The user and password inside a Docker config a registry handed out (what the recording mocks
  * make up as `computed`); none when it is not one.
  */
-export function registryLoginValues(dockerConfig: string): string[] {
+function registryLoginValues(dockerConfig: string): string[] {
   try {
     const server = Object.keys(JSON.parse(dockerConfig).auths ?? {})[0] ?? "";
     const { username, password } = registryLogin(dockerConfig, server);
@@ -232,10 +232,33 @@ export function registryLoginValues(dockerConfig: string): string[] {
 }
 
 /** A digest is the part after `@sha256:`, as a plan makes it up. */
-export const computedPart = (value: string) => {
+const computedPart = (value: string) => {
   const at = value.indexOf("@sha256:");
   return at >= 0 ? value.slice(at + 8) : value;
 };
+
+/**
+ * The values DigitalOcean computed for a resource of `type` that others take, each with the
+ * output it stands for, as the recording mocks make them up: its COMPUTED_OUTPUTS (a digest's
+ * hex alone) and the login inside registry credentials (`computed`). For an export and for the
+ * local cloud's state alike.
+ */
+export function computedValues(
+  type: string,
+  outputs: Record<string, unknown>,
+): { value: string; field: string }[] {
+  const values: { value: string; field: string }[] = [];
+  for (const field of COMPUTED_OUTPUTS[type] ?? []) {
+    const value = outputs[field];
+    if (typeof value === "string" && value !== "")
+      values.push({ value: computedPart(value), field });
+  }
+  const credentials = outputs.dockerCredentials;
+  if (type === T.registryCredentials && typeof credentials === "string") {
+    for (const value of registryLoginValues(credentials)) values.push({ value, field: "computed" });
+  }
+  return values;
+}
 
 /**
  * The state of a real stack from `pulumi stack export`. Secrets of a passphrase stack are
@@ -271,16 +294,10 @@ export function stateOfExport(json: string, file: string, passphrase?: string): 
     const inputs = Object.values(r.inputs ?? {});
     // An id that is also an input (a tag's or a certificate's is its name) stands for nothing new.
     if (r.custom && r.id && !inputs.includes(r.id)) tokens.set(r.id, outputToken(key, "id"));
-    for (const field of COMPUTED_OUTPUTS[r.type] ?? []) {
-      const value = r.outputs?.[field];
-      if (typeof value !== "string" || value === "") continue;
-      tokens.set(computedPart(value), outputToken(key, field));
-    }
-    // The registry login inside the credentials (decrypted or plain), as a plan makes it up.
-    const credentials = revealExported(r.outputs?.dockerCredentials, decrypter, (v) => v);
-    if (r.type === T.registryCredentials && typeof credentials === "string") {
-      for (const value of registryLoginValues(credentials))
-        tokens.set(value, outputToken(key, "computed"));
+    // Outputs decrypted where they can be (registry credentials are secret).
+    const outputs = revealExported(r.outputs ?? {}, decrypter, (v) => v) as Record<string, unknown>;
+    for (const { value, field } of computedValues(r.type, outputs)) {
+      tokens.set(value, outputToken(key, field));
     }
   }
   const ordered = withContentHashes(
