@@ -7,6 +7,7 @@ import {
   TLS_DEPLOY_HOOK,
   renderCertbot,
   renderTlsDeployHook,
+  renderTlsPlaceholder,
 } from "../templates";
 import { Connection, RemoteFile } from "./RemoteFile";
 import { RESOURCE_TYPES } from "./resourceTypes";
@@ -65,10 +66,12 @@ export class CertbotCertificate extends pulumi.ComponentResource {
           email: args.email,
           server: args.acmeServer,
         }),
-        // nginx's links to it go too: the placeholder makes a fresh certificate if TLS comes back.
+        // nginx's links to it give way to a placeholder: a site behind the balancer still serves
+        // HTTPS (for clients that held the droplet's address through the move) and passes nginx -t.
         delete:
-          `sudo certbot delete --non-interactive --cert-name ${TLS_CERT_NAME} || true; ` +
-          `sudo rm -f ${TLS_CERTIFICATE} ${TLS_CERTIFICATE_KEY}`,
+          `sudo certbot delete --non-interactive --cert-name ${TLS_CERT_NAME} || true\n` +
+          `sudo rm -f ${TLS_CERTIFICATE} ${TLS_CERTIFICATE_KEY}\n` +
+          renderTlsPlaceholder(),
       },
       {
         parent: this,

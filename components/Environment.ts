@@ -85,7 +85,7 @@ export class Environment extends pulumi.ComponentResource {
             serverNames: this.hosts,
             clientMaxBodySize: config.proxy.clientMaxBodySize,
             readTimeoutSeconds: config.proxy.readTimeoutSeconds,
-            tls: https && !balanced,
+            tls: https,
             loadBalancer: balanced ? { healthPath: config.app.healthPath } : undefined,
             hsts: https && config.production,
           },
@@ -142,30 +142,43 @@ export class Environment extends pulumi.ComponentResource {
     this.ipAddresses = balancer
       ? [balancer.ipAddress]
       : servers.map(({ webHost }) => webHost.ipAddress);
-    const dns = new DnsRecords(
-      `${name}-dns`,
-      {
-        domain: config.domain,
-        hosts: config.hosts,
-        addresses: this.ipAddresses,
-        ttl: config.dnsTtl,
-        protect: config.protect,
-      },
-      { parent: this },
-    );
-    // After the records: on moving behind a balancer, 80/443 close to all but it only once DNS
-    // points at it.
-    const firewall = new Firewall(
-      `${name}-firewall`,
-      {
-        firewallName: `dropstack-${name}`,
-        tag: tag.name,
-        sshSourceAddresses: config.firewall.sshSourceAddresses,
-        loadBalancerUid: balancer?.balancer.id,
-        after: dns.records,
-      },
-      { parent: this },
-    );
+    this.urls = this.hosts.map((host) => `${https ? "https" : "http"}://${host}/`);
+    const firewallArgs = {
+      firewallName: `dropstack-${name}`,
+      tag: tag.name,
+      sshSourceAddresses: config.firewall.sshSourceAddresses,
+    };
+    const dnsArgs = {
+      domain: config.domain,
+      hosts: config.hosts,
+      addresses: this.ipAddresses,
+      ttl: config.dnsTtl,
+      protect: config.protect,
+    };
+    // A move behind the balancer (droplet.count 1 → N) or back is ordered so that no client is
+    // turned away: the records move to the balancer once it answers, and 80/443 close to all but
+    // it only once resolvers have let go of the droplet's address; moving back, they open first.
+    let firewall: Firewall;
+    let dns: DnsRecords;
+    if (balancer) {
+      const healthUrl = `${this.urls[0].replace(/\/$/, "")}${config.app.healthPath}`;
+      dns = new DnsRecords(
+        `${name}-dns`,
+        {
+          ...dnsArgs,
+          waitUntilAnswering: { url: healthUrl, successes: 2 * config.droplet.count + 3 },
+        },
+        { parent: this },
+      );
+      firewall = new Firewall(
+        `${name}-firewall`,
+        { ...firewallArgs, loadBalancerUid: balancer.balancer.id, after: [dns.moved] },
+        { parent: this },
+      );
+    } else {
+      firewall = new Firewall(`${name}-firewall`, firewallArgs, { parent: this });
+      dns = new DnsRecords(`${name}-dns`, { ...dnsArgs, after: [firewall] }, { parent: this });
+    }
     const email = config.proxy.tls.email;
     if (config.proxy.tls.mode === "letsencrypt" && !balanced && email !== undefined) {
       // Let's Encrypt asks the host names for the challenge: the records and the address first.
@@ -186,7 +199,6 @@ export class Environment extends pulumi.ComponentResource {
         );
       }
     }
-    this.urls = this.hosts.map((host) => `${https ? "https" : "http"}://${host}/`);
     if (config.alerts) {
       new Monitoring(
         `${name}-monitoring`,

@@ -39,6 +39,7 @@ export const RESOURCE_TYPES = {
   // Docker and the command provider.
   image: "docker:index/image:Image",
   command: "command:remote:Command",
+  localCommand: "command:local:Command",
 } as const;
 
 export type ResourceTypeName = keyof typeof RESOURCE_TYPES;

@@ -1,2 +1,3 @@
 export * from "./paths";
 export * from "./render";
+export * from "./renderDnsMove";

@@ -62,8 +62,10 @@ export interface NginxSiteView {
   /** The njs module that reads the live colour (see `renderNginxColourModule`). */
   readonly jsFile: string;
   /**
-   * nginx terminates TLS itself (proxy.tls letsencrypt on a single droplet), with the certificate
-   * certbot's deploy hook links. The site always listens on 80 and 443, IPv4 and IPv6, as on a
+   * nginx terminates TLS itself (proxy.tls letsencrypt or custom), with the certificate certbot's
+   * deploy hook links (or a placeholder) or the stack's own. Behind a balancer too: it sends
+   * HTTPS on to port 80, but a client that still holds the droplet's own address from before the
+   * move behind it is served over HTTPS until the firewall admits the balancer alone. The site always listens on 80 and 443, IPv4 and IPv6, as on a
    * droplet; the sandbox moves the listeners of the planned file (`remapListen`).
    */
   readonly tls?: boolean;
@@ -85,8 +87,10 @@ export function renderNginxSite(view: NginxSiteView): string {
     tls: view.tls && {
       certificate: view.customCertificate ? TLS_CUSTOM_CERTIFICATE : TLS_CERTIFICATE,
       certificateKey: view.customCertificate ? TLS_CUSTOM_CERTIFICATE : TLS_CERTIFICATE_KEY,
-      acmeRoot: ACME_ROOT,
     },
+    // Served alone, plain HTTP redirects to HTTPS; behind the balancer it is how HTTPS arrives.
+    redirectHttp: view.tls && !view.loadBalancer && { acmeRoot: ACME_ROOT },
+    listenHttp: !view.tls || view.loadBalancer !== undefined,
     // nginx matches a location without the query; the balancer still asks with it.
     loadBalancer: view.loadBalancer && { healthPath: view.loadBalancer.healthPath.split("?")[0] },
     forwardedProto: view.loadBalancer ? `$dropstack_${id}_proto` : "$scheme",

@@ -10,16 +10,21 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
   renderCertbot,
+  renderDnsDrain,
   renderInstallFile,
   renderReleaseScript,
   renderTlsDeployHook,
   renderTlsPlaceholder,
+  renderWaitForAddress,
   renderWaitForBootstrap,
 } from "../../templates";
+import { runAsync } from "../../tools/shared/runCommand";
 import { requireTools } from "../../tools/shared/systemTools";
 
 test("the placeholder makes a certificate once, keeps it, and replaces links left dangling", () => {
@@ -80,10 +85,91 @@ test("every rendered shell script passes shellcheck", () => {
     "tls-placeholder.sh": renderTlsPlaceholder(),
     "certbot.sh": renderCertbot({ domains: ["example.com", "api.example.com"], email: "o@x.io" }),
     "tls-deploy-hook.sh": renderTlsDeployHook(),
+    "wait-for-address.sh": renderWaitForAddress({
+      url: "https://api.example.com/health?deep=1",
+      successes: 7,
+      intervalSeconds: 2,
+      maxTries: 300,
+    }),
+    "dns-drain.sh": renderDnsDrain(),
   };
   for (const [name, text] of Object.entries(scripts)) {
     const run = spawnSync(shellcheck, ["--shell=sh", "-"], { input: text, encoding: "utf8" });
     expect(`${name}: ${run.stdout}`).toBe(`${name}: `);
     expect(run.status).toBe(0);
+  }
+});
+
+/** `sh -c script` with `env` added, as local.Command runs it; its status, output and seconds. */
+function runLocal(script: string, env: Record<string, string>) {
+  const started = Date.now();
+  const run = spawnSync("sh", ["-c", script], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
+  return { ...run, seconds: (Date.now() - started) / 1000 };
+}
+
+test("the DNS drain waits the old TTL only when the addresses moved, and remembers the new ones", () => {
+  const script = renderDnsDrain();
+  const created = runLocal(script, { ADDRESSES: "192.0.2.10", TTL: "2" });
+  expect(created.status).toBe(0);
+  expect(created.stdout).toBe("192.0.2.10 2\n");
+  expect(created.seconds).toBeLessThan(1);
+  // pulumi-command hands the last stdout back, without its final newline.
+  const ttlOnly = runLocal(script, {
+    ADDRESSES: "192.0.2.10",
+    TTL: "1",
+    PULUMI_COMMAND_STDOUT: "192.0.2.10 2",
+  });
+  expect(ttlOnly.stdout).toBe("192.0.2.10 1\n");
+  expect(ttlOnly.seconds).toBeLessThan(1);
+  const moved = runLocal(script, {
+    ADDRESSES: "198.51.100.7",
+    TTL: "30",
+    PULUMI_COMMAND_STDOUT: "192.0.2.10 2",
+  });
+  expect(moved.status).toBe(0);
+  expect(moved.stderr).toContain("DNS moved from 192.0.2.10 to 198.51.100.7; waiting 2 s");
+  expect(moved.seconds).toBeGreaterThanOrEqual(2);
+  expect(moved.stdout).toBe("198.51.100.7 30\n");
+});
+
+test("the wait for an address asks it by name until it answers several times in a row", async () => {
+  // A real server on loopback that fails its first three answers: the count starts again.
+  let asked = 0;
+  const hosts: string[] = [];
+  const server = http.createServer((request, response) => {
+    asked += 1;
+    hosts.push(String(request.headers.host));
+    response.writeHead(asked <= 3 ? 503 : 200).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const script = (maxTries: number) =>
+    renderWaitForAddress({
+      url: `http://api.example.com:${port}/health`,
+      successes: 4,
+      intervalSeconds: 0,
+      maxTries,
+    });
+  try {
+    const run = await runAsync("sh", ["-c", script(20)], {
+      env: { ...process.env, ADDRESS: "127.0.0.1" },
+    });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(asked).toBe(7);
+    expect(new Set(hosts)).toEqual(new Set([`api.example.com:${port}`]));
+    asked = 0;
+    const gaveUp = await runAsync("sh", ["-c", script(3)], {
+      env: { ...process.env, ADDRESS: "127.0.0.1" },
+    });
+    expect(gaveUp.status).toBe(1);
+    expect(gaveUp.stderr).toContain(
+      "did not answer 4 times in a row in 3 tries (last answer: 503, 000 for none); DNS was left where it was",
+    );
+  } finally {
+    server.close();
   }
 });

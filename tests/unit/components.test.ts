@@ -116,12 +116,16 @@ describe("one list of resource types", () => {
     const sdk = {
       digitalocean: await import("@pulumi/digitalocean"),
       docker: await import("@pulumi/docker"),
-      command: (await import("@pulumi/command")).remote,
+      "command:remote": (await import("@pulumi/command")).remote,
+      "command:local": (await import("@pulumi/command")).local,
     } as unknown as Record<string, Record<string, { __pulumiType?: string }>>;
     const providers = Object.values(RESOURCE_TYPES).filter((t) => !t.startsWith("dropstack:"));
     expect(providers.length).toBeGreaterThan(15);
     for (const token of providers) {
-      const pkg = token.split(":")[0];
+      // The command provider's modules (`command:remote`, `command:local`) are its SDK's namespaces.
+      const pkg = token.startsWith("command:")
+        ? token.split(":", 2).join(":")
+        : token.split(":")[0];
       const className = token.split(":").pop()!;
       expect(`${token}: ${sdk[pkg][className]?.__pulumiType}`).toBe(`${token}: ${token}`);
     }

@@ -56,6 +56,27 @@ describe.each([1, 3, 20])("droplet.count %i", (count) => {
     ]);
   });
 
+  test("a DNS move is ordered: to the balancer once it answers, the firewall narrowing after; back, the firewall opening first", () => {
+    const record = one(plan, T.dnsRecord, "staging-dns-api-staging");
+    const firewall = one(plan, T.firewall, "staging-firewall-rules");
+    const moved = one(plan, T.localCommand, "staging-dns-moved");
+    // The records' addresses and TTL, sorted: the next run after a move waits the old TTL.
+    expect(moved.inputs.environment).toEqual({ ADDRESSES: record.inputs.value, TTL: "300" });
+    expect(moved.dependsOn).toContain("staging-dns-api-staging");
+    if (balanced) {
+      expect(record.dependsOn).toContain("staging-dns-wait-for-address");
+      const wait = one(plan, T.localCommand, "staging-dns-wait-for-address");
+      expect(wait.inputs.environment).toEqual({ ADDRESS: record.inputs.value });
+      // More answers in a row than droplets: one bad droplet in the rotation resets the count.
+      expect(String(wait.inputs.create)).toContain(`while [ "$ok" -lt ${2 * count + 3} ]`);
+      expect(firewall.dependsOn).toContain("staging-dns-moved");
+    } else {
+      expect(only(plan, T.localCommand).map((c) => c.name)).toEqual(["staging-dns-moved"]);
+      expect(record.dependsOn).toContain("staging-firewall-rules");
+      expect(firewall.dependsOn).not.toContain("staging-dns-api-staging");
+    }
+  });
+
   test("releases roll one droplet at a time: each waits for the previous droplet's", () => {
     const runs = only(plan, T.command).filter((r) => r.name.endsWith("-api-release-run"));
     expect(runs).toHaveLength(count);
@@ -77,9 +98,20 @@ describe.each([1, 3, 20])("droplet.count %i", (count) => {
       // The program owns the A records: DO must not add its own for the certificate.
       disableLetsEncryptDnsRecords: true,
     });
-    // Its rules narrow to the balancer only once DNS points at it.
-    expect(one(plan, T.firewall, "staging-firewall-rules").dependsOn).toContain(
+    // DNS moves to it once it answers from where `pulumi up` runs; the firewall narrows to it
+    // only once resolvers have let go of the droplet's address (the old TTL after a move).
+    const wait = one(plan, T.localCommand, "staging-dns-wait-for-address");
+    expect(String(wait.inputs.create)).toContain(
+      "--resolve \"api.staging.example.com:443:$ADDRESS\" 'https://api.staging.example.com/health'",
+    );
+    expect(one(plan, T.dnsRecord, "staging-dns-api-staging").dependsOn).toContain(
+      "staging-dns-wait-for-address",
+    );
+    expect(one(plan, T.localCommand, "staging-dns-moved").dependsOn).toContain(
       "staging-dns-api-staging",
+    );
+    expect(one(plan, T.firewall, "staging-firewall-rules").dependsOn).toContain(
+      "staging-dns-moved",
     );
     // Its health check asks by address: the default server answers healthPath, nothing else.
     expect(site(plan)).toMatch(
@@ -218,11 +250,20 @@ describe("TLS behind the load balancer (production: 2 droplets)", () => {
 
   test("the droplets serve plain HTTP to the balancer, pass on its scheme, and send HSTS", () => {
     const text = site(plan, "production-web-2");
-    expect(text).not.toContain("ssl");
+    // One server for the hosts on 80 (the balancer's HTTPS, forwarded) and 443: a client that
+    // held a droplet's own address through a move behind the balancer is still served.
+    expect(text).toMatch(
+      /listen 443 ssl http2;\n(.*\n)*\s+listen 80;\n\s+listen \[::\]:80;\n\s+server_name example\.com api\.example\.com;/,
+    );
+    expect(text).not.toContain("return 301");
     expect(text).toContain("proxy_set_header X-Forwarded-Proto $dropstack_api_proto;");
     expect(text).toContain("Strict-Transport-Security");
     expect(names(plan, T.certbot)).toEqual([]);
-    expect(only(plan, T.command).filter((r) => r.name.includes("tls-placeholder"))).toEqual([]);
+    // No certbot behind the balancer: the placeholder is what that HTTPS shows.
+    expect(names(plan, T.command).filter((n) => n.includes("tls-placeholder"))).toEqual([
+      "production-web-1-nginx-tls-placeholder",
+      "production-web-2-nginx-tls-placeholder",
+    ]);
   });
 
   test("with proxy.tls off, the balancer forwards HTTP only and there is no certificate", async () => {
@@ -279,7 +320,8 @@ describe("the stack's own certificate (proxy.tls custom)", () => {
       expect.objectContaining({ entryProtocol: "https", certificateName: certificate.inputs.name }),
     );
     expect(names(plan, T.certbot)).toEqual([]);
-    expect(site(plan, "production-web-1")).not.toContain("ssl");
+    // The droplets serve it too (as on one droplet), for clients that held a droplet's address.
+    expect(site(plan, "production-web-1")).toContain(`ssl_certificate ${TLS_CUSTOM_CERTIFICATE};`);
   });
 
   test("a new certificate gets a new name, so it is created before the old one goes", () => {

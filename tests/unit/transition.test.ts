@@ -145,6 +145,27 @@ describe("the providers' rules", () => {
     expect(certbot.effects).toEqual(["runs again over SSH"]);
   });
 
+  test("a move behind the balancer: DNS after it answers, the firewall after the old TTL", async () => {
+    const t = await edit("staging", {}, { "droplet.count": 3 });
+    const wait = step(t, "staging-dns-wait-for-address");
+    expect(wait).toMatchObject({ action: "create", effects: ["runs where pulumi up runs"] });
+    const record = step(t, "staging-dns-api-staging");
+    expect(record).toMatchObject({ action: "update", changed: ["value"] });
+    const moved = step(t, "staging-dns-moved");
+    expect(moved).toMatchObject({ action: "update", changed: ["environment"] });
+    const firewall = step(t, "staging-firewall-rules");
+    expect(firewall.action).toBe("update");
+    expect(wait.wave).toBeLessThan(record.wave);
+    expect(record.wave).toBeLessThan(moved.wave);
+    expect(moved.wave).toBeLessThan(firewall.wave);
+    // And back: the firewall opens before the records leave the balancer.
+    const back = await edit("staging", { "droplet.count": 3 }, {});
+    expect(step(back, "staging-firewall-rules").wave).toBeLessThan(
+      step(back, "staging-dns-api-staging").wave,
+    );
+    expect(step(back, "staging-dns-moved").action).toBe("update");
+  });
+
   test("deletes come last, in reverse dependency order, after what used them has moved", async () => {
     const t = await edit("staging", { "droplet.count": 3 }, { "droplet.count": 1 });
     const deletes = t.steps.filter((s) => s.action === "delete");

@@ -1,5 +1,5 @@
 // wrk's report as figures (tools/localcloud/visitorLoad.ts), from reports wrk 4.2 prints.
-import { parseWrk, socketErrorText } from "../../tools/localcloud/visitorLoad";
+import { parseWrk, socketErrorText, sumFigures } from "../../tools/localcloud/visitorLoad";
 
 const CLEAN = `Running 1h test @ https://api.staging.example.com/health
   2 threads and 20 connections
@@ -52,4 +52,17 @@ test("a run that printed no figures is an error, with what it printed", () => {
   expect(() => parseWrk("unable to connect to api.staging.example.com:https")).toThrow(
     /wrk printed no figures:\nunable to connect/,
   );
+});
+
+test("runs one after another (a client following DNS) sum up, with the worst p99", () => {
+  const figures = sumFigures([parseWrk(CLEAN), parseWrk(FAILING)]);
+  expect(figures).toEqual({
+    requests: 49413,
+    seconds: 101.37,
+    requestsPerSecond: Math.round(49413 / 101.37),
+    p99Ms: 1200,
+    non2xx: 41,
+    socketErrors: { connect: 0, read: 3, write: 0, timeout: 7 },
+  });
+  expect(sumFigures([])).toMatchObject({ requests: 0, requestsPerSecond: 0, p99Ms: null });
 });

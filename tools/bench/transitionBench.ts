@@ -59,13 +59,17 @@ export async function runTransitionBench(out: Out): Promise<void> {
     if (up.status !== 0) throw new Error(`local up of ${STACK} failed:\n${up.stderr.slice(-3000)}`);
     for (const [i, edit] of STAGING_EDITS.entries()) {
       out.note(`${i + 1}/${STAGING_EDITS.length} ${edit.name}: local up under load`);
-      const run = await transitionUnderLoad(STACK, writeEditedStaging(STACK, edit.edits), URL);
+      const run = await transitionUnderLoad(STACK, writeEditedStaging(STACK, edit.edits), {
+        url: URL,
+        followsDns: edit.followsDns,
+      });
       if (run.status !== 0) throw new Error(`${edit.name}: local up failed:\n${run.stderr}`);
       const transition = readState(STACK)!.lastTransition!;
       out.note(`  then the baseline: no edit, ${run.load.seconds.toFixed(0)} s`);
       const baseline = await visitorLoad(STACK, URL, Math.max(1, Math.round(run.load.seconds)), 20);
       rows.push({
         edit: edit.name,
+        load: edit.followsDns ? "wrk anew every 5 s (a client following DNS)" : "one wrk",
         steps: transition.taken.length,
         asPredicted: Object.values(unpredicted(transition)).every((steps) => steps.length === 0),
         transitionSeconds: Number(transition.seconds.toFixed(1)),

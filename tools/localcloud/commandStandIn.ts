@@ -35,6 +35,8 @@ export function commandRunner(context: StandInContext): CommandRunner {
       state.reservedIps.some((ip) => ip.address === host && ip.dropletId === d.id),
     );
   return async (script, inputs, name, timeout) => {
+    // No script for the step: pulumi-command neither dials nor runs anything.
+    if (script === undefined) return { id: name, outputs: { stdout: "", stderr: "" } };
     const started = Date.now();
     const connection = inputs.connection as { host: string; user?: string };
     const droplet = dropletFor(connection.host);
@@ -46,7 +48,7 @@ export function commandRunner(context: StandInContext): CommandRunner {
       const result = await runRemote(
         inputs.connection as never,
         {
-          command: String(script ?? "true"),
+          command: String(script),
           stdin: inputs.stdin === undefined ? undefined : String(inputs.stdin),
           environment: inputs.environment as Record<string, string> | undefined,
           timeoutMs: parseTimeout(timeout),

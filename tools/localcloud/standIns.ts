@@ -2,7 +2,8 @@
  * What stands in for each DigitalOcean resource and each provider call the program makes, by type
  * token: droplets are machines booted from their own user data, reserved IPs and the firewall are
  * the router's rules, DNS records are zones Knot serves, registry logins and images are the local
- * registry's, and every remote.Command runs over SSH. Each saves the state before it returns.
+ * registry's, every remote.Command runs over SSH and every local.Command in the operator's
+ * namespace. Each saves the state before it returns.
  * What they do when a resource changes or goes is in standInChanges.ts.
  */
 import * as path from "node:path";
@@ -12,6 +13,7 @@ import { LOCAL_NODE_IMAGE, docker, dockerAsync } from "./buildEngine";
 import { bootDroplet, dropletMachine, REGISTRY_HOST } from "./dropletMachine";
 import type { StandIn, StandIns } from "./localMocks";
 import { commandRunner } from "./commandStandIn";
+import { localCommandStandIns } from "./localCommandStandIn";
 import { standInChanges } from "./standInChanges";
 import { ADDRESSES, SHARED_DIR, names } from "./localPaths";
 import { writeState } from "./localState";
@@ -27,8 +29,10 @@ export function standIns(context: StandInContext): StandIns {
   const save = () => writeState(state);
   const refreshBalancers = balancerRefresher(context);
   const runCommand = commandRunner(context);
+  const localCommands = localCommandStandIns(context);
   const create: Record<string, StandIn> = {
     ...networkStandIns(context, refreshBalancers),
+    ...localCommands.create,
     [T.tag]: async (inputs) => ({ id: String(inputs.name), outputs: {} }),
 
     [T.droplet]: async (inputs, resource) => {
@@ -143,5 +147,11 @@ export function standIns(context: StandInContext): StandIns {
     [T.command]: (inputs, resource) =>
       runCommand(inputs.create, inputs, resource.name, resource.createTimeout),
   };
-  return { create, ...standInChanges(context, create, runCommand) };
+  const changes = standInChanges(context, create, runCommand);
+  return {
+    ...changes,
+    create,
+    update: { ...changes.update, ...localCommands.update },
+    delete: { ...changes.delete, ...localCommands.delete },
+  };
 }

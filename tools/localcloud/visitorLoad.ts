@@ -51,12 +51,71 @@ export function socketErrorText(figures: LoadFigures): string {
   return errors.length === 0 ? "none" : errors.map(([kind, n]) => `${kind} ${n}`).join(", ");
 }
 
-/** Starts wrk on `url` from the visitor of `stack`; `stop()` ends it and resolves to its figures. */
+/** Several wrk runs as one: their sums, the rate over their time, and the worst p99 of them. Pure. */
+export function sumFigures(runs: readonly LoadFigures[]): LoadFigures {
+  const sum = (pick: (f: LoadFigures) => number) => runs.reduce((a, f) => a + pick(f), 0);
+  const seconds = sum((f) => f.seconds);
+  const p99s = runs.map((f) => f.p99Ms).filter((p): p is number => p !== null);
+  return {
+    requests: sum((f) => f.requests),
+    seconds,
+    requestsPerSecond: seconds > 0 ? Math.round(sum((f) => f.requests) / seconds) : 0,
+    p99Ms: p99s.length > 0 ? Math.max(...p99s) : null,
+    non2xx: sum((f) => f.non2xx),
+    socketErrors: {
+      connect: sum((f) => f.socketErrors.connect),
+      read: sum((f) => f.socketErrors.read),
+      write: sum((f) => f.socketErrors.write),
+      timeout: sum((f) => f.socketErrors.timeout),
+    },
+  };
+}
+
+interface LoadOptions {
+  connections?: number;
+  seconds?: number;
+  /**
+   * A client that follows DNS: wrk resolves the name once, so it runs again every this many
+   * seconds (fresh connections to whatever DNS names then), until stopped; the figures are summed.
+   */
+  resolveEverySeconds?: number;
+}
+
+type RunningLoad = { stop(): Promise<LoadFigures>; done: Promise<LoadFigures> };
+
+/**
+ * Starts wrk on `url` from the visitor of `stack`; `stop()` ends it and resolves to its figures.
+ * With `resolveEverySeconds`, one wrk after another until stopped.
+ */
 export function startVisitorLoad(
   stack: string,
   url: string,
-  options: { connections?: number; seconds?: number } = {},
-): { stop(): Promise<LoadFigures>; done: Promise<LoadFigures> } {
+  options: LoadOptions = {},
+): RunningLoad {
+  const every = options.resolveEverySeconds;
+  if (every === undefined) return startWrk(stack, url, options);
+  const runs: LoadFigures[] = [];
+  let current: RunningLoad | undefined;
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      current = startWrk(stack, url, { ...options, seconds: every });
+      runs.push(await current.done);
+    }
+    return sumFigures(runs);
+  })();
+  done.catch(() => undefined);
+  return {
+    done,
+    stop: () => {
+      stopped = true;
+      void current?.stop();
+      return done;
+    },
+  };
+}
+
+function startWrk(stack: string, url: string, options: LoadOptions): RunningLoad {
   const netns = names(readState(stack)!.index).visitor;
   const child = spawn(
     "ip",

@@ -18,9 +18,11 @@
  * - tag/resource_tag.go: ForceNew name.
  * - uptime/, monitoring/resource_monitor_alert.go: in place.
  * - registry/resource_container_registry_docker_credentials.go: ForceNew registry_name.
- * pulumi-command's remote.Command: a `triggers` change replaces it; any other input change is an
- * update, which runs `update` or, without one, `create` again; `delete` runs when it is deleted
- * (after its replacement is created).
+ * pulumi-command's remote.Command and local.Command (v1.2.1, provider/pkg/provider/{remote,local}/
+ * commandController.go; `triggers` is replaceOnChanges in common/inputs.go): a `triggers` change
+ * replaces it; any other input change is an update, which runs `update` or, without one, `create`
+ * again; `delete` runs when it is deleted (after its replacement is created). With no script for
+ * the step nothing runs (remote: no SSH dial either).
  */
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 
@@ -77,6 +79,12 @@ const RULES: Readonly<Record<string, ProviderRule>> = {
     onAnyUpdate: ["runs again over SSH"],
     onCreate: ["runs over SSH"],
     onReplace: ["runs again over SSH"],
+  },
+  [T.localCommand]: {
+    replaces: ["triggers"],
+    onAnyUpdate: ["runs again where pulumi up runs"],
+    onCreate: ["runs where pulumi up runs"],
+    onReplace: ["runs again where pulumi up runs"],
   },
   [T.image]: { replaces: [], onAnyUpdate: ["builds and pushes again"] },
 };

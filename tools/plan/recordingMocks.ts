@@ -249,6 +249,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         };
       }
       case T.command:
+      case T.localCommand:
         return { stdout: "", stderr: "" };
       default:
         return {};
