@@ -7,7 +7,7 @@ import { ApiService } from "./ApiService";
 import { CertbotCertificate } from "./CertbotCertificate";
 import { DnsRecords } from "./DnsRecords";
 import { Firewall } from "./Firewall";
-import { LoadBalancer } from "./LoadBalancer";
+import { LoadBalancer, ROTATION_SECONDS } from "./LoadBalancer";
 import { Monitoring } from "./Monitoring";
 import { NginxSite } from "./NginxSite";
 import { WebHost } from "./WebHost";
@@ -57,6 +57,11 @@ export class Environment extends pulumi.ComponentResource {
         ? { certificate: certificate!, privateKey: privateKey! }
         : undefined;
     let previousRelease: pulumi.Resource | undefined;
+    // Behind the balancer a resize goes in two halves: the second half's droplets leave the
+    // rotation only once the first half's are back in it, so half the droplets always serve. (One
+    // at a time would also make a first `up` create the droplets one after another.)
+    const firstHalf: pulumi.Resource[] = [];
+    const half = Math.ceil(config.droplet.count / 2);
     const servers = Array.from({ length: config.droplet.count }, (_, i) => {
       const hostName = `${name}-web-${i + 1}`;
       const webHost = new WebHost(
@@ -72,9 +77,18 @@ export class Environment extends pulumi.ComponentResource {
           tags,
           protect: config.protect,
           sshPrivateKey: config.sshPrivateKey,
+          rotation: balanced
+            ? {
+                healthPath: config.app.healthPath,
+                leaveSeconds: ROTATION_SECONDS.leave,
+                rejoinSeconds: ROTATION_SECONDS.rejoin,
+                after: i < half ? [] : [...firstHalf],
+              }
+            : undefined,
         },
         { parent: this },
       );
+      if (i < half && webHost.rejoined) firstHalf.push(webHost.rejoined);
       const site = new NginxSite(
         `${hostName}-nginx`,
         {

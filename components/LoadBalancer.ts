@@ -27,6 +27,24 @@ export interface LoadBalancerArgs {
 
 type ForwardingRule = digitalocean.types.input.LoadBalancerForwardingRule;
 
+/** How the balancer checks each droplet: a droplet in or out of rotation waits on these. */
+export const HEALTH_CHECK = {
+  checkIntervalSeconds: 10,
+  responseTimeoutSeconds: 5,
+  healthyThreshold: 3,
+  unhealthyThreshold: 3,
+} as const;
+
+/** Seconds the balancer takes, at most, to count a droplet unhealthy (or healthy) in a row. */
+export const ROTATION_SECONDS = {
+  leave:
+    HEALTH_CHECK.checkIntervalSeconds * HEALTH_CHECK.unhealthyThreshold +
+    HEALTH_CHECK.responseTimeoutSeconds,
+  rejoin:
+    HEALTH_CHECK.checkIntervalSeconds * HEALTH_CHECK.healthyThreshold +
+    HEALTH_CHECK.responseTimeoutSeconds,
+};
+
 /** A certificate as given: PEM text, the server's own first and then its chain. */
 export interface CustomCertificate {
   readonly certificate: string;
@@ -111,15 +129,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         dropletTag: args.dropletTag,
         forwardingRules: forwardingRules(this.certificate?.name),
         redirectHttpToHttps: this.certificate !== undefined,
-        healthcheck: {
-          protocol: "http",
-          port: 80,
-          path: args.healthPath,
-          checkIntervalSeconds: 10,
-          responseTimeoutSeconds: 5,
-          healthyThreshold: 3,
-          unhealthyThreshold: 3,
-        },
+        healthcheck: { protocol: "http", port: 80, path: args.healthPath, ...HEALTH_CHECK },
         enableBackendKeepalive: true,
         // The program owns the A records (DnsRecords); DO's own for the certificate would
         // duplicate them and outlive the balancer.

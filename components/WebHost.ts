@@ -1,7 +1,13 @@
 import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import { DEPLOY_USER, renderCloudInit, renderWaitForBootstrap } from "../templates";
+import {
+  DEPLOY_USER,
+  renderCloudInit,
+  renderLeaveRotation,
+  renderRejoinRotation,
+  renderWaitForBootstrap,
+} from "../templates";
 import { Connection } from "./RemoteFile";
 import { RESOURCE_TYPES } from "./resourceTypes";
 
@@ -26,6 +32,16 @@ export interface WebHostArgs {
   readonly protect: boolean;
   /** Private key matching one of `sshKeys`, for the deploy steps. */
   readonly sshPrivateKey: pulumi.Input<string>;
+  /**
+   * Behind a balancer: a resize (DigitalOcean powers the droplet off) takes the droplet out of the
+   * balancer's rotation first and back after, once `after` (other droplets' `rejoined`) is done.
+   */
+  readonly rotation?: {
+    readonly healthPath: string;
+    readonly leaveSeconds: number;
+    readonly rejoinSeconds: number;
+    readonly after: pulumi.Resource[];
+  };
 }
 
 /**
@@ -45,12 +61,35 @@ export class WebHost extends pulumi.ComponentResource {
    */
   public readonly connection: pulumi.Output<Connection>;
   public readonly ready: command.remote.Command;
+  /** With `rotation`: done once a resized droplet is back in the balancer's rotation. */
+  public readonly rejoined?: command.remote.Command;
 
   private readonly name: string;
 
   constructor(name: string, args: WebHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super(RESOURCE_TYPES.webHost, name, {}, opts);
     this.name = name;
+    this.reservedIp = new digitalocean.ReservedIp(
+      `${name}-ip`,
+      { region: args.region },
+      { parent: this, protect: args.protect },
+    );
+    this.ipAddress = this.reservedIp.ipAddress;
+    // By the reserved IP, which exists before the droplet, so that its resize can wait for them.
+    // Neither runs when the droplet is created (no `create`: no SSH dial either), only when `size`
+    // changes (pulumi-command v1.2.1, provider/pkg/provider/remote/commandController.go).
+    const byReservedIp = this.deployConnection(this.ipAddress, args.sshPrivateKey);
+    const left =
+      args.rotation &&
+      new command.remote.Command(
+        `${name}-leave-rotation`,
+        {
+          connection: byReservedIp,
+          update: renderLeaveRotation(args.rotation.leaveSeconds),
+          environment: { SIZE: args.size },
+        },
+        { parent: this, dependsOn: args.rotation.after },
+      );
     this.droplet = new digitalocean.Droplet(
       `${name}-droplet`,
       {
@@ -65,32 +104,48 @@ export class WebHost extends pulumi.ComponentResource {
         userData: renderCloudInit(),
         gracefulShutdown: true,
       },
-      { parent: this, protect: args.protect },
+      { parent: this, protect: args.protect, dependsOn: left ? [left] : [] },
     );
-    this.reservedIp = new digitalocean.ReservedIp(
-      `${name}-ip`,
-      { region: args.region },
-      { parent: this, protect: args.protect },
-    );
-    this.ipAddress = this.reservedIp.ipAddress;
-    const connection = pulumi.secret(
-      pulumi.all([this.droplet.ipv4Address, args.sshPrivateKey]).apply(([host, privateKey]) => ({
-        host,
-        user: DEPLOY_USER,
-        privateKey,
-        // A new droplet refuses the deploy user until cloud-init has given it the keys (the first
-        // thing its runcmd does, a minute or two after boot): keep dialing for several minutes.
-        dialErrorLimit: 100,
-        perDialTimeout: 30,
-      })),
-    );
+    const connection = this.deployConnection(this.droplet.ipv4Address, args.sshPrivateKey);
     this.ready = new command.remote.Command(
       `${name}-bootstrap`,
       { connection, create: renderWaitForBootstrap() },
       { parent: this, customTimeouts: { create: "20m" } },
     );
     this.connection = pulumi.all([connection, this.ready.stdout]).apply(([ready]) => ready);
+    if (args.rotation) {
+      this.rejoined = new command.remote.Command(
+        `${name}-rejoin-rotation`,
+        {
+          connection: byReservedIp,
+          update: renderRejoinRotation(args.rotation.healthPath, args.rotation.rejoinSeconds),
+          // The droplet's own output: this runs after its resize.
+          environment: { SIZE: this.droplet.size },
+        },
+        { parent: this },
+      );
+    }
     this.registerOutputs({ ipAddress: this.ipAddress, dropletId: this.droplet.id });
+  }
+
+  /**
+   * SSH as the deploy user to `host`. A new droplet refuses the deploy user until cloud-init has
+   * given it the keys (the first thing its runcmd does, a minute or two after boot), and a resized
+   * one until sshd is back: keep dialing for several minutes.
+   */
+  private deployConnection(
+    host: pulumi.Output<string>,
+    privateKey: pulumi.Input<string>,
+  ): pulumi.Output<Connection> {
+    return pulumi.secret(
+      pulumi.all([host, privateKey]).apply(([address, key]) => ({
+        host: address,
+        user: DEPLOY_USER,
+        privateKey: key,
+        dialErrorLimit: 100,
+        perDialTimeout: 30,
+      })),
+    );
   }
 
   /**

@@ -1,3 +1,4 @@
 export * from "./paths";
 export * from "./render";
 export * from "./renderDnsMove";
+export * from "./renderRotation";

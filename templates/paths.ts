@@ -14,6 +14,8 @@ export const SUPERVISOR_DIR = "/etc/supervisor/conf.d";
 export const DOCKER_CONFIG = "/root/.docker/config.json";
 /** Release state: the live-colour file nginx reads, the state file, the lock. */
 export const STATE_DIR = "/var/lib/dropstack";
+/** While it exists, the site's health check for the balancer answers 503 (a resize, one droplet at a time). */
+export const OUT_OF_ROTATION_FILE = `${STATE_DIR}/out-of-rotation`;
 /** Scripts pushed by pulumi (the release script). */
 export const BIN_DIR = "/usr/local/lib/dropstack";
 /** njs modules for the nginx site. */

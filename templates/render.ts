@@ -18,6 +18,7 @@ import {
   TLS_CUSTOM_CERTIFICATE,
   TLS_CERT_NAME,
   TLS_DEPLOY_HOOK,
+  OUT_OF_ROTATION_FILE,
   colourFile,
   colourPort,
   upstreamsDefaultFile,
@@ -92,7 +93,10 @@ export function renderNginxSite(view: NginxSiteView): string {
     redirectHttp: view.tls && !view.loadBalancer && { acmeRoot: ACME_ROOT },
     listenHttp: !view.tls || view.loadBalancer !== undefined,
     // nginx matches a location without the query; the balancer still asks with it.
-    loadBalancer: view.loadBalancer && { healthPath: view.loadBalancer.healthPath.split("?")[0] },
+    loadBalancer: view.loadBalancer && {
+      healthPath: view.loadBalancer.healthPath.split("?")[0],
+      outOfRotationFile: OUT_OF_ROTATION_FILE,
+    },
     forwardedProto: view.loadBalancer ? `$dropstack_${id}_proto` : "$scheme",
     id,
     upstreamsFile: upstreamsFile(view.app),

@@ -90,6 +90,15 @@ const CHECKS: Record<string, () => void> = {
       ).stdout,
     ).toBe("000");
   },
+  // Back in the rotation, all three, each after its power cycle.
+  "droplet.size behind the balancer": () => {
+    expect(visitorStatus(STACK, `https://${HOST}/health`)).toBe("200");
+    for (const n of [1, 2, 3]) {
+      expect(onDroplet(STACK, n, "test", "-e", "/var/lib/dropstack/out-of-rotation").status).toBe(
+        1,
+      );
+    }
+  },
   "hosts: one removed": () => {
     expect(visitorStatus(STACK, "https://www.staging.example.com/health")).toBe("000");
     expect(visitorStatus(STACK, `https://${HOST}/health`)).toBe("200");
@@ -98,11 +107,8 @@ const CHECKS: Record<string, () => void> = {
 
 let dropletId: string;
 /** The pid of the droplet's systemd-nspawn: another one means it was powered off and on. */
-const nspawnPid = () =>
-  readFileSync(
-    path.join(stackDir(STACK), "droplets", `${STACK}-web-1`, "nspawn.pid"),
-    "utf8",
-  ).trim();
+const nspawnPid = (droplet: string) =>
+  readFileSync(path.join(stackDir(STACK), "droplets", droplet, "nspawn.pid"), "utf8").trim();
 
 beforeAll(() => {
   if (process.getuid?.() !== 0) throw new Error("the local cloud tests need root");
@@ -132,7 +138,7 @@ test("a body over the committed clientMaxBodySize is refused before its edit", (
 
 describe.each(STAGING_EDITS.map((e) => [e.name, e] as const))("%s", (name, edit) => {
   test("under load: the predicted steps, nothing else touched, no failed request", async () => {
-    const bootedAs = nspawnPid();
+    const bootedAs = state().droplets.map((d) => nspawnPid(d.name));
     const run = await transitionUnderLoad(STACK, writeEditedStaging(STACK, edit.edits), {
       followsDns: edit.followsDns,
     });
@@ -148,17 +154,20 @@ describe.each(STAGING_EDITS.map((e) => [e.name, e] as const))("%s", (name, edit)
     // off (but by a resize).
     const stepNames = new Set(taken.map((s) => s.key.slice(s.key.lastIndexOf("::") + 2)));
     const ran = [...run.stderr.matchAll(/^ {2}(\S+) on \S+$/gm)].map((m) => m[1]);
-    // Every edit but the resize re-runs a script (the release at least).
-    expect(ran.length > 0).toBe(!edit.powersOff);
+    expect(ran.length > 0).toBe(!edit.runsNoRemoteScript);
     for (const script of ran) expect(stepNames).toContain(script);
-    // The first droplet stays (a count change adds others).
+    // The first droplet stays (a count change adds others); a resize power-cycles every one.
     expect(after.droplets[0].id).toBe(dropletId);
-    if (!edit.powersOff) expect(nspawnPid()).toBe(bootedAs);
+    const bootedNow = bootedAs.map((_, i) => nspawnPid(after.droplets[i].name));
+    for (const [i, pid] of bootedNow.entries()) {
+      if (edit.powersOff) expect(pid).not.toBe(bootedAs[i]);
+      else expect(pid).toBe(bootedAs[i]);
+    }
     const { load } = run;
     console.log(
       `${name}: ${taken.length} steps in ${seconds.toFixed(1)} s; under load ${load.requests} requests, non-2xx ${load.non2xx}, socket errors ${JSON.stringify(load.socketErrors)}, p99 ${load.p99Ms} ms`,
     );
-    if (edit.powersOff) {
+    if (edit.powersOff === "alone") {
       // Said before any step, and paid: the one droplet serves nothing while it is off.
       expect(run.stderr).toMatch(/powers the droplet off to resize it/);
       expect(

@@ -26,7 +26,7 @@ const tool = (name: ToolName) => requireTools([name])[name];
 
 /** What each case's site must be, so a case cannot quietly stop covering HTTPS. */
 interface Shape {
-  /** nginx terminates TLS: certbot's certificate on 443, port 80 only for ACME and redirects. */
+  /** nginx terminates TLS: certbot's certificate on 443, port 80 (alone) only for ACME and redirects. */
   readonly tls: boolean;
   readonly hsts: boolean;
   /** The default server answers the load balancer's health check. */
@@ -39,12 +39,18 @@ const HTTPS: Shape = { tls: true, hsts: false, loadBalancer: false };
 
 const CASES: [string, string, Record<string, unknown>, Shape][] = [
   ["dev", "dev", {}, HTTP],
+  [
+    "dev behind a load balancer, plain HTTP",
+    "dev",
+    { "droplet.count": 2 },
+    { ...HTTP, loadBalancer: true },
+  ],
   ["staging", "staging", {}, HTTPS],
   [
     "production behind its load balancer",
     "production",
     {},
-    { ...HTTP, hsts: true, loadBalancer: true },
+    { ...HTTPS, hsts: true, loadBalancer: true },
   ],
   [
     "production over HTTPS on one droplet",
@@ -87,8 +93,11 @@ describe.each(CASES)("%s", (_, stack, edits, shape) => {
     expect(site.includes("ssl_reject_handshake on;")).toBe(shape.tls);
     const served = shape.custom ? TLS_CUSTOM_CERTIFICATE : TLS_CERTIFICATE;
     expect(site.includes(`ssl_certificate ${served};`)).toBe(shape.tls);
-    expect(site.includes(`root ${ACME_ROOT};`)).toBe(shape.tls);
-    expect(site.includes("return 301 https://$host$request_uri;")).toBe(shape.tls);
+    // Alone it redirects plain HTTP; behind the balancer plain HTTP is how its HTTPS arrives (the
+    // droplet's own 443 serves clients that held its address through a move behind it).
+    const redirects = shape.tls && !shape.loadBalancer;
+    expect(site.includes(`root ${ACME_ROOT};`)).toBe(redirects);
+    expect(site.includes("return 301 https://$host$request_uri;")).toBe(redirects);
     expect(site.includes("add_header Strict-Transport-Security")).toBe(shape.hsts);
     expect(/^\s*location = \/health \{$/m.test(site)).toBe(shape.loadBalancer);
     if (!shape.tls) expect(site).not.toMatch(/^\s*(listen \S*443|ssl_)/m);

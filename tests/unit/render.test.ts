@@ -62,9 +62,15 @@ describe("nginx site behind the load balancer", () => {
   const conf = renderNginxSite({ ...site, loadBalancer: { healthPath: "/healthz" } });
   test("the default server answers the balancer's health check by address, and nothing else", () => {
     expect(conf).toMatch(
-      /listen 80 default_server;[^]*?location = \/healthz \{\n\s+proxy_pass http:\/\/api_\$dropstack_api_colour;[^]*?location \/ \{\n\s+return 444;/,
+      /listen 80 default_server;[^]*?location = \/healthz \{\n[^]*?\s+proxy_pass http:\/\/api_\$dropstack_api_colour;[^]*?location \/ \{\n\s+return 444;/,
     );
     expect(conf).not.toContain("ssl");
+  });
+  test("out of the balancer's rotation (a resize), the health check fails and nothing else does", () => {
+    expect(conf).toMatch(
+      /location = \/healthz \{\n(\s+#.*\n)*\s+if \(-f \/var\/lib\/dropstack\/out-of-rotation\) \{\n\s+return 503;\n\s+\}/,
+    );
+    expect(conf.match(/out-of-rotation/g)).toHaveLength(1);
   });
   test("a health path with a query still matches (nginx locations never include the query)", () => {
     const withQuery = renderNginxSite({ ...site, loadBalancer: { healthPath: "/healthz?deep=1" } });

@@ -77,6 +77,45 @@ describe.each([1, 3, 20])("droplet.count %i", (count) => {
     }
   });
 
+  test("behind the balancer a resize goes in two halves, each droplet out of the rotation for it", () => {
+    const commands = only(plan, T.command);
+    const leaves = commands.filter((c) => c.name.endsWith("-leave-rotation"));
+    const rejoins = commands.filter((c) => c.name.endsWith("-rejoin-rotation"));
+    expect(leaves).toHaveLength(balanced ? count : 0);
+    expect(rejoins).toHaveLength(balanced ? count : 0);
+    if (!balanced) return;
+    const half = Math.ceil(count / 2);
+    for (const [i, leave] of leaves.entries()) {
+      const host = `staging-web-${i + 1}`;
+      // Nothing runs when the droplet is created: only a size change runs either script.
+      expect(leave.inputs.create).toBeUndefined();
+      expect(leave.inputs.environment).toEqual({ SIZE: "s-1vcpu-2gb" });
+      expect(String(leave.inputs.update)).toContain(
+        "sudo touch '/var/lib/dropstack/out-of-rotation'",
+      );
+      expect(String(leave.inputs.update)).toContain("sleep 35");
+      // The droplet waits for its leave; the second half's leaves wait for the first half's rejoins.
+      expect(one(plan, T.droplet, `${host}-droplet`).dependsOn).toContain(leave.name);
+      const waitsFor = leave.dependsOn.filter((d) => d.endsWith("-rejoin-rotation")).sort();
+      expect(waitsFor).toEqual(
+        i < half
+          ? []
+          : rejoins
+              .slice(0, half)
+              .map((r) => r.name)
+              .sort(),
+      );
+      const rejoin = rejoins[i];
+      expect(rejoin.inputs.create).toBeUndefined();
+      expect(rejoin.dependsOn).toContain(`${host}-droplet`);
+      expect(String(rejoin.inputs.update)).toContain("http://127.0.0.1/health");
+    }
+    // The site's health check for the balancer fails while the droplet is out of the rotation.
+    expect(site(plan)).toMatch(
+      /location = \/health \{\n(\s+#.*\n)*\s+if \(-f \/var\/lib\/dropstack\/out-of-rotation\) \{\n\s+return 503;/,
+    );
+  });
+
   test("releases roll one droplet at a time: each waits for the previous droplet's", () => {
     const runs = only(plan, T.command).filter((r) => r.name.endsWith("-api-release-run"));
     expect(runs).toHaveLength(count);
@@ -115,7 +154,7 @@ describe.each([1, 3, 20])("droplet.count %i", (count) => {
     );
     // Its health check asks by address: the default server answers healthPath, nothing else.
     expect(site(plan)).toMatch(
-      /server_name _;\n\s+server_tokens off;\n(\s+#.*\n)*\s+location = \/health \{\n\s+proxy_pass http:\/\/api_\$dropstack_api_colour;/,
+      /server_name _;\n\s+server_tokens off;\n(\s+#.*\n)*\s+location = \/health \{\n(.*\n){4}\s+proxy_pass http:\/\/api_\$dropstack_api_colour;/,
     );
     const [firewall] = only(plan, T.firewall);
     const inbound = firewall.inputs.inboundRules as Record<string, unknown>[];

@@ -69,26 +69,39 @@ describe("no edit, no step", () => {
 });
 
 describe("the providers' rules", () => {
-  test("droplet.size updates in place, and the resize powers every droplet off in one wave", async () => {
+  test("droplet.size updates in place; behind the balancer the halves resize one after the other, each out of rotation", async () => {
     const t = await edit(
       "staging",
-      { "droplet.count": 2 },
-      {
-        "droplet.count": 2,
-        "droplet.size": "s-2vcpu-4gb",
-      },
+      { "droplet.count": 3 },
+      { "droplet.count": 3, "droplet.size": "s-2vcpu-4gb" },
     );
-    const resized = ["staging-web-1-droplet", "staging-web-2-droplet"].map((n) => step(t, n));
+    const hosts = [1, 2, 3].map((i) => `staging-web-${i}`);
+    const resized = hosts.map((h) => step(t, `${h}-droplet`));
     for (const s of resized) {
       expect(s).toMatchObject({ action: "update", changed: ["size"], replacedBy: [] });
       expect(s.effects.join()).toMatch(/powers the droplet off/);
     }
-    // Nothing orders them: both power off at once (what #13 found).
+    const wave = (name: string) => step(t, name).wave;
+    for (const h of hosts) {
+      expect(step(t, `${h}-leave-rotation`)).toMatchObject({
+        action: "update",
+        changed: ["environment"],
+      });
+      expect(wave(`${h}-leave-rotation`)).toBeLessThan(wave(`${h}-droplet`));
+      expect(wave(`${h}-droplet`)).toBeLessThan(wave(`${h}-rejoin-rotation`));
+    }
+    // Droplets 1 and 2 side by side, then 3 once both are back: never all off at once.
     expect(resized[0].wave).toBe(resized[1].wave);
-    expect(t.steps.map((s) => s.name).sort()).toEqual([
-      "staging-web-1-droplet",
-      "staging-web-2-droplet",
-    ]);
+    expect(wave("staging-web-3-leave-rotation")).toBeGreaterThan(
+      Math.max(wave("staging-web-1-rejoin-rotation"), wave("staging-web-2-rejoin-rotation")),
+    );
+    expect(t.steps).toHaveLength(9);
+  });
+
+  test("droplet.size on one droplet: nothing to fail over to, and the plan says it powers off", async () => {
+    const t = await edit("staging", {}, { "droplet.size": "s-2vcpu-4gb" });
+    expect(t.steps.map((s) => s.name)).toEqual(["staging-web-1-droplet"]);
+    expect(step(t, "staging-web-1-droplet").effects.join()).toMatch(/powers the droplet off/);
   });
 
   test("droplet.image replaces the droplet (ForceNew), and what takes its id or address moves", async () => {
@@ -172,12 +185,14 @@ describe("the providers' rules", () => {
     expect(deletes.map((s) => s.name)).toContain("staging-web-3-droplet");
     const lastOther = Math.max(...t.steps.filter((s) => s.action !== "delete").map((s) => s.wave));
     for (const d of deletes) expect(d.wave).toBeGreaterThan(lastOther);
-    // A droplet goes only after the commands that ran on it.
+    // A droplet goes only after the commands that ran on it; the one it waited for (its leave
+    // from the balancer's rotation, before a resize) only after it.
     const dropletWave = step(t, "staging-web-3-droplet").wave;
-    for (const d of deletes.filter(
-      (s) => s.type === T.command && s.name.startsWith("staging-web-3-"),
-    )) {
-      expect(d.wave).toBeLessThan(dropletWave);
+    const onIt = deletes.filter((s) => s.type === T.command && s.name.startsWith("staging-web-3-"));
+    expect(onIt.length).toBeGreaterThan(5);
+    for (const d of onIt) {
+      if (d.name === "staging-web-3-leave-rotation") expect(d.wave).toBeGreaterThan(dropletWave);
+      else expect(d.wave).toBeLessThan(dropletWave);
     }
     expect(names(t, "delete")).toContain("staging-lb-balancer");
   });

@@ -19,8 +19,13 @@ import { runAsync } from "../shared/runCommand";
 export interface StagingEdit {
   readonly name: string;
   readonly edits: Readonly<Record<string, unknown>>;
-  /** DigitalOcean powers the droplet off for it: the plan says so, and requests fail meanwhile. */
-  readonly powersOff?: boolean;
+  /**
+   * DigitalOcean powers the droplets off for it. `alone`: one droplet, so requests fail meanwhile
+   * (the plan says so first); `in halves`: behind the balancer, each out of its rotation meanwhile.
+   */
+  readonly powersOff?: "alone" | "in halves";
+  /** Runs no script over SSH (only DigitalOcean's API and where `pulumi up` runs). */
+  readonly runsNoRemoteScript?: boolean;
   /**
    * The load follows DNS, as a client honouring the TTL does (wrk anew every 5 s), where the edit
    * moves DNS: a client that never resolves again is turned away once the old TTL has passed.
@@ -42,10 +47,20 @@ export const STAGING_EDITS: readonly StagingEdit[] = [
   { name: "app.port", edits: keptAll },
   { name: "hosts: one added", edits: { ...keptAll, hosts: ["api.staging", "www.staging"] } },
   { name: "hosts: one removed", edits: keptAll },
-  { name: "droplet.size", edits: { ...keptAll, "droplet.size": "s-2vcpu-4gb" }, powersOff: true },
+  {
+    name: "droplet.size",
+    edits: { ...keptAll, "droplet.size": "s-2vcpu-4gb" },
+    powersOff: "alone",
+    runsNoRemoteScript: true,
+  },
   // The runbook's step before a move: resolvers follow it within 30 s instead of 300.
-  { name: "dnsTtl 300 → 30", edits: resized },
+  { name: "dnsTtl 300 → 30", edits: resized, runsNoRemoteScript: true },
   { name: "droplet.count 1 → 3", edits: { ...resized, "droplet.count": 3 }, followsDns: true },
+  {
+    name: "droplet.size behind the balancer",
+    edits: { ...resized, "droplet.count": 3, "droplet.size": "s-4vcpu-8gb" },
+    powersOff: "in halves",
+  },
 ];
 
 /** The host the load asks, which every edit keeps. */
