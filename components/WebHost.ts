@@ -77,7 +77,8 @@ export class WebHost extends pulumi.ComponentResource {
     this.ipAddress = this.reservedIp.ipAddress;
     // By the reserved IP, which exists before the droplet, so that its resize can wait for them.
     // Neither runs when the droplet is created (no `create`: no SSH dial either), only when `size`
-    // changes (pulumi-command v1.2.1, provider/pkg/provider/remote/commandController.go).
+    // changes, which changes their `update` (pulumi-command v1.2.1,
+    // provider/pkg/provider/remote/commandController.go).
     const byReservedIp = this.deployConnection(this.ipAddress, args.sshPrivateKey);
     const left =
       args.rotation &&
@@ -85,8 +86,9 @@ export class WebHost extends pulumi.ComponentResource {
         `${name}-leave-rotation`,
         {
           connection: byReservedIp,
-          update: renderLeaveRotation(args.rotation.leaveSeconds),
-          environment: { SIZE: args.size },
+          update: pulumi
+            .output(args.size)
+            .apply((size) => renderLeaveRotation(size, args.rotation!.leaveSeconds)),
         },
         { parent: this, dependsOn: args.rotation.after },
       );
@@ -114,13 +116,15 @@ export class WebHost extends pulumi.ComponentResource {
     );
     this.connection = pulumi.all([connection, this.ready.stdout]).apply(([ready]) => ready);
     if (args.rotation) {
+      const { healthPath, rejoinSeconds } = args.rotation;
       this.rejoined = new command.remote.Command(
         `${name}-rejoin-rotation`,
         {
           connection: byReservedIp,
-          update: renderRejoinRotation(args.rotation.healthPath, args.rotation.rejoinSeconds),
           // The droplet's own output: this runs after its resize.
-          environment: { SIZE: this.droplet.size },
+          update: this.droplet.size.apply((size) =>
+            renderRejoinRotation(size, healthPath, rejoinSeconds),
+          ),
         },
         { parent: this },
       );

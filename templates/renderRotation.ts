@@ -5,15 +5,24 @@
 import { OUT_OF_ROTATION_FILE } from "./paths";
 import { renderTemplate } from "./render";
 
-/** Fails the droplet's balancer health check, then waits `seconds` for the balancer to notice. */
-export function renderLeaveRotation(seconds: number): string {
-  return renderTemplate("leave-rotation.sh.mustache", { file: OUT_OF_ROTATION_FILE, seconds });
+/**
+ * Fails the droplet's balancer health check, then waits `seconds` for the balancer to notice. The
+ * script names `size`, so a resize changes it (and runs it): a remote.Command's environment is set
+ * through SSH, which the droplet's sshd refuses for names it does not accept.
+ */
+export function renderLeaveRotation(size: string, seconds: number): string {
+  return renderTemplate("leave-rotation.sh.mustache", {
+    file: OUT_OF_ROTATION_FILE,
+    size,
+    seconds,
+  });
 }
 
 /** Passes the health check again, waits for `healthPath` to answer here, then `seconds` more. */
-export function renderRejoinRotation(healthPath: string, seconds: number): string {
+export function renderRejoinRotation(size: string, healthPath: string, seconds: number): string {
   return renderTemplate("rejoin-rotation.sh.mustache", {
     file: OUT_OF_ROTATION_FILE,
+    size,
     healthPath,
     seconds,
     maxTries: 300,

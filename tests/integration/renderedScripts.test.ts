@@ -94,8 +94,8 @@ test("every rendered shell script passes shellcheck", () => {
       maxTries: 300,
     }),
     "dns-drain.sh": renderDnsDrain(),
-    "leave-rotation.sh": renderLeaveRotation(35),
-    "rejoin-rotation.sh": renderRejoinRotation("/health?deep=1", 35),
+    "leave-rotation.sh": renderLeaveRotation("s-2vcpu-4gb", 35),
+    "rejoin-rotation.sh": renderRejoinRotation("s-2vcpu-4gb", "/health?deep=1", 35),
   };
   for (const [name, text] of Object.entries(scripts)) {
     const run = spawnSync(shellcheck, ["--shell=sh", "-"], { input: text, encoding: "utf8" });

@@ -89,7 +89,8 @@ describe.each([1, 3, 20])("droplet.count %i", (count) => {
       const host = `staging-web-${i + 1}`;
       // Nothing runs when the droplet is created: only a size change runs either script.
       expect(leave.inputs.create).toBeUndefined();
-      expect(leave.inputs.environment).toEqual({ SIZE: "s-1vcpu-2gb" });
+      expect(leave.inputs.environment).toBeUndefined();
+      expect(String(leave.inputs.update)).toContain("# For the resize to s-1vcpu-2gb.");
       expect(String(leave.inputs.update)).toContain(
         "sudo touch '/var/lib/dropstack/out-of-rotation'",
       );

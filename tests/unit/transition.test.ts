@@ -85,7 +85,7 @@ describe("the providers' rules", () => {
     for (const h of hosts) {
       expect(step(t, `${h}-leave-rotation`)).toMatchObject({
         action: "update",
-        changed: ["environment"],
+        changed: ["update"],
       });
       expect(wave(`${h}-leave-rotation`)).toBeLessThan(wave(`${h}-droplet`));
       expect(wave(`${h}-droplet`)).toBeLessThan(wave(`${h}-rejoin-rotation`));
