@@ -56,39 +56,32 @@ export class Environment extends pulumi.ComponentResource {
       config.proxy.tls.mode === "custom"
         ? { certificate: certificate!, privateKey: privateKey! }
         : undefined;
+    const webHosts = this.webHosts(name, config, tags, balanced);
+    const balancer = balanced
+      ? new LoadBalancer(
+          `${name}-lb`,
+          {
+            balancerName: `dropstack-${name}`,
+            region: config.region,
+            dropletTag: tag.name,
+            sizeUnit: config.loadBalancer.sizeUnit,
+            healthPath: config.app.healthPath,
+            idleTimeoutSeconds: config.proxy.readTimeoutSeconds,
+            tlsDomains: https && !custom ? this.hosts : undefined,
+            customCertificate: custom,
+            protect: config.protect,
+          },
+          { parent: this },
+        )
+      : undefined;
+    this.ipAddresses = balancer
+      ? [balancer.ipAddress]
+      : webHosts.map((webHost) => webHost.ipAddress);
+    this.urls = this.hosts.map((host) => `${https ? "https" : "http"}://${host}/`);
+    const { firewall, dns } = this.dnsAndFirewall(name, config, tag.name, balancer);
     let previousRelease: pulumi.Resource | undefined;
-    // Behind the balancer a resize goes in two halves: the second half's droplets leave the
-    // rotation only once the first half's are back in it, so half the droplets always serve. (One
-    // at a time would also make a first `up` create the droplets one after another.)
-    const firstHalf: pulumi.Resource[] = [];
-    const half = Math.ceil(config.droplet.count / 2);
-    const servers = Array.from({ length: config.droplet.count }, (_, i) => {
+    const servers = webHosts.map((webHost, i) => {
       const hostName = `${name}-web-${i + 1}`;
-      const webHost = new WebHost(
-        hostName,
-        {
-          dropletName: hostName,
-          region: config.region,
-          size: config.droplet.size,
-          image: config.droplet.image,
-          sshKeys: config.droplet.sshKeys,
-          backups: config.droplet.backups,
-          monitoring: config.droplet.monitoring,
-          tags,
-          protect: config.protect,
-          sshPrivateKey: config.sshPrivateKey,
-          rotation: balanced
-            ? {
-                healthPath: config.app.healthPath,
-                leaveSeconds: ROTATION_SECONDS.leave,
-                rejoinSeconds: ROTATION_SECONDS.rejoin,
-                after: i < half ? [] : [...firstHalf],
-              }
-            : undefined,
-        },
-        { parent: this },
-      );
-      if (i < half && webHost.rejoined) firstHalf.push(webHost.rejoined);
       const site = new NginxSite(
         `${hostName}-nginx`,
         {
@@ -107,6 +100,9 @@ export class Environment extends pulumi.ComponentResource {
           // Chain, then key, in one file (nginx reads each from it).
           customCertificate:
             custom && custom.privateKey.apply((key) => `${custom.certificate.trimEnd()}\n${key}`),
+          // Served alone, the site redirects plain HTTP: moving back from a balancer, it does so
+          // only once the balancer (sending HTTPS on as plain HTTP) gets no more clients.
+          after: balanced ? [] : [dns.moved],
         },
         { parent: this },
       );
@@ -136,63 +132,6 @@ export class Environment extends pulumi.ComponentResource {
       const assignment = webHost.assignReservedIp([site, service]);
       return { hostName, webHost, site, assignment };
     });
-    const balancer = balanced
-      ? new LoadBalancer(
-          `${name}-lb`,
-          {
-            balancerName: `dropstack-${name}`,
-            region: config.region,
-            dropletTag: tag.name,
-            sizeUnit: config.loadBalancer.sizeUnit,
-            healthPath: config.app.healthPath,
-            idleTimeoutSeconds: config.proxy.readTimeoutSeconds,
-            tlsDomains: https && !custom ? this.hosts : undefined,
-            customCertificate: custom,
-            protect: config.protect,
-          },
-          { parent: this },
-        )
-      : undefined;
-    this.ipAddresses = balancer
-      ? [balancer.ipAddress]
-      : servers.map(({ webHost }) => webHost.ipAddress);
-    this.urls = this.hosts.map((host) => `${https ? "https" : "http"}://${host}/`);
-    const firewallArgs = {
-      firewallName: `dropstack-${name}`,
-      tag: tag.name,
-      sshSourceAddresses: config.firewall.sshSourceAddresses,
-    };
-    const dnsArgs = {
-      domain: config.domain,
-      hosts: config.hosts,
-      addresses: this.ipAddresses,
-      ttl: config.dnsTtl,
-      protect: config.protect,
-    };
-    // A move behind the balancer (droplet.count 1 → N) or back is ordered so that no client is
-    // turned away: the records move to the balancer once it answers, and 80/443 close to all but
-    // it only once resolvers have let go of the droplet's address; moving back, they open first.
-    let firewall: Firewall;
-    let dns: DnsRecords;
-    if (balancer) {
-      const healthUrl = `${this.urls[0].replace(/\/$/, "")}${config.app.healthPath}`;
-      dns = new DnsRecords(
-        `${name}-dns`,
-        {
-          ...dnsArgs,
-          waitUntilAnswering: { url: healthUrl, successes: 2 * config.droplet.count + 3 },
-        },
-        { parent: this },
-      );
-      firewall = new Firewall(
-        `${name}-firewall`,
-        { ...firewallArgs, loadBalancerUid: balancer.balancer.id, after: [dns.moved] },
-        { parent: this },
-      );
-    } else {
-      firewall = new Firewall(`${name}-firewall`, firewallArgs, { parent: this });
-      dns = new DnsRecords(`${name}-dns`, { ...dnsArgs, after: [firewall] }, { parent: this });
-    }
     const email = config.proxy.tls.email;
     if (config.proxy.tls.mode === "letsencrypt" && !balanced && email !== undefined) {
       // Let's Encrypt asks the host names for the challenge: the records and the address first.
@@ -238,5 +177,99 @@ export class Environment extends pulumi.ComponentResource {
       hosts: this.hosts,
       release: this.release,
     });
+  }
+
+  /**
+   * `droplet.count` droplets. Behind the balancer a resize goes in two halves: the second half's
+   * droplets leave the rotation only once the first half's are back in it, so half the droplets
+   * always serve. (One at a time would also make a first `up` create them one after another.)
+   */
+  private webHosts(
+    name: string,
+    config: EnvironmentArgs,
+    tags: pulumi.Input<string>[],
+    balanced: boolean,
+  ): WebHost[] {
+    const firstHalf: pulumi.Resource[] = [];
+    const half = Math.ceil(config.droplet.count / 2);
+    return Array.from({ length: config.droplet.count }, (_, i) => {
+      const hostName = `${name}-web-${i + 1}`;
+      const webHost = new WebHost(
+        hostName,
+        {
+          dropletName: hostName,
+          region: config.region,
+          size: config.droplet.size,
+          image: config.droplet.image,
+          sshKeys: config.droplet.sshKeys,
+          backups: config.droplet.backups,
+          monitoring: config.droplet.monitoring,
+          tags,
+          protect: config.protect,
+          sshPrivateKey: config.sshPrivateKey,
+          rotation: balanced
+            ? {
+                healthPath: config.app.healthPath,
+                leaveSeconds: ROTATION_SECONDS.leave,
+                rejoinSeconds: ROTATION_SECONDS.rejoin,
+                after: i < half ? [] : [...firstHalf],
+              }
+            : undefined,
+        },
+        { parent: this },
+      );
+      if (i < half && webHost.rejoined) firstHalf.push(webHost.rejoined);
+      return webHost;
+    });
+  }
+
+  /**
+   * The firewall and the DNS records. A move behind the balancer (droplet.count 1 → N) or back is
+   * ordered so that no client is turned away: the records move to the balancer once it answers,
+   * and 80/443 close to all but it only once resolvers have let go of the droplet's address;
+   * moving back, they open first.
+   */
+  private dnsAndFirewall(
+    name: string,
+    config: EnvironmentArgs,
+    tag: pulumi.Output<string>,
+    balancer: LoadBalancer | undefined,
+  ): { firewall: Firewall; dns: DnsRecords } {
+    const firewallArgs = {
+      firewallName: `dropstack-${name}`,
+      tag,
+      sshSourceAddresses: config.firewall.sshSourceAddresses,
+    };
+    const dnsArgs = {
+      domain: config.domain,
+      hosts: config.hosts,
+      addresses: this.ipAddresses,
+      ttl: config.dnsTtl,
+      protect: config.protect,
+    };
+    if (!balancer) {
+      const firewall = new Firewall(`${name}-firewall`, firewallArgs, { parent: this });
+      const dns = new DnsRecords(
+        `${name}-dns`,
+        { ...dnsArgs, after: [firewall] },
+        { parent: this },
+      );
+      return { firewall, dns };
+    }
+    const healthUrl = `${this.urls[0].replace(/\/$/, "")}${config.app.healthPath}`;
+    const dns = new DnsRecords(
+      `${name}-dns`,
+      {
+        ...dnsArgs,
+        waitUntilAnswering: { url: healthUrl, successes: 2 * config.droplet.count + 3 },
+      },
+      { parent: this },
+    );
+    const firewall = new Firewall(
+      `${name}-firewall`,
+      { ...firewallArgs, loadBalancerUid: balancer.balancer.id, after: [dns.moved] },
+      { parent: this },
+    );
+    return { firewall, dns };
   }
 }

@@ -27,6 +27,8 @@ export interface NginxSiteArgs {
    * before the site; absent, a placeholder stands in until certbot's.
    */
   readonly customCertificate?: pulumi.Input<string>;
+  /** Steps the site itself waits for (its module, upstreams and certificate come first anyway). */
+  readonly after?: pulumi.Resource[];
 }
 
 /** The file name of the site on the droplet (and under `plan --out`). */
@@ -119,7 +121,7 @@ export class NginxSite extends pulumi.ComponentResource {
         mode: "0644",
         check: "sudo nginx -t -q",
         apply: "sudo systemctl reload nginx",
-        after: before,
+        after: [...before, ...(args.after ?? [])],
       },
       { parent: this },
     );

@@ -70,10 +70,19 @@ describe.each([1, 3, 20])("droplet.count %i", (count) => {
       // More answers in a row than droplets: one bad droplet in the rotation resets the count.
       expect(String(wait.inputs.create)).toContain(`while [ "$ok" -lt ${2 * count + 3} ]`);
       expect(firewall.dependsOn).toContain("staging-dns-moved");
+      // The balancer's health checks need the sites first: they never wait for DNS.
+      expect(one(plan, T.command, "staging-web-1-nginx-site-install").dependsOn).not.toContain(
+        "staging-dns-moved",
+      );
     } else {
       expect(only(plan, T.localCommand).map((c) => c.name)).toEqual(["staging-dns-moved"]);
       expect(record.dependsOn).toContain("staging-firewall-rules");
       expect(firewall.dependsOn).not.toContain("staging-dns-api-staging");
+      // Served alone the site redirects plain HTTP, which the balancer sends HTTPS on as: moving
+      // back, it waits until resolvers have left the balancer.
+      expect(one(plan, T.command, "staging-web-1-nginx-site-install").dependsOn).toContain(
+        "staging-dns-moved",
+      );
     }
   });
 

@@ -61,6 +61,11 @@ export const STAGING_EDITS: readonly StagingEdit[] = [
     edits: { ...resized, "droplet.count": 3, "droplet.size": "s-4vcpu-8gb" },
     powersOff: "in halves",
   },
+  {
+    name: "droplet.count 3 → 1",
+    edits: { ...resized, "droplet.size": "s-4vcpu-8gb" },
+    followsDns: true,
+  },
 ];
 
 /** The host the load asks, which every edit keeps. */

@@ -53,6 +53,8 @@ export interface LocalState {
   configHash?: string;
   complete: boolean;
   droplets: DropletState[];
+  /** Droplets made so far, deleted ones included: a new one never takes a gone one's number. */
+  dropletsMade?: number;
   /** Reserved IP resource name → its address, and the droplet id it is assigned to. */
   reservedIps: { resource: string; address: string; dropletId?: string }[];
   firewalls: FirewallState[];

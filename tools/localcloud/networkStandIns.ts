@@ -153,7 +153,10 @@ export function networkStandIns(
     },
 
     [T.reservedIp]: async (_inputs, resource) => {
-      const address = ADDRESSES.reservedIp(state.reservedIps.length + 1);
+      // The first address no reserved IP of the stack holds (a deleted one's is free again).
+      let n = 1;
+      while (state.reservedIps.some((ip) => ip.address === ADDRESSES.reservedIp(n))) n++;
+      const address = ADDRESSES.reservedIp(n);
       state.reservedIps.push({ resource: resource.name, address });
       save();
       return { id: address, outputs: { ipAddress: address } };

@@ -109,13 +109,22 @@ export function addClient(
   return netns;
 }
 
+/** A deleted droplet's namespace (its link to the router goes with it) and /etc/netns folder. */
+export function removeDropletNetwork(netns: string): void {
+  removeNetns(netns);
+}
+
+function removeNetns(netns: string): void {
+  spawnSync("ip", ["netns", "del", netns]);
+  rmSync(path.join("/etc/netns", netns), { recursive: true, force: true });
+}
+
 /** Every namespace, link and /etc/netns folder of stack `index`; returns what it removed. */
 export function destroyStackNetwork(index: number): string[] {
   const prefix = `dslc${index}-`;
   const removed: string[] = [];
   for (const netns of netnsList().filter((name) => name.startsWith(prefix))) {
-    spawnSync("ip", ["netns", "del", netns]);
-    rmSync(path.join("/etc/netns", netns), { recursive: true, force: true });
+    removeNetns(netns);
     removed.push(`namespace ${netns}`);
   }
   const hostVeth = names(index).hostVeth;

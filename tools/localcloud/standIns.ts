@@ -4,7 +4,7 @@
  * the router's rules, DNS records are zones Knot serves, registry logins and images are the local
  * registry's, every remote.Command runs over SSH and every local.Command in the operator's
  * namespace. Each saves the state before it returns.
- * What they do when a resource changes or goes is in standInChanges.ts.
+ * What they do when a resource changes or goes is in standInChanges.ts and resourceDeletes.ts.
  */
 import * as path from "node:path";
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
@@ -14,6 +14,7 @@ import { bootDroplet, dropletMachine, REGISTRY_HOST } from "./dropletMachine";
 import type { StandIn, StandIns } from "./localMocks";
 import { commandRunner } from "./commandStandIn";
 import { localCommandStandIns } from "./localCommandStandIn";
+import { resourceDeletes } from "./resourceDeletes";
 import { standInChanges } from "./standInChanges";
 import { ADDRESSES, SHARED_DIR, names } from "./localPaths";
 import { writeState } from "./localState";
@@ -42,7 +43,8 @@ export function standIns(context: StandInContext): StandIns {
           `the local cloud has the image debian-12-x64 only, not ${String(inputs.image)}`,
         );
       }
-      const i = state.droplets.length + 1;
+      state.dropletsMade = (state.dropletsMade ?? state.droplets.length) + 1;
+      const i = state.dropletsMade;
       // Nine digits, as DigitalOcean's: a state tokenizes it, and a short one would match inside text.
       const id = String(430000000 + state.index * 1000 + i);
       const netns = addDropletNetwork(state.index, i);
@@ -152,6 +154,10 @@ export function standIns(context: StandInContext): StandIns {
     ...changes,
     create,
     update: { ...changes.update, ...localCommands.update },
-    delete: { ...changes.delete, ...localCommands.delete },
+    delete: {
+      ...changes.delete,
+      ...localCommands.delete,
+      ...resourceDeletes(context, refreshBalancers),
+    },
   };
 }
