@@ -80,17 +80,18 @@ export class WebHost extends pulumi.ComponentResource {
     // changes, which changes their `update` (pulumi-command v1.2.1,
     // provider/pkg/provider/remote/commandController.go).
     const byReservedIp = this.deployConnection(this.ipAddress, args.sshPrivateKey);
+    const rotation = args.rotation;
     const left =
-      args.rotation &&
+      rotation &&
       new command.remote.Command(
         `${name}-leave-rotation`,
         {
           connection: byReservedIp,
           update: pulumi
             .output(args.size)
-            .apply((size) => renderLeaveRotation(size, args.rotation!.leaveSeconds)),
+            .apply((size) => renderLeaveRotation(size, rotation.leaveSeconds)),
         },
-        { parent: this, dependsOn: args.rotation.after },
+        { parent: this, dependsOn: rotation.after },
       );
     this.droplet = new digitalocean.Droplet(
       `${name}-droplet`,
@@ -115,8 +116,8 @@ export class WebHost extends pulumi.ComponentResource {
       { parent: this, customTimeouts: { create: "20m" } },
     );
     this.connection = pulumi.all([connection, this.ready.stdout]).apply(([ready]) => ready);
-    if (args.rotation) {
-      const { healthPath, rejoinSeconds } = args.rotation;
+    if (rotation) {
+      const { healthPath, rejoinSeconds } = rotation;
       this.rejoined = new command.remote.Command(
         `${name}-rejoin-rotation`,
         {

@@ -11,7 +11,7 @@ import { writeState } from "./localState";
 import { stopBalancers } from "./loadBalancer";
 import { reapplyRules } from "./networkStandIns";
 import type { StandInContext } from "./standInContext";
-import { removeDropletNetwork } from "./stackNetwork";
+import { removeNetns } from "./stackNetwork";
 
 export function resourceDeletes(
   context: StandInContext,
@@ -33,7 +33,7 @@ export function resourceDeletes(
       await destroyDroplet(
         dropletMachine(state.stack, droplet.name, droplet.machine, droplet.netns),
       );
-      removeDropletNetwork(droplet.netns);
+      removeNetns(droplet.netns);
     },
     [T.ipAssignment]: async (previous) => {
       const ip = state.reservedIps.find((r) => r.address === previous.inputs.ipAddress);

@@ -109,12 +109,8 @@ export function addClient(
   return netns;
 }
 
-/** A deleted droplet's namespace (its link to the router goes with it) and /etc/netns folder. */
-export function removeDropletNetwork(netns: string): void {
-  removeNetns(netns);
-}
-
-function removeNetns(netns: string): void {
+/** A namespace (a link to the router goes with it) and its /etc/netns folder: a deleted droplet's. */
+export function removeNetns(netns: string): void {
   spawnSync("ip", ["netns", "del", netns]);
   rmSync(path.join("/etc/netns", netns), { recursive: true, force: true });
 }

@@ -54,12 +54,13 @@ export function socketErrorText(figures: LoadFigures): string {
 /** Several wrk runs as one: their sums, the rate over their time, and the worst p99 of them. Pure. */
 export function sumFigures(runs: readonly LoadFigures[]): LoadFigures {
   const sum = (pick: (f: LoadFigures) => number) => runs.reduce((a, f) => a + pick(f), 0);
+  const requests = sum((f) => f.requests);
   const seconds = sum((f) => f.seconds);
   const p99s = runs.map((f) => f.p99Ms).filter((p): p is number => p !== null);
   return {
-    requests: sum((f) => f.requests),
+    requests,
     seconds,
-    requestsPerSecond: seconds > 0 ? Math.round(sum((f) => f.requests) / seconds) : 0,
+    requestsPerSecond: seconds > 0 ? Math.round(requests / seconds) : 0,
     p99Ms: p99s.length > 0 ? Math.max(...p99s) : null,
     non2xx: sum((f) => f.non2xx),
     socketErrors: {
