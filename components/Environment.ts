@@ -7,7 +7,7 @@ import { ApiService } from "./ApiService";
 import { CertbotCertificate } from "./CertbotCertificate";
 import { DnsRecords } from "./DnsRecords";
 import { Firewall } from "./Firewall";
-import { LoadBalancer, ROTATION_SECONDS } from "./LoadBalancer";
+import { CustomCertificate, LoadBalancer, ROTATION_SECONDS } from "./LoadBalancer";
 import { Monitoring } from "./Monitoring";
 import { NginxSite } from "./NginxSite";
 import { WebHost } from "./WebHost";
@@ -48,7 +48,6 @@ export class Environment extends pulumi.ComponentResource {
       { parent: this },
     );
     this.hosts = config.hosts.map((host) => fqdn(host, config.domain));
-    // More than one droplet: a load balancer in front, which also terminates TLS.
     const balanced = config.droplet.count > 1;
     const https = config.proxy.tls.mode !== "off";
     const { certificate, privateKey } = config.proxy.tls;
@@ -57,30 +56,99 @@ export class Environment extends pulumi.ComponentResource {
         ? { certificate: certificate!, privateKey: privateKey! }
         : undefined;
     const webHosts = this.webHosts(name, config, tags, balanced);
-    const balancer = balanced
-      ? new LoadBalancer(
-          `${name}-lb`,
-          {
-            balancerName: `dropstack-${name}`,
-            region: config.region,
-            dropletTag: tag.name,
-            sizeUnit: config.loadBalancer.sizeUnit,
-            healthPath: config.app.healthPath,
-            idleTimeoutSeconds: config.proxy.readTimeoutSeconds,
-            tlsDomains: https && !custom ? this.hosts : undefined,
-            customCertificate: custom,
-            protect: config.protect,
-          },
-          { parent: this },
-        )
-      : undefined;
-    this.ipAddresses = balancer
-      ? [balancer.ipAddress]
-      : webHosts.map((webHost) => webHost.ipAddress);
     this.urls = this.hosts.map((host) => `${https ? "https" : "http"}://${host}/`);
-    const { firewall, dns } = this.dnsAndFirewall(name, config, tag.name, balancer);
+    if (!balanced) {
+      this.ipAddresses = webHosts.map((webHost) => webHost.ipAddress);
+      const { firewall, dns } = this.dnsAndFirewall(name, config, tag.name, undefined);
+      // Served alone, the site redirects plain HTTP: moving back from a balancer, it does so only
+      // once the balancer (sending HTTPS on as plain HTTP) gets no more clients.
+      const servers = this.servers(name, config, webHosts, image, { custom, after: [dns.moved] });
+      const email = config.proxy.tls.email;
+      if (config.proxy.tls.mode === "letsencrypt" && email !== undefined) {
+        // Let's Encrypt asks the host names for the challenge: the records and the address first.
+        for (const { hostName, webHost, site, assignment } of servers) {
+          new CertbotCertificate(
+            `${hostName}-certificate`,
+            {
+              connection: webHost.connection,
+              domains: this.hosts,
+              email,
+              acmeServer:
+                config.proxy.tls.server === "letsencrypt"
+                  ? undefined
+                  : acmeDirectory(config.proxy.tls.server),
+              after: [site, ...dns.records, assignment, firewall],
+            },
+            { parent: this },
+          );
+        }
+      }
+    } else {
+      const servers = this.servers(name, config, webHosts, image, { custom, after: [] });
+      // More than one droplet: a load balancer in front, which also terminates TLS. A droplet
+      // joins it once released (the releases roll: the last one is after every other).
+      const balancer = new LoadBalancer(
+        `${name}-lb`,
+        {
+          balancerName: `dropstack-${name}`,
+          region: config.region,
+          dropletIds: webHosts.map((webHost) => webHost.droplet.id.apply(Number)),
+          after: [servers[servers.length - 1].release],
+          sizeUnit: config.loadBalancer.sizeUnit,
+          healthPath: config.app.healthPath,
+          idleTimeoutSeconds: config.proxy.readTimeoutSeconds,
+          tlsDomains: https && !custom ? this.hosts : undefined,
+          customCertificate: custom,
+          protect: config.protect,
+        },
+        { parent: this },
+      );
+      this.ipAddresses = [balancer.ipAddress];
+      this.dnsAndFirewall(name, config, tag.name, balancer);
+    }
+    if (config.alerts) {
+      new Monitoring(
+        `${name}-monitoring`,
+        {
+          stack: config.stack,
+          dropletTag: tag.name,
+          endpoints: config.hosts.map((host, i) => ({
+            host,
+            fqdn: this.hosts[i],
+            url: this.urls[i],
+          })),
+          healthPath: config.app.healthPath,
+          tls: https,
+          alerts: config.alerts,
+        },
+        { parent: this },
+      );
+    }
+    this.release = config.app.release;
+    this.registerOutputs({
+      urls: this.urls,
+      ipAddresses: this.ipAddresses,
+      hosts: this.hosts,
+      release: this.release,
+    });
+  }
+
+  /**
+   * nginx and the API on every droplet; the releases roll, each waiting for the previous
+   * droplet's. `after`: what every site waits for.
+   */
+  private servers(
+    name: string,
+    config: EnvironmentArgs,
+    webHosts: WebHost[],
+    image: ApiImage,
+    options: { custom?: CustomCertificate; after: pulumi.Resource[] },
+  ) {
+    const balanced = webHosts.length > 1;
+    const https = config.proxy.tls.mode !== "off";
+    const { custom } = options;
     let previousRelease: pulumi.Resource | undefined;
-    const servers = webHosts.map((webHost, i) => {
+    return webHosts.map((webHost, i) => {
       const hostName = `${name}-web-${i + 1}`;
       const site = new NginxSite(
         `${hostName}-nginx`,
@@ -100,9 +168,7 @@ export class Environment extends pulumi.ComponentResource {
           // Chain, then key, in one file (nginx reads each from it).
           customCertificate:
             custom && custom.privateKey.apply((key) => `${custom.certificate.trimEnd()}\n${key}`),
-          // Served alone, the site redirects plain HTTP: moving back from a balancer, it does so
-          // only once the balancer (sending HTTPS on as plain HTTP) gets no more clients.
-          after: balanced ? [] : [dns.moved],
+          after: options.after,
         },
         { parent: this },
       );
@@ -130,52 +196,7 @@ export class Environment extends pulumi.ComponentResource {
       );
       previousRelease = service.release.run;
       const assignment = webHost.assignReservedIp([site, service]);
-      return { hostName, webHost, site, assignment };
-    });
-    const email = config.proxy.tls.email;
-    if (config.proxy.tls.mode === "letsencrypt" && !balanced && email !== undefined) {
-      // Let's Encrypt asks the host names for the challenge: the records and the address first.
-      for (const { hostName, webHost, site, assignment } of servers) {
-        new CertbotCertificate(
-          `${hostName}-certificate`,
-          {
-            connection: webHost.connection,
-            domains: this.hosts,
-            email,
-            acmeServer:
-              config.proxy.tls.server === "letsencrypt"
-                ? undefined
-                : acmeDirectory(config.proxy.tls.server),
-            after: [site, ...dns.records, assignment, firewall],
-          },
-          { parent: this },
-        );
-      }
-    }
-    if (config.alerts) {
-      new Monitoring(
-        `${name}-monitoring`,
-        {
-          stack: config.stack,
-          dropletTag: tag.name,
-          endpoints: config.hosts.map((host, i) => ({
-            host,
-            fqdn: this.hosts[i],
-            url: this.urls[i],
-          })),
-          healthPath: config.app.healthPath,
-          tls: https,
-          alerts: config.alerts,
-        },
-        { parent: this },
-      );
-    }
-    this.release = config.app.release;
-    this.registerOutputs({
-      urls: this.urls,
-      ipAddresses: this.ipAddresses,
-      hosts: this.hosts,
-      release: this.release,
+      return { hostName, webHost, site, assignment, release: service.release.run };
     });
   }
 

@@ -9,8 +9,15 @@ export interface LoadBalancerArgs {
   readonly balancerName: string;
   /** DigitalOcean region slug, the droplets' own. */
   readonly region: pulumi.Input<string>;
-  /** The environment's droplet tag: droplets join and leave as they are created and replaced. */
-  readonly dropletTag: pulumi.Input<string>;
+  /**
+   * The droplets it sends traffic to, by id. Not by tag: a droplet carries its tags from its
+   * creation, and a balancer counts a new droplet healthy until its first checks fail, so a tagged
+   * droplet still booting would be sent requests. Listed by id, a droplet joins in an update of the
+   * balancer that waits for `after`, and leaves in one before it is deleted.
+   */
+  readonly dropletIds: pulumi.Input<number>[];
+  /** Steps the balancer's create and updates wait for: every droplet's release. */
+  readonly after: pulumi.Resource[];
   /** Nodes, each 10,000 requests/s; billed per node. */
   readonly sizeUnit: number;
   /** Asked through nginx on every droplet; a droplet takes traffic only while it answers 200. */
@@ -95,7 +102,7 @@ export function forwardingRules(certificate?: pulumi.Input<string>): ForwardingR
 }
 
 /**
- * A DigitalOcean load balancer over every droplet with the environment's tag, health-checking each
+ * A DigitalOcean load balancer over the environment's released droplets, health-checking each
  * through nginx; with TLS, a DigitalOcean-managed Let's Encrypt certificate (or the stack's own)
  * terminates HTTPS here.
  */
@@ -126,7 +133,10 @@ export class LoadBalancer extends pulumi.ComponentResource {
         name: args.balancerName,
         region: args.region,
         sizeUnit: args.sizeUnit,
-        dropletTag: args.dropletTag,
+        // droplet_ids updates in place: resourceDigitalOceanLoadbalancerUpdate PUTs the whole
+        // request (terraform-provider-digitalocean, digitalocean/loadbalancer/
+        // resource_loadbalancer.go at 401992a1; droplet_ids is not ForceNew).
+        dropletIds: args.dropletIds,
         forwardingRules: forwardingRules(this.certificate?.name),
         redirectHttpToHttps: this.certificate !== undefined,
         healthcheck: { protocol: "http", port: 80, path: args.healthPath, ...HEALTH_CHECK },
@@ -136,7 +146,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         disableLetsEncryptDnsRecords: true,
         httpIdleTimeoutSeconds: Math.min(600, Math.max(30, args.idleTimeoutSeconds)),
       },
-      { parent: this, protect: args.protect },
+      { parent: this, protect: args.protect, dependsOn: args.after },
     );
     this.ipAddress = this.balancer.ip;
     this.registerOutputs({ ipAddress: this.ipAddress });

@@ -135,14 +135,18 @@ describe.each([1, 3, 20])("droplet.count %i", (count) => {
     });
   });
 
-  test("the balancer targets the environment tag and health-checks healthPath through nginx", () => {
+  test("the balancer takes the droplets once released and health-checks healthPath through nginx", () => {
     if (!balanced) return;
     const [balancer] = only(plan, T.loadBalancer);
+    // By id, not by tag: a tagged droplet would be sent requests while it still boots.
+    expect(balancer.inputs.dropletTag).toBeUndefined();
+    expect(balancer.inputs.dropletIds).toEqual(only(plan, T.droplet).map((d) => Number(d.id)));
+    // The releases roll, so the last droplet's is after every other.
+    expect(balancer.dependsOn).toContain(`staging-web-${count}-api-release-run`);
     expect(balancer.inputs).toMatchObject({
       name: "dropstack-staging",
       region: "fra1",
       sizeUnit: 1,
-      dropletTag: "dropstack-staging",
       healthcheck: { protocol: "http", port: 80, path: "/health" },
       // The program owns the A records: DO must not add its own for the certificate.
       disableLetsEncryptDnsRecords: true,

@@ -179,6 +179,27 @@ describe("the providers' rules", () => {
     expect(step(back, "staging-dns-moved").action).toBe("update");
   });
 
+  test("production 2 → 3: the new droplet joins the balancer once released, nothing else moves", async () => {
+    const t = await edit("production", {}, { "droplet.count": 3 });
+    const balancer = step(t, "production-lb-balancer");
+    expect(balancer).toMatchObject({ action: "update", changed: ["dropletIds"] });
+    expect(step(t, "production-web-3-api-release-run").wave).toBeLessThan(balancer.wave);
+    // The rotation's leave and rejoin have no create: a first up dials nothing for them.
+    for (const name of ["production-web-3-leave-rotation", "production-web-3-rejoin-rotation"]) {
+      expect(step(t, name)).toMatchObject({
+        action: "create",
+        effects: ["runs nothing: no script for this step"],
+      });
+    }
+    expect(names(t, "update").sort()).toEqual([
+      "production-dns-wait-for-address",
+      "production-lb-balancer",
+    ]);
+    expect(names(t, "replace").concat(names(t, "delete"))).toEqual([]);
+    expect(t.steps.filter((s) => s.blocked)).toEqual([]);
+    expect(names(t, "create").every((n) => n.startsWith("production-web-3-"))).toBe(true);
+  });
+
   test("deletes come last, in reverse dependency order, after what used them has moved", async () => {
     const t = await edit("staging", { "droplet.count": 3 }, { "droplet.count": 1 });
     const deletes = t.steps.filter((s) => s.action === "delete");

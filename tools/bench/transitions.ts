@@ -72,8 +72,16 @@ export const STAGING_EDITS: readonly StagingEdit[] = [
 export const STAGING_HOST = "api.staging.example.com";
 
 /** Writes staging's file with `edits` for `stack` into a fresh directory; its path. */
-export function writeEditedStaging(stack: string, edits: Readonly<Record<string, unknown>>) {
-  const file = parse(readFileSync(stackFilePath("staging"), "utf8"));
+export const writeEditedStaging = (stack: string, edits: Readonly<Record<string, unknown>>) =>
+  writeEditedStack("staging", stack, edits);
+
+/** Writes the committed `base` stack's file with `edits` for `stack` into a fresh directory. */
+export function writeEditedStack(
+  base: string,
+  stack: string,
+  edits: Readonly<Record<string, unknown>>,
+) {
+  const file = parse(readFileSync(stackFilePath(base), "utf8"));
   for (const [dotted, value] of Object.entries(edits)) {
     const [section, ...rest] = dotted.split(".");
     const key = `${PROJECT}:${section}`;

@@ -6,9 +6,9 @@
  * timeout, and X-Forwarded-For/-Proto as DigitalOcean sets them. Rules that need a certificate
  * (HTTPS entry) are not emulated yet and are said so; the balancer keeps serving its HTTP rules.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { Daemon, startDaemon, stopDaemon, waitReady } from "./daemons";
+import { Daemon, daemonPid, startDaemon, stopDaemon, waitReady } from "./daemons";
 import { names, stackDir } from "./localPaths";
 import { runOrThrow } from "../shared/runCommand";
 
@@ -35,7 +35,7 @@ export interface BalancerSpec {
   readonly redirectHttpToHttps?: boolean;
   /** Certificate name → the PEM (chain and key) an HTTPS rule's `certificateName` names. */
   readonly certificates?: Readonly<Record<string, string>>;
-  /** The addresses of the droplets carrying the balancer's tag. */
+  /** The addresses of the droplets the balancer's inputs name. */
   readonly droplets: readonly string[];
 }
 
@@ -111,6 +111,10 @@ const daemon = (stack: string, index: number, name: string): Daemon => ({
     "exec",
     names(index).balancer,
     "haproxy",
+    // Master-worker: SIGUSR2 reloads, the new worker taking over the listening sockets while the
+    // old one serves the connections it holds to their end (DigitalOcean's balancer changes
+    // without dropping any).
+    "-W",
     "-db",
     "-f",
     path.join(lbDir(stack, name), "haproxy.cfg"),
@@ -119,7 +123,15 @@ const daemon = (stack: string, index: number, name: string): Daemon => ({
   logFile: path.join(lbDir(stack, name), "haproxy.log"),
 });
 
-/** Writes the balancer's config and (re)starts it; returns the rules it could not emulate. */
+/** How many configurations the master has loaded (it logs each). */
+const loadings = (logFile: string) =>
+  existsSync(logFile) ? readFileSync(logFile, "utf8").split("Loading success.").length - 1 : 0;
+
+/**
+ * Writes the balancer's config and starts it, or reloads it gracefully; returns the rules it
+ * could not emulate. After a reload HAProxy counts every server up until its checks fail (as at
+ * a start): the program adds a droplet only once it is released, so none is still booting.
+ */
 export async function serveBalancer(
   stack: string,
   index: number,
@@ -132,7 +144,13 @@ export async function serveBalancer(
   writeFileSync(path.join(dir, "haproxy.cfg"), config);
   runOrThrow("haproxy", ["-c", "-q", "-f", path.join(dir, "haproxy.cfg")]);
   const balancer = daemon(stack, index, name);
-  await stopDaemon(balancer.pidFile);
+  const running = daemonPid(balancer.pidFile);
+  if (running !== undefined) {
+    const before = loadings(balancer.logFile);
+    process.kill(running, "SIGUSR2");
+    await waitReady(balancer, () => loadings(balancer.logFile) > before);
+    return skippedRules;
+  }
   startDaemon(balancer);
   const listening = spec.forwardingRules.some((r) => r.entryProtocol === "http");
   await waitReady(balancer, () => {

@@ -67,7 +67,6 @@ export interface LocalState {
     name: string;
     id: string;
     address: string;
-    tag: string;
     inputs: Record<string, unknown>;
   }[];
   /** Certificates issued for the balancer: the PEM (chain and key) HAProxy binds. */

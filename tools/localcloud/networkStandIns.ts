@@ -8,7 +8,7 @@ import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import { certificateNames } from "../../config/certificate";
 import { issueBalancerCertificate, loadCustomCertificate } from "./balancerCertificate";
 import { BalancerSpec, serveBalancer } from "./loadBalancer";
-import type { StandIn } from "./localMocks";
+import type { StandIn, Updater } from "./localMocks";
 import { ADDRESSES } from "./localPaths";
 import { LocalState, writeState } from "./localState";
 import { nextSerial, strings, type StandInContext } from "./standInContext";
@@ -59,9 +59,17 @@ const rules = (
     ],
   }));
 
+/** The droplets a balancer's inputs name: by id, or every one carrying its tag. */
+export const balancedDroplets = (state: LocalState, inputs: Record<string, unknown>) =>
+  state.droplets.filter((d) =>
+    inputs.dropletTag === undefined
+      ? strings(inputs.dropletIds).includes(d.id)
+      : d.tags.includes(String(inputs.dropletTag)),
+  );
+
 /**
- * Reconfigures every balancer of the stack for the droplets carrying its tag. Droplets join as
- * they boot, side by side: one reconfiguration runs at a time.
+ * Reconfigures every balancer of the stack for the droplets its inputs name (side by side: one
+ * reconfiguration runs at a time), reloading HAProxy gracefully as DigitalOcean's keep serving.
  */
 export function balancerRefresher(context: StandInContext): () => Promise<void> {
   const { state } = context;
@@ -69,8 +77,8 @@ export function balancerRefresher(context: StandInContext): () => Promise<void> 
   return () =>
     (balancing = balancing.then(async () => {
       for (const b of state.balancers) {
-        const droplets = state.droplets.filter((d) => d.tags.includes(b.tag)).map((d) => d.address);
-        const i = b.inputs as Record<string, unknown>;
+        const i = b.inputs;
+        const droplets = balancedDroplets(state, i).map((d) => d.address);
         const skipped = await serveBalancer(state.stack, state.index, b.name, {
           address: b.address,
           forwardingRules: (i.forwardingRules ?? []) as BalancerSpec["forwardingRules"],
@@ -83,6 +91,26 @@ export function balancerRefresher(context: StandInContext): () => Promise<void> 
         for (const rule of skipped) context.note(`  load balancer ${b.name}: skipped ${rule}`);
       }
     }));
+}
+
+/**
+ * A balancer's update (its droplets, rules or health check) in place, under its id and address:
+ * HAProxy reloads gracefully, so connections it holds are served to their end.
+ */
+export function balancerUpdate(
+  context: StandInContext,
+  refreshBalancers: () => Promise<void>,
+): Updater {
+  return async (inputs, _resource, previous) => {
+    const balancer = context.state.balancers.find((b) => b.id === previous.id);
+    if (!balancer) throw new Error(`no load balancer ${previous.id} in this stack`);
+    balancer.inputs = inputs;
+    writeState(context.state);
+    await refreshBalancers();
+    const over = balancedDroplets(context.state, inputs).map((d) => d.name);
+    context.note(`  load balancer ${balancer.name}: now over ${over.join(", ")}`);
+    return { id: previous.id, outputs: previous.outputs };
+  };
 }
 
 export function networkStandIns(
@@ -141,13 +169,14 @@ export function networkStandIns(
         name,
         id,
         address,
-        tag: String(inputs.dropletTag),
         inputs,
       });
       save();
       await refreshBalancers();
       context.note(
-        `  load balancer ${name} at ${address}, over the droplets tagged ${String(inputs.dropletTag)}`,
+        `  load balancer ${name} at ${address}, over ${balancedDroplets(state, inputs)
+          .map((d) => d.name)
+          .join(", ")}`,
       );
       return { id, outputs: { ip: address, urn: `do:loadbalancer:${id}`, status: "active" } };
     },

@@ -19,7 +19,7 @@ import { standInChanges } from "./standInChanges";
 import { ADDRESSES, SHARED_DIR, names } from "./localPaths";
 import { writeState } from "./localState";
 import { registryCa } from "./registry";
-import { balancerRefresher, networkStandIns, reapplyRules } from "./networkStandIns";
+import { balancerRefresher, balancerUpdate, networkStandIns, reapplyRules } from "./networkStandIns";
 import { strings, type StandInContext } from "./standInContext";
 import { addDropletNetwork } from "./stackNetwork";
 
@@ -153,7 +153,11 @@ export function standIns(context: StandInContext): StandIns {
   return {
     ...changes,
     create,
-    update: { ...changes.update, ...localCommands.update },
+    update: {
+      ...changes.update,
+      ...localCommands.update,
+      [T.loadBalancer]: balancerUpdate(context, refreshBalancers),
+    },
     delete: {
       ...changes.delete,
       ...localCommands.delete,

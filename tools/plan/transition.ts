@@ -13,6 +13,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { PlanState, StateResource, TOKEN, holdsEncrypted } from "./planState";
 import { replacingInputs, ruleFor } from "./providerRules";
+import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 
 export type Action = "create" | "update" | "replace" | "delete";
 
@@ -99,6 +100,18 @@ function matchOld(resource: StateResource, old: Map<string, StateResource>) {
 }
 
 /** The transition from `from` to `to`. Diffing a state against itself gives no step. */
+const NOTHING_RUNS = "runs nothing: no script for this step";
+
+/**
+ * A Command with no script for the step runs nothing (no SSH dial either): Create runs `create`,
+ * Update runs `update` or else `create` (pulumi-command v1.2.1, provider/pkg/provider/{remote,
+ * local}/commandController.go). A rotation's leave and rejoin have no `create`.
+ */
+function scriptless(type: string, action: Action, inputs: Readonly<Record<string, unknown>>) {
+  if (type !== T.command && type !== T.localCommand) return false;
+  return (action === "update" ? (inputs.update ?? inputs.create) : inputs.create) === undefined;
+}
+
 export function diffStates(from: PlanState, to: PlanState): Transition {
   const old = new Map(from.resources.filter((r) => r.custom).map((r) => [r.key, r]));
   const matched = new Set<string>();
@@ -126,7 +139,9 @@ export function diffStates(from: PlanState, to: PlanState): Transition {
         action: "create",
         changed: [],
         replacedBy: [],
-        effects: [...(ruleFor(resource.type).onCreate ?? [])],
+        effects: scriptless(resource.type, "create", resource.inputs)
+          ? [NOTHING_RUNS]
+          : [...(ruleFor(resource.type).onCreate ?? [])],
         blocked: false,
         deleteFirst: false,
       });
@@ -165,7 +180,9 @@ export function diffStates(from: PlanState, to: PlanState): Transition {
       action,
       changed,
       replacedBy,
-      effects: [...new Set(effects)],
+      effects: scriptless(resource.type, action, resource.inputs)
+        ? [NOTHING_RUNS]
+        : [...new Set(effects)],
       blocked: action === "replace" && previous.protect,
       deleteFirst: action === "replace" && resource.options.deleteBeforeReplace,
       secretInputs: changed.filter(
