@@ -11,9 +11,10 @@ export interface LoadBalancerArgs {
   readonly region: pulumi.Input<string>;
   /**
    * The droplets it sends traffic to, by id. Not by tag: a droplet carries its tags from its
-   * creation, and a balancer counts a new droplet healthy until its first checks fail, so a tagged
-   * droplet still booting would be sent requests. Listed by id, a droplet joins in an update of the
-   * balancer that waits for `after`, and leaves in one before it is deleted.
+   * creation, so a tagged droplet would be in the balancer while it still boots, kept from
+   * requests only by health checks (HAProxy, the local cloud's, counts a new server up until its
+   * first check fails). Listed by id, a droplet joins in an update of the balancer that waits for
+   * `after`, and leaves in one before it is deleted.
    */
   readonly dropletIds: pulumi.Input<number>[];
   /** Steps the balancer's create and updates wait for: every droplet's release. */

@@ -3,9 +3,10 @@
  * keeps a steady load on the stack (wrk from the visitor's namespace, through the stack's DNS and
  * HTTPS with pebble's certificate): committed staging, then release forward and back, env,
  * clientMaxBodySize, app.port, a host added and removed, the droplet's size (tools/bench/
- * transitions.ts). Each must take exactly the steps its `plan --diff` predicted, leave everything
+ * transitions.ts), then the domain. Each must take exactly the steps its `plan --diff` predicted, leave everything
  * else as it was (the droplet is never replaced), fail no request, and do what the edit says; the
- * resize, which DigitalOcean does powered off, is said by the plan first and its cost measured.
+ * resize of one droplet (DigitalOcean does it powered off) and the domain (the old names stop being
+ * served) are said by the plan first and their cost measured.
  * Needs root (CI has it).
  */
 import { readFileSync } from "node:fs";
@@ -19,7 +20,13 @@ import {
 import { curlProbe } from "../../tools/localcloud/clients";
 import { ADDRESSES, stackDir } from "../../tools/localcloud/localPaths";
 import type { LocalState } from "../../tools/localcloud/localState";
-import { local, onDroplet, runAs, visitorStatus } from "../helpers/localCloudHelpers";
+import {
+  local,
+  onDroplet,
+  runAs,
+  servedCertificate,
+  visitorStatus,
+} from "../helpers/localCloudHelpers";
 
 jest.setTimeout(30 * 60 * 1000);
 
@@ -108,6 +115,15 @@ const CHECKS: Record<string, () => void> = {
     expect(visitorStatus(STACK, `https://${HOST}/health`)).toBe("200");
     expect(visitorStatus(STACK, `http://${HOST}/health`)).toBe("301");
   },
+  // The new name over verified HTTPS (certbot's certificate for it), the old one no more.
+  domain: () => {
+    expect(visitorStatus(STACK, "https://api.staging.example.net/health")).toBe("200");
+    expect(servedCertificate(STACK, "api.staging.example.net")).toContain(
+      "DNS:api.staging.example.net",
+    );
+    expect(visitorStatus(STACK, `https://${HOST}/health`)).toBe("000");
+    expect(state().dnsRecords.map((r) => r.domain)).toEqual(["example.net"]);
+  },
   "hosts: one removed": () => {
     expect(visitorStatus(STACK, "https://www.staging.example.com/health")).toBe("000");
     expect(visitorStatus(STACK, `https://${HOST}/health`)).toBe("200");
@@ -175,9 +191,10 @@ describe.each(STAGING_EDITS.map((e) => [e.name, e] as const))("%s", (name, edit)
     console.log(
       `${name}: ${taken.length} steps in ${seconds.toFixed(1)} s; under load ${load.requests} requests, non-2xx ${load.non2xx}, socket errors ${JSON.stringify(load.socketErrors)}, p99 ${load.p99Ms} ms`,
     );
-    if (edit.powersOff === "alone") {
-      // Said before any step, and paid: the one droplet serves nothing while it is off.
-      expect(run.stderr).toMatch(/powers the droplet off to resize it/);
+    if (edit.paid) {
+      // Said before any step, and paid: the one droplet serves nothing while it is off; the site
+      // no longer serves the old domain's names.
+      expect(run.stderr).toMatch(edit.paid);
       expect(
         load.non2xx + Object.values(load.socketErrors).reduce((a, b) => a + b),
       ).toBeGreaterThan(0);

@@ -16,6 +16,7 @@ import { benchMachine } from "./benchReport";
 import {
   STAGING_EDITS,
   STAGING_HOST,
+  stagingHostAfter,
   transitionUnderLoad,
   writeEditedStaging,
 } from "./transitions";
@@ -66,7 +67,13 @@ export async function runTransitionBench(out: Out): Promise<void> {
       if (run.status !== 0) throw new Error(`${edit.name}: local up failed:\n${run.stderr}`);
       const transition = readState(STACK)!.lastTransition!;
       out.note(`  then the baseline: no edit, ${run.load.seconds.toFixed(0)} s`);
-      const baseline = await visitorLoad(STACK, URL, Math.max(1, Math.round(run.load.seconds)), 20);
+      const seconds = Math.max(1, Math.round(run.load.seconds));
+      const baseline = await visitorLoad(
+        STACK,
+        `https://${stagingHostAfter(edit)}/health`,
+        seconds,
+        20,
+      );
       rows.push({
         edit: edit.name,
         load: edit.followsDns ? "wrk anew every 5 s (a client following DNS)" : "one wrk",

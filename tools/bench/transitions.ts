@@ -24,6 +24,11 @@ export interface StagingEdit {
    * (the plan says so first); `in halves`: behind the balancer, each out of its rotation meanwhile.
    */
   readonly powersOff?: "alone" | "in halves";
+  /**
+   * What the plan says before any step of an edit that fails requests with no way around it in
+   * one `up` (the README's "Changing a stack safely" has the runbook): the cost is measured.
+   */
+  readonly paid?: RegExp;
   /** Runs no script over SSH (only DigitalOcean's API and where `pulumi up` runs). */
   readonly runsNoRemoteScript?: boolean;
   /**
@@ -51,6 +56,7 @@ export const STAGING_EDITS: readonly StagingEdit[] = [
     name: "droplet.size",
     edits: { ...keptAll, "droplet.size": "s-2vcpu-4gb" },
     powersOff: "alone",
+    paid: /powers the droplet off to resize it/,
     runsNoRemoteScript: true,
   },
   // The runbook's step before a move: resolvers follow it within 30 s instead of 300.
@@ -66,10 +72,20 @@ export const STAGING_EDITS: readonly StagingEdit[] = [
     edits: { ...resized, "droplet.size": "s-4vcpu-8gb" },
     followsDns: true,
   },
+  // The load asks the old name, which the site stops serving (the new one is asked after).
+  {
+    name: "domain",
+    edits: { ...resized, "droplet.size": "s-4vcpu-8gb", domain: "example.net" },
+    paid: /clients of the old name fail from the site's change on/,
+  },
 ];
 
-/** The host the load asks, which every edit keeps. */
+/** The host the load asks, which every edit but `domain` keeps. */
 export const STAGING_HOST = "api.staging.example.com";
+
+/** The host staging serves after `edit`. */
+export const stagingHostAfter = (edit: StagingEdit) =>
+  `api.staging.${String(edit.edits.domain ?? "example.com")}`;
 
 /** Writes staging's file with `edits` for `stack` into a fresh directory; its path. */
 export const writeEditedStaging = (stack: string, edits: Readonly<Record<string, unknown>>) =>

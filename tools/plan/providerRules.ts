@@ -55,7 +55,12 @@ const RULES: Readonly<Record<string, ProviderRule>> = {
     },
     onReplace: ["a new droplet boots from the user data; the old one is deleted after"],
   },
-  [T.dnsRecord]: { replaces: ["domain", "type"] },
+  [T.dnsRecord]: {
+    replaces: ["domain", "type"],
+    onReplace: [
+      "the new name's record first, the old one's deleted last: clients of the old name fail from the site's change on",
+    ],
+  },
   [T.reservedIp]: { replaces: ["region"] },
   [T.ipAssignment]: {
     replaces: ["dropletId", "ipAddress"],
