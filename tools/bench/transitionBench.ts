@@ -1,8 +1,8 @@
 /**
  * `npm run bench -- --transitions`: each config edit of tools/bench/transitions.ts applied to
- * staging in the local cloud under load, side by side with a no-edit baseline of the same length
- * run right after it (same stack, same wrk): the transition's duration, its steps, failed requests
- * and p99 against the baseline's. Written to bench/transition-results.json. Root, and some minutes.
+ * staging in the local cloud under load, then production's droplet.count 2 → 3, each side by side
+ * with a no-edit baseline of the same length run right after it (same stack, same wrk): the
+ * transition's duration, its steps, failed requests and p99 against the baseline's. Written to bench/transition-results.json. Root, and some minutes.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -18,12 +18,14 @@ import {
   STAGING_HOST,
   stagingHostAfter,
   transitionUnderLoad,
+  writeEditedStack,
   writeEditedStaging,
 } from "./transitions";
 
 type Out = { note(line: string): void; result(line: string): void };
 
 const STACK = "bench-edit";
+const PRODUCTION = "production";
 const URL = `https://${STAGING_HOST}/health`;
 
 const failed = (l: LoadFigures) =>
@@ -42,59 +44,87 @@ const figures = (l: LoadFigures) => ({
   p99Ms: l.p99Ms,
 });
 
+/** One edit applied under load, then a no-edit baseline of the same length: its row. */
+async function measure(
+  stack: string,
+  name: string,
+  configFile: string,
+  urls: { during: string; after: string },
+  followsDns: boolean | undefined,
+  out: Out,
+) {
+  const run = await transitionUnderLoad(stack, configFile, { url: urls.during, followsDns });
+  if (run.status !== 0) throw new Error(`${name}: local up failed:\n${run.stderr}`);
+  const transition = readState(stack)!.lastTransition!;
+  out.note(`  then the baseline: no edit, ${run.load.seconds.toFixed(0)} s`);
+  const seconds = Math.max(1, Math.round(run.load.seconds));
+  const baseline = await visitorLoad(stack, urls.after, seconds, 20);
+  const row = {
+    edit: name,
+    load: followsDns ? "wrk anew every 5 s (a client following DNS)" : "one wrk",
+    steps: transition.taken.length,
+    asPredicted: Object.values(unpredicted(transition)).every((steps) => steps.length === 0),
+    transitionSeconds: Number(transition.seconds.toFixed(1)),
+    underLoad: figures(run.load),
+    baseline: figures(baseline),
+    p99OverBaseline:
+      run.load.p99Ms && baseline.p99Ms
+        ? Number((run.load.p99Ms / baseline.p99Ms).toFixed(2))
+        : null,
+  };
+  // wrk counts a refused connection as no request at all: failures are shown beside answers.
+  out.result(
+    `${name}: ${row.steps} steps${row.asPredicted ? " as predicted" : " NOT as predicted"} in ${row.transitionSeconds} s; ${row.underLoad.requests} answered, ${run.load.non2xx} non-2xx, socket errors ${socketErrorText(run.load)} (baseline: ${row.baseline.requests} answered, ${row.baseline.failed} failed); p99 ${run.load.p99Ms} ms vs ${baseline.p99Ms} ms (${row.p99OverBaseline}×)`,
+  );
+  return row;
+}
+
+/** `local up` of a committed stack under its own name, from its file with `edits`. */
+async function upFresh(stack: string, base: string, out: Out) {
+  await localDown(stack, out.note);
+  out.note(`${stack}: up from the committed ${base} file`);
+  const up = await runAsync(TSX, [
+    CLI,
+    "local",
+    "up",
+    "--stack",
+    stack,
+    "--config",
+    writeEditedStack(base, stack, {}),
+  ]);
+  if (up.status !== 0) throw new Error(`local up of ${stack} failed:\n${up.stderr.slice(-3000)}`);
+}
+
 export async function runTransitionBench(out: Out): Promise<void> {
   const started = Date.now();
-  await localDown(STACK, out.note);
   const rows = [];
   try {
-    out.note(`${STACK}: up from the committed staging file`);
-    const up = await runAsync(TSX, [
-      CLI,
-      "local",
-      "up",
-      "--stack",
-      STACK,
-      "--config",
-      writeEditedStaging(STACK, {}),
-    ]);
-    if (up.status !== 0) throw new Error(`local up of ${STACK} failed:\n${up.stderr.slice(-3000)}`);
+    await upFresh(STACK, "staging", out);
     for (const [i, edit] of STAGING_EDITS.entries()) {
       out.note(`${i + 1}/${STAGING_EDITS.length} ${edit.name}: local up under load`);
-      const run = await transitionUnderLoad(STACK, writeEditedStaging(STACK, edit.edits), {
-        url: URL,
-        followsDns: edit.followsDns,
-      });
-      if (run.status !== 0) throw new Error(`${edit.name}: local up failed:\n${run.stderr}`);
-      const transition = readState(STACK)!.lastTransition!;
-      out.note(`  then the baseline: no edit, ${run.load.seconds.toFixed(0)} s`);
-      const seconds = Math.max(1, Math.round(run.load.seconds));
-      const baseline = await visitorLoad(
-        STACK,
-        `https://${stagingHostAfter(edit)}/health`,
-        seconds,
-        20,
-      );
-      rows.push({
-        edit: edit.name,
-        load: edit.followsDns ? "wrk anew every 5 s (a client following DNS)" : "one wrk",
-        steps: transition.taken.length,
-        asPredicted: Object.values(unpredicted(transition)).every((steps) => steps.length === 0),
-        transitionSeconds: Number(transition.seconds.toFixed(1)),
-        underLoad: figures(run.load),
-        baseline: figures(baseline),
-        p99OverBaseline:
-          run.load.p99Ms && baseline.p99Ms
-            ? Number((run.load.p99Ms / baseline.p99Ms).toFixed(2))
-            : null,
-      });
-      const row = rows[rows.length - 1];
-      // wrk counts a refused connection as no request at all: failures are shown beside answers.
-      out.result(
-        `${edit.name}: ${row.steps} steps${row.asPredicted ? " as predicted" : " NOT as predicted"} in ${row.transitionSeconds} s; ${row.underLoad.requests} answered, ${run.load.non2xx} non-2xx, socket errors ${socketErrorText(run.load)} (baseline: ${row.baseline.requests} answered, ${row.baseline.failed} failed); p99 ${run.load.p99Ms} ms vs ${baseline.p99Ms} ms (${row.p99OverBaseline}×)`,
-      );
+      const urls = { during: URL, after: `https://${stagingHostAfter(edit)}/health` };
+      const config = writeEditedStaging(STACK, edit.edits);
+      rows.push(await measure(STACK, edit.name, config, urls, edit.followsDns, out));
     }
+    await localDown(STACK, out.note);
+    // Production's rules follow the stack's name: it is brought up as itself.
+    await upFresh(PRODUCTION, "production", out);
+    out.note(`production droplet.count 2 → 3: local up under load`);
+    const url = "https://api.example.com/health";
+    const config = writeEditedStack("production", PRODUCTION, { "droplet.count": 3 });
+    rows.push(
+      await measure(
+        PRODUCTION,
+        "production droplet.count 2 → 3",
+        config,
+        { during: url, after: url },
+        false,
+        out,
+      ),
+    );
   } finally {
     await localDown(STACK, out.note);
+    await localDown(PRODUCTION, out.note);
   }
   const results = {
     date: new Date().toISOString(),
