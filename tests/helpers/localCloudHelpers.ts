@@ -1,6 +1,7 @@
 /** What the local cloud's tests share: the CLI, a client's or a droplet's command, waiting. */
 import { setTimeout as sleep } from "node:timers/promises";
 import { curlProbe } from "../../tools/localcloud/clients";
+import type { LoadFigures } from "../../tools/localcloud/visitorLoad";
 import { cli } from "./sandboxHelpers";
 
 export { sleep };
@@ -49,4 +50,23 @@ export async function eventually(check: () => boolean, seconds: number): Promise
     await sleep(1000);
   }
   return check();
+}
+
+/** A transition's steps as sorted `action key` lines, to compare the taken with the predicted. */
+export const stepSummary = (steps: readonly { action: string; key: string }[]) =>
+  steps.map((s) => `${s.action} ${s.key}`).sort();
+
+/**
+ * No answer but 2xx, none refused, none unanswered. An nginx or HAProxy reload closes idle
+ * keepalive connections, and a request sent on one as it closes is reset (wrk's read errors):
+ * clients retry those (see "Changing a stack safely" in the README). At most 1 in 1,000.
+ */
+export function expectNoFailedRequest(load: LoadFigures): void {
+  expect(load.non2xx).toBe(0);
+  expect(load.socketErrors.connect).toBe(0);
+  expect(load.socketErrors.timeout).toBe(0);
+  expect(load.socketErrors.read + load.socketErrors.write).toBeLessThanOrEqual(
+    load.requests / 1000,
+  );
+  expect(load.requests).toBeGreaterThan(1000);
 }
