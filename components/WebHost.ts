@@ -7,9 +7,13 @@ import {
   renderLeaveRotation,
   renderRejoinRotation,
   renderWaitForBootstrap,
+  renderWaitForSsh,
 } from "../templates";
 import { Connection } from "./RemoteFile";
 import { RESOURCE_TYPES } from "./resourceTypes";
+
+/** How long a new droplet has to answer on port 22: a booting droplet's sshd answers well within it. */
+const SSH_ANSWER_SECONDS = 300;
 
 export interface WebHostArgs {
   /** The droplet's name in DigitalOcean, e.g. `staging-web-1`. */
@@ -110,10 +114,27 @@ export class WebHost extends pulumi.ComponentResource {
       { parent: this, protect: args.protect, dependsOn: left ? [left] : [] },
     );
     const connection = this.deployConnection(this.droplet.ipv4Address, args.sshPrivateKey);
+    // The remote steps keep dialing for most of an hour (a new droplet refuses the deploy user for
+    // a minute or two): first, from where `pulumi up` runs, something must answer on port 22 within
+    // minutes, or the up fails naming the droplet and the firewall. It runs again for a new address
+    // (a local.Command's update runs `create` again: pulumi-command v1.2.1,
+    // provider/pkg/provider/local/commandController.go).
+    const reachable = new command.local.Command(
+      `${name}-ssh-reachable`,
+      {
+        create: renderWaitForSsh({
+          droplet: args.dropletName,
+          port: 22,
+          seconds: SSH_ANSWER_SECONDS,
+        }),
+        environment: { ADDRESS: this.droplet.ipv4Address },
+      },
+      { parent: this },
+    );
     this.ready = new command.remote.Command(
       `${name}-bootstrap`,
       { connection, create: renderWaitForBootstrap() },
-      { parent: this, customTimeouts: { create: "20m" } },
+      { parent: this, customTimeouts: { create: "20m" }, dependsOn: [reachable] },
     );
     this.connection = pulumi.all([connection, this.ready.stdout]).apply(([ready]) => ready);
     if (rotation) {

@@ -197,6 +197,24 @@ export function renderWaitForBootstrap(): string {
   return renderTemplate("wait-for-bootstrap.sh.mustache", {});
 }
 
+export interface WaitForSshView {
+  /** The droplet's name, for the error. */
+  readonly droplet: string;
+  /** Its SSH port (22). */
+  readonly port: number;
+  /** How long it has to answer. */
+  readonly seconds: number;
+}
+
+/**
+ * Run where `pulumi up` runs before a droplet's first SSH step: waits up to `seconds` for its SSH
+ * port (at `$ADDRESS`) to answer, else fails naming the droplet and, when nothing came back, the
+ * firewall.
+ */
+export function renderWaitForSsh(view: WaitForSshView): string {
+  return renderTemplate("wait-for-ssh.sh.mustache", view);
+}
+
 export interface DockerRunView {
   /** Container name; any leftover container of that name is removed first. */
   readonly name: string;

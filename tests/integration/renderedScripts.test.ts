@@ -25,6 +25,7 @@ import {
   renderTlsPlaceholder,
   renderWaitForAddress,
   renderWaitForBootstrap,
+  renderWaitForSsh,
 } from "../../templates";
 import { runAsync } from "../../tools/shared/runCommand";
 import { requireTools } from "../../tools/shared/systemTools";
@@ -94,6 +95,7 @@ test("every rendered shell script passes shellcheck", () => {
       maxTries: 300,
     }),
     "dns-drain.sh": renderDnsDrain(),
+    "wait-for-ssh.sh": renderWaitForSsh({ droplet: "staging-web-1", port: 22, seconds: 300 }),
     "leave-rotation.sh": renderLeaveRotation("s-2vcpu-4gb", 35),
     "rejoin-rotation.sh": renderRejoinRotation("s-2vcpu-4gb", "/health?deep=1", 35),
   };

@@ -87,6 +87,18 @@ describe("RemoteFile steps", () => {
     const [droplet] = only(plan, T.droplet);
     expect(connection.host).toBe(droplet.outputs.ipv4Address);
   });
+
+  test("before it, where pulumi up runs, the droplet's port 22 must answer within 5 minutes", () => {
+    const reachable = one(plan, T.localCommand, "dev-web-1-ssh-reachable");
+    const [droplet] = only(plan, T.droplet);
+    expect(reachable.inputs.environment).toEqual({ ADDRESS: droplet.outputs.ipv4Address });
+    expect(String(reachable.inputs.create)).toContain('"telnet://$ADDRESS:22"');
+    expect(String(reachable.inputs.create)).toContain("deadline=$(( $(date +%s) + 300 ))");
+    expect(String(reachable.inputs.create)).toContain("dev-web-1 at $ADDRESS");
+    expect(one(plan, T.command, "dev-web-1-bootstrap").dependsOn).toContain(
+      "dev-web-1-ssh-reachable",
+    );
+  });
 });
 
 test("a changed app.port re-pushes the upstreams' default and the colours' programs, not the site, the env file or bootstrap", async () => {
