@@ -27,7 +27,7 @@ test("the tree: every resource, computed values marked, a summary line", () => {
     /digitalocean:index\/dnsRecord:DnsRecord {2}staging-dns-api-staging\n(.*\n)*?.*value: \(known after apply\)/,
   );
   // 40 for the environment, 5 for certbot's HTTPS, 8 for the alerts and the uptime check.
-  expect(stdout).toMatch(/\+ 56 resources to create \(0 protected\)/);
+  expect(stdout).toMatch(/\+ 57 resources to create \(0 protected\)/);
 });
 
 test("--json: resources with type, name, parent and masked inputs; outputs", () => {
