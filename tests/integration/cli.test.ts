@@ -26,7 +26,8 @@ test("the tree: every resource, computed values marked, a summary line", () => {
   expect(stdout).toMatch(
     /digitalocean:index\/dnsRecord:DnsRecord {2}staging-dns-api-staging\n(.*\n)*?.*value: \(known after apply\)/,
   );
-  // 40 for the environment, 5 for certbot's HTTPS, 8 for the alerts and the uptime check.
+  // The environment (one SSH wait per droplet among it), certbot's HTTPS, the alerts and the
+  // uptime check.
   expect(stdout).toMatch(/\+ 57 resources to create \(0 protected\)/);
 });
 

@@ -2,7 +2,8 @@
  * `npm run bench -- --transitions`: each config edit of tools/bench/transitions.ts applied to
  * staging in the local cloud under load, then production's droplet.count 2 → 3, each side by side
  * with a no-edit baseline of the same length run right after it (same stack, same wrk): the
- * transition's duration, its steps, failed requests and p99 against the baseline's. Written to bench/transition-results.json. Root, and some minutes.
+ * transition's duration, its steps, failed requests and p99 against the baseline's. Written to
+ * bench/transition-results.json. Root, and about 40 minutes.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -79,7 +80,7 @@ async function measure(
   return row;
 }
 
-/** `local up` of a committed stack under its own name, from its file with `edits`. */
+/** `local up` of the committed `base` stack's file as `stack`, after a `down` of it. */
 async function upFresh(stack: string, base: string, out: Out) {
   await localDown(stack, out.note);
   out.note(`${stack}: up from the committed ${base} file`);

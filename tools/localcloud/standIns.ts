@@ -19,7 +19,12 @@ import { standInChanges } from "./standInChanges";
 import { ADDRESSES, SHARED_DIR, names } from "./localPaths";
 import { writeState } from "./localState";
 import { registryCa } from "./registry";
-import { balancerRefresher, balancerUpdate, networkStandIns, reapplyRules } from "./networkStandIns";
+import {
+  balancerRefresher,
+  balancerUpdate,
+  networkStandIns,
+  reapplyRules,
+} from "./networkStandIns";
 import { strings, type StandInContext } from "./standInContext";
 import { addDropletNetwork } from "./stackNetwork";
 

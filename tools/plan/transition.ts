@@ -99,7 +99,6 @@ function matchOld(resource: StateResource, old: Map<string, StateResource>) {
   return undefined;
 }
 
-/** The transition from `from` to `to`. Diffing a state against itself gives no step. */
 const NOTHING_RUNS = "runs nothing: no script for this step";
 
 /**
@@ -112,6 +111,7 @@ function scriptless(type: string, action: Action, inputs: Readonly<Record<string
   return (action === "update" ? (inputs.update ?? inputs.create) : inputs.create) === undefined;
 }
 
+/** The transition from `from` to `to`. Diffing a state against itself gives no step. */
 export function diffStates(from: PlanState, to: PlanState): Transition {
   const old = new Map(from.resources.filter((r) => r.custom).map((r) => [r.key, r]));
   const matched = new Set<string>();
