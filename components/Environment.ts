@@ -95,7 +95,6 @@ export class Environment extends pulumi.ComponentResource {
           dropletIds: webHosts.map((webHost) => webHost.droplet.id.apply(Number)),
           after: [servers[servers.length - 1].release],
           sizeUnit: config.loadBalancer.sizeUnit,
-          healthPath: config.app.healthPath,
           idleTimeoutSeconds: config.proxy.readTimeoutSeconds,
           tlsDomains: https && !custom ? this.hosts : undefined,
           customCertificate: custom,

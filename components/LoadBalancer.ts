@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { certificateBlocks } from "../config/certificate";
+import { BALANCER_HEALTH_PATH } from "../templates";
 import { RESOURCE_TYPES } from "./resourceTypes";
 
 export interface LoadBalancerArgs {
@@ -21,8 +22,6 @@ export interface LoadBalancerArgs {
   readonly after: pulumi.Resource[];
   /** Nodes, each 10,000 requests/s; billed per node. */
   readonly sizeUnit: number;
-  /** Asked through nginx on every droplet; a droplet takes traffic only while it answers 200. */
-  readonly healthPath: string;
   /** Seconds an idle client connection stays open (nginx's read timeout, within 30–600). */
   readonly idleTimeoutSeconds: number;
   /** FQDNs of a Let's Encrypt certificate for HTTPS on the balancer; none: HTTP only. */
@@ -140,7 +139,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
         dropletIds: args.dropletIds,
         forwardingRules: forwardingRules(this.certificate?.name),
         redirectHttpToHttps: this.certificate !== undefined,
-        healthcheck: { protocol: "http", port: 80, path: args.healthPath, ...HEALTH_CHECK },
+        // nginx's own path on every droplet, answered from app.healthPath: it never changes, so an
+        // app.healthPath edit never has to wait for this update (which waits for the releases).
+        healthcheck: { protocol: "http", port: 80, path: BALANCER_HEALTH_PATH, ...HEALTH_CHECK },
         enableBackendKeepalive: true,
         // The program owns the A records (DnsRecords); DO's own for the certificate would
         // duplicate them and outlive the balancer.

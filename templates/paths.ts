@@ -16,6 +16,12 @@ export const DOCKER_CONFIG = "/root/.docker/config.json";
 export const STATE_DIR = "/var/lib/dropstack";
 /** While it exists, the site's health check for the balancer answers 503 (a resize, one droplet at a time). */
 export const OUT_OF_ROTATION_FILE = `${STATE_DIR}/out-of-rotation`;
+/**
+ * What the load balancer's health check asks, by address: a path of its own that never changes,
+ * answered from the app's healthPath. An `app.healthPath` edit then changes the sites, never the
+ * balancer, whose updates wait for every release (components/LoadBalancer.ts).
+ */
+export const BALANCER_HEALTH_PATH = "/dropstack/balancer-health";
 /** Scripts pushed by pulumi (the release script). */
 export const BIN_DIR = "/usr/local/lib/dropstack";
 /** njs modules for the nginx site. */

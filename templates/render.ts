@@ -19,6 +19,7 @@ import {
   TLS_CERT_NAME,
   TLS_DEPLOY_HOOK,
   OUT_OF_ROTATION_FILE,
+  BALANCER_HEALTH_PATH,
   colourFile,
   colourPort,
   upstreamsDefaultFile,
@@ -81,6 +82,21 @@ export interface NginxSiteView {
 /** nginx names (variables, upstreams) cannot hold dashes; app names can. */
 const nginxId = (app: string) => app.replace(/-/g, "_");
 
+/**
+ * The default server's health locations behind a balancer: its own fixed path, passing the app's
+ * healthPath (query and all) on, and healthPath itself unless it is that path. nginx matches a
+ * location without the query; a client still asks with it.
+ */
+function balancerHealth(healthPath: string) {
+  const path = healthPath.split("?")[0];
+  return {
+    balancerHealthPath: BALANCER_HEALTH_PATH,
+    healthUri: healthPath,
+    healthPath: path === BALANCER_HEALTH_PATH ? undefined : path,
+    outOfRotationFile: OUT_OF_ROTATION_FILE,
+  };
+}
+
 export function renderNginxSite(view: NginxSiteView): string {
   const id = nginxId(view.app);
   return renderTemplate("nginx-site.conf.mustache", {
@@ -92,11 +108,7 @@ export function renderNginxSite(view: NginxSiteView): string {
     // Served alone, plain HTTP redirects to HTTPS; behind the balancer it is how HTTPS arrives.
     redirectHttp: view.tls && !view.loadBalancer && { acmeRoot: ACME_ROOT },
     listenHttp: !view.tls || view.loadBalancer !== undefined,
-    // nginx matches a location without the query; the balancer still asks with it.
-    loadBalancer: view.loadBalancer && {
-      healthPath: view.loadBalancer.healthPath.split("?")[0],
-      outOfRotationFile: OUT_OF_ROTATION_FILE,
-    },
+    loadBalancer: view.loadBalancer && balancerHealth(view.loadBalancer.healthPath),
     forwardedProto: view.loadBalancer ? `$dropstack_${id}_proto` : "$scheme",
     id,
     upstreamsFile: upstreamsFile(view.app),

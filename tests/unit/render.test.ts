@@ -70,11 +70,24 @@ describe("nginx site behind the load balancer", () => {
     expect(conf).toMatch(
       /location = \/healthz \{\n(\s+#.*\n)*\s+if \(-f \/var\/lib\/dropstack\/out-of-rotation\) \{\n\s+return 503;\n\s+\}/,
     );
-    expect(conf.match(/out-of-rotation/g)).toHaveLength(1);
+    expect(conf).toMatch(
+      /location = \/dropstack\/balancer-health \{\n(\s+#.*\n)*\s+if \(-f \/var\/lib\/dropstack\/out-of-rotation\) \{\n\s+return 503;\n\s+\}/,
+    );
+    // The two health locations, nothing else.
+    expect(conf.match(/out-of-rotation/g)).toHaveLength(2);
   });
   test("a health path with a query still matches (nginx locations never include the query)", () => {
     const withQuery = renderNginxSite({ ...site, loadBalancer: { healthPath: "/healthz?deep=1" } });
     expect(withQuery).toContain("location = /healthz {");
+    // The balancer's own path asks the app with the query.
+    expect(withQuery).toContain("proxy_pass http://api_$dropstack_api_colour/healthz?deep=1;");
+  });
+  test("a healthPath that is the balancer's own path is one location, not two", () => {
+    const same = renderNginxSite({
+      ...site,
+      loadBalancer: { healthPath: "/dropstack/balancer-health" },
+    });
+    expect(same.match(/location = \/dropstack\/balancer-health \{/g)).toHaveLength(1);
   });
   test("X-Forwarded-Proto passes on the balancer's scheme", () => {
     expect(conf).toMatch(/map \$http_x_forwarded_proto \$dropstack_api_proto \{/);

@@ -150,7 +150,7 @@ describe.each([1, 3, 20])("droplet.count %i", (count) => {
       name: "dropstack-staging",
       region: "fra1",
       sizeUnit: 1,
-      healthcheck: { protocol: "http", port: 80, path: "/health" },
+      healthcheck: { protocol: "http", port: 80, path: "/dropstack/balancer-health" },
       // The program owns the A records: DO must not add its own for the certificate.
       disableLetsEncryptDnsRecords: true,
     });
@@ -169,9 +169,13 @@ describe.each([1, 3, 20])("droplet.count %i", (count) => {
     expect(one(plan, T.firewall, "staging-firewall-rules").dependsOn).toContain(
       "staging-dns-moved",
     );
-    // Its health check asks by address: the default server answers healthPath, nothing else.
+    // Its health check asks by address, on nginx's own path, answered from healthPath; the
+    // default server answers healthPath too (by address), nothing else.
     expect(site(plan)).toMatch(
-      /server_name _;\n\s+server_tokens off;\n(\s+#.*\n)*\s+location = \/health \{\n(.*\n){4}\s+proxy_pass http:\/\/api_\$dropstack_api_colour;/,
+      /server_name _;\n\s+server_tokens off;\n(\s+#.*\n)*\s+location = \/dropstack\/balancer-health \{\n(.*\n){4}\s+proxy_pass http:\/\/api_\$dropstack_api_colour\/health;/,
+    );
+    expect(site(plan)).toMatch(
+      /\s+location = \/health \{\n(.*\n){3}\s+proxy_pass http:\/\/api_\$dropstack_api_colour;/,
     );
     const [firewall] = only(plan, T.firewall);
     const inbound = firewall.inputs.inboundRules as Record<string, unknown>[];

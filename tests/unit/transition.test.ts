@@ -200,6 +200,16 @@ describe("the providers' rules", () => {
     expect(names(t, "create").every((n) => n.startsWith("production-web-3-"))).toBe(true);
   });
 
+  test("app.healthPath behind the balancer changes the sites, never the balancer (its updates wait for every release)", async () => {
+    const t = await edit(
+      "staging",
+      { "droplet.count": 3 },
+      { "droplet.count": 3, "app.healthPath": "/healthz" },
+    );
+    expect(t.steps.map((s) => s.name)).not.toContain("staging-lb-balancer");
+    expect(t.steps.map((s) => s.name)).toContain("staging-web-1-nginx-site-install");
+  });
+
   test("deletes come last, in reverse dependency order, after what used them has moved", async () => {
     const t = await edit("staging", { "droplet.count": 3 }, { "droplet.count": 1 });
     const deletes = t.steps.filter((s) => s.action === "delete");
