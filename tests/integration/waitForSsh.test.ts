@@ -85,3 +85,12 @@ test("dropped, as a cloud firewall drops: names the droplet, the address and the
   expect(run.seconds).toBeGreaterThanOrEqual(6);
   expect(run.seconds).toBeLessThan(25);
 });
+
+test("curl's own failure ends the wait at once, with its exit code", async () => {
+  // A name curl cannot resolve (exit 6): waiting would not mend it, nor is it the firewall.
+  const run = await waitForSsh("no-such-droplet.invalid", 22, 60);
+  expect(run.status).toBe(1);
+  expect(run.stderr).toContain("staging-web-1 at no-such-droplet.invalid: curl failed (exit 6)");
+  expect(run.stderr).not.toContain("firewall");
+  expect(run.seconds).toBeLessThan(15);
+});
