@@ -12,9 +12,15 @@ import tseslint from "typescript-eslint";
 
 /** `target` may not import anything under any of `from`. */
 const zone = (target, from, message) => ({ target, from, message });
-const TOOL_FOLDERS = ["plan", "sandbox", "localcloud", "review", "bench", "commands"].map(
-  (f) => `./tools/${f}`,
-);
+const TOOL_FOLDERS = [
+  "plan",
+  "sandbox",
+  "localcloud",
+  "review",
+  "bench",
+  "deployaccess",
+  "commands",
+].map((f) => `./tools/${f}`);
 
 const layering = [
   zone(
@@ -92,6 +98,19 @@ const layering = [
     "./tools/review",
     ["./tools/sandbox", "./tools/bench"],
     "review uses no other tool but the plan",
+  ),
+  zone(
+    "./tools/deployaccess",
+    [
+      "./tools/plan",
+      "./tools/sandbox",
+      "./tools/localcloud",
+      "./tools/review",
+      "./tools/bench",
+      "./tools/commands",
+      "./tools/cli.ts",
+    ],
+    "the deploy's way in uses no other tool (the local cloud uses it)",
   ),
   zone(
     "./tools/commands",

@@ -39,8 +39,15 @@ export function inboundRules(
   ];
 }
 
+/** One outbound rule, plain values (the deploy's way in sends them to DigitalOcean's API too). */
+export type PlainOutboundRule = OutboundRule & {
+  readonly protocol: string;
+  readonly portRange?: string;
+  readonly destinationAddresses: string[];
+};
+
 /** Outbound: everything, for package updates, image pulls and DNS. */
-export function outboundRules(): OutboundRule[] {
+export function outboundRules(): PlainOutboundRule[] {
   return [
     { protocol: "tcp", portRange: "1-65535", destinationAddresses: ANYWHERE },
     { protocol: "udp", portRange: "1-65535", destinationAddresses: ANYWHERE },

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { parse, stringify } from "yaml";
 import { stackFilePath } from "../../tools/plan/stackFiles";
-import { stackDir } from "../../tools/localcloud/localPaths";
+import { ADDRESSES, stackDir } from "../../tools/localcloud/localPaths";
 import { REGISTRY_STORAGE } from "../../tools/localcloud/registry";
 import type { LocalState } from "../../tools/localcloud/localState";
 import { CLI, PROJECT_DIR, TSX } from "../../tools/shared/projectPaths";
@@ -221,7 +221,7 @@ describe("on the droplet", () => {
   });
 });
 
-test("a bootstrap that fails stops up at that step, naming the droplet and cloud-init's log", () => {
+test("a bootstrap that fails stops up at that step, naming the droplet and cloud-init's log; the way in is closed after it", () => {
   const userData = path.join(mkdtempSync(path.join(os.tmpdir(), "broken-")), "user-data.yaml");
   writeFileSync(
     userData,
@@ -233,11 +233,16 @@ test("a bootstrap that fails stops up at that step, naming the droplet and cloud
     "--stack",
     BROKEN,
     "--config",
-    stackFilePath("dev"),
+    stackFilePath("staging"),
+    "--from-outside",
     "--user-data",
     userData,
   );
   expect(run.status).toBe(1);
+  // Deployed from outside firewall.sshSourceAddresses: the way in, opened, is gone after the failure.
+  expect(run.stderr).toContain(`opened SSH from ${ADDRESSES.outsideOperator}/32`);
+  expect(run.stderr).toContain(`closed the way in for ${BROKEN}`);
+  expect(state(BROKEN).outsideFirewalls).toEqual([]);
   expect(run.stderr).toContain(`${BROKEN}-web-1-bootstrap`);
   expect(run.stderr).toContain(`droplet ${BROKEN}-web-1`);
   expect(run.stderr).toContain("cloud-init-output.log");

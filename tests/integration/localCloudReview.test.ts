@@ -2,8 +2,11 @@
  * A review stack in the local cloud, derived from the committed staging stack as `review up`
  * derives it: one small droplet for `pr-<N>.review`, HTTPS with certbot's certificate from the
  * ACME server the derivation names (Let's Encrypt's staging directory, pebble locally), no alerts.
- * Needs root.
+ * Brought up as the review workflow brings it up, from a machine outside the stack's
+ * firewall.sshSourceAddresses (a CI runner), through the deploy's way in. Needs root.
  */
+import { ADDRESSES } from "../../tools/localcloud/localPaths";
+import { readState } from "../../tools/localcloud/localState";
 import { local, runAs, servedCertificate } from "../helpers/localCloudHelpers";
 
 jest.setTimeout(20 * 60 * 1000);
@@ -16,7 +19,7 @@ let up: ReturnType<typeof local>;
 beforeAll(() => {
   if (process.getuid?.() !== 0) throw new Error("the local cloud tests need root");
   local("down", "--stack", STACK);
-  up = local("up", "--stack", STACK, "--json");
+  up = local("up", "--stack", STACK, "--from-outside", "--json");
   if (up.status !== 0) throw new Error(`local up of ${STACK} failed:\n${up.stderr}`);
 });
 
@@ -33,6 +36,36 @@ test("is derived from staging and serves its own host over HTTPS, with a certifi
   const certificate = servedCertificate(STACK, HOST);
   expect(certificate).toMatch(/^issuer=CN = Pebble Intermediate CA/m);
   expect(certificate).toMatch(/DNS:pr-42\.review\.example\.com$/m);
+});
+
+test("was deployed from outside firewall.sshSourceAddresses through the way in, closed after it", () => {
+  const operator = ADDRESSES.outsideOperator;
+  expect(up.stderr).toContain(`the operator (${operator}) deploys from outside`);
+  expect(up.stderr).toContain(
+    `opened SSH from ${operator}/32 to the droplets tagged dropstack-${STACK}`,
+  );
+  expect(up.stderr).toContain(`closed the way in for ${STACK}`);
+  const state = readState(STACK)!;
+  expect(state.outsideFirewalls).toEqual([]);
+  // Every SSH step reached the droplet from there; now SSH from there is dropped again (curl
+  // times out, exit 28, never having connected), as from the visitor.
+  for (const as of ["operator", "visitor"] as const) {
+    const probe = runAs(
+      STACK,
+      as,
+      ...["curl", "-s", "-o", "/dev/null", "--connect-timeout", "3", "-w", "%{time_connect}"],
+      `telnet://${state.droplets[0].address}:22`,
+    );
+    expect({ as, status: probe.status, connected: probe.stdout }).toEqual({
+      as,
+      status: 28,
+      connected: "0.000000",
+    });
+  }
+  // HTTPS is open to all as before.
+  expect(runAs(STACK, "operator", "curl", "-sS", "-m", "10", `https://${HOST}/health`).stdout).toBe(
+    '{"status":"ok"}',
+  );
 });
 
 test("has no uptime checks: nobody is paged for a review stack", () => {

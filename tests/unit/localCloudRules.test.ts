@@ -1,5 +1,5 @@
 /** The local cloud's pure parts: the router's nftables rules, the zones, the operator's address. */
-import { operatorAddress } from "../../tools/localcloud/clients";
+import { operatorAddress, outsideOperatorAddress } from "../../tools/localcloud/clients";
 import { renderBalancer } from "../../tools/localcloud/loadBalancer";
 import { renderRouterRules } from "../../tools/localcloud/stackFirewall";
 import { PROBE_SECONDS, renderChecker, uptimeReport } from "../../tools/localcloud/uptimeChecker";
@@ -78,6 +78,42 @@ test.each([
   [["0.0.0.0/0", "::/0"], "198.51.100.201"],
 ])("the operator of %j is at %s", (sources, address) => {
   expect(operatorAddress(sources)).toBe(address);
+});
+
+test("the operator from outside is at an address no CIDR of the list admits, or refused", () => {
+  expect(outsideOperatorAddress("staging", ["203.0.113.0/24", "2001:db8::/32"])).toBe(
+    "198.51.100.210",
+  );
+  expect(() => outsideOperatorAddress("dev", ["0.0.0.0/0", "::/0"])).toThrow(
+    "dev's list admits it (0.0.0.0/0): give the stack a narrow list",
+  );
+  expect(() => outsideOperatorAddress("x", ["10.0.0.0/8", "198.51.100.128/25"])).toThrow(
+    "admits it (198.51.100.128/25)",
+  );
+  expect(outsideOperatorAddress("x", ["198.51.100.0/25"])).toBe("198.51.100.210");
+});
+
+test("a firewall made outside the program joins the router's rules: the union", () => {
+  const rules = renderRouterRules(3, {
+    reservedIps: {},
+    firewalls: [
+      {
+        name: "staging-web",
+        droplets: ["198.51.100.10"],
+        inbound: [{ protocol: "tcp", portRange: "22", addresses: ["203.0.113.0/24"] }],
+        outbound: [],
+      },
+      {
+        name: "dropstack-staging-deploy",
+        droplets: ["198.51.100.10"],
+        inbound: [{ protocol: "tcp", portRange: "22", addresses: ["198.51.100.210/32"] }],
+        outbound: [],
+      },
+    ],
+  });
+  const inbound = rules.slice(rules.indexOf("chain in_198_51_100_10"));
+  expect(inbound).toContain("ip saddr { 203.0.113.0/24 } tcp dport 22 accept");
+  expect(inbound).toContain("ip saddr { 198.51.100.210/32 } tcp dport 22 accept");
 });
 
 test("custom timeouts", () => {

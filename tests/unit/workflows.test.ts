@@ -109,10 +109,42 @@ test("deploys: main → staging, v* tags → production behind an environment; n
   expect(wf.jobs.staging.if).toBe("github.ref == 'refs/heads/main'");
 });
 
+test.each([
+  ["deploy.yml", "staging", "staging", (s: Step) => s.with?.command === "up"],
+  ["deploy.yml", "production", "production", (s: Step) => s.with?.command === "up"],
+  [
+    "review.yml",
+    "up",
+    "review-pr-${{ github.event.pull_request.number }}",
+    (s: Step) => s.run?.includes("review -- up") === true,
+  ],
+])(
+  "%s %s: SSH opened for the runner's address alone before the up, closed after it always",
+  (file, job, stack, isUp) => {
+    const all = steps(file, job) as (Step & { if?: string })[];
+    const open = all.findIndex((s) => s.run?.includes("deploy-access -- open"));
+    const up = all.findIndex(isUp);
+    const close = all.findIndex((s) => s.run?.includes("deploy-access -- close"));
+    expect(all[open].run).toBe(
+      `npm run -s deploy-access -- open --stack ${stack} --address "$(curl -fsS --retry 3 https://api.ipify.org)"`,
+    );
+    expect(all[close].run).toBe(`npm run -s deploy-access -- close --stack ${stack}`);
+    expect(all[close].if).toBe("always()");
+    expect(open).toBeGreaterThan(-1);
+    expect(open).toBeLessThan(up);
+    expect(close).toBeGreaterThan(up);
+  },
+);
+
 test("reap: a daily schedule that runs npm run review -- reap", () => {
   const wf = workflow("reap.yml");
   expect(wf.on.schedule).toEqual([{ cron: "17 4 * * *" }]);
   expect(runs("reap.yml", "reap")).toContain("npm run -s review -- reap");
+  // The ways in a dead runner left, whether or not the review reap succeeded.
+  expect(steps("reap.yml", "reap").at(-1)).toEqual({
+    if: "always()",
+    run: "npm run -s deploy-access -- reap",
+  });
 });
 
 test("every job that talks to a backend can decrypt secrets from a fresh checkout", () => {

@@ -2,6 +2,7 @@
 import { benchCommand } from "./bench";
 import type { Command } from "./command";
 import { costCommand } from "./cost";
+import { deployAccessCommand } from "./deployAccess";
 import { ensureToolsCommand } from "./ensureTools";
 import { localCommand } from "./local";
 import { planCommand } from "./plan";
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   policyCommand,
   costCommand,
   reviewCommand,
+  deployAccessCommand,
   benchCommand,
   ensureToolsCommand,
 ];

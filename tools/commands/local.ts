@@ -13,7 +13,7 @@ export const localCommand = defineCommand({
   summary:
     "Rehearse a deploy on a local DigitalOcean (root): droplets booted by the program's cloud-init, every remote step over SSH, the firewall, DNS, the registry, Let's Encrypt (pebble), the load balancer and its certificate, uptime checks from the visitor. Metric alerts (MonitorAlert) are listed as skipped.",
   usage:
-    "npm run local -- up|status|down|run|exec --stack <name> [--config <Pulumi.x.yaml>] [--json] [--as visitor|operator] [--droplet <name>] [-- <command...>]",
+    "npm run local -- up|status|down|run|exec --stack <name> [--config <Pulumi.x.yaml>] [--json] [--from-outside] [--as visitor|operator] [--droplet <name>] [-- <command...>]",
   positionals: {
     name: "subcommand",
     choices: ["up", "status", "down", "run", "exec"],
@@ -36,6 +36,11 @@ export const localCommand = defineCommand({
       value: "<name>",
       help: "exec: the droplet to run the command on, as root",
     },
+    "from-outside": {
+      type: "boolean",
+      default: false,
+      help: "up (the first): the operator outside firewall.sshSourceAddresses, as a CI runner; every up then deploys through npm run deploy-access's way in",
+    },
     "user-data": {
       type: "string",
       value: "<file>",
@@ -50,7 +55,12 @@ export const localCommand = defineCommand({
       const status =
         subcommand === "up"
           ? await localUp(
-              { stack, configFile: values.config, userDataFile: values["user-data"] },
+              {
+                stack,
+                configFile: values.config,
+                userDataFile: values["user-data"],
+                fromOutside: values["from-outside"],
+              },
               out,
             )
           : localStatus(stack);

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { UserError } from "../shared/errors";
 import { ADDRESSES } from "./localPaths";
 import type { LocalState } from "./localState";
 import { addClient } from "./stackNetwork";
@@ -17,17 +18,42 @@ export function curlProbe(url: string, format = "%{http_code}", seconds = 5): st
   return ["curl", "-s", "-o", "/dev/null", "-w", format, "-m", String(seconds), url];
 }
 
+const ipv4Value = (address: string) =>
+  address
+    .split(".")
+    .map(Number)
+    .reduce((value, octet) => ((value << 8) | octet) >>> 0, 0);
+const ipv4Mask = (bits: number) => (bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0);
+
 /** An address inside the first IPv4 CIDR of `sshSourceAddresses` (the network's tenth host). */
 export function operatorAddress(sshSourceAddresses: readonly string[]): string {
   const cidr = sshSourceAddresses.find((c) => !c.includes(":") && !c.startsWith("0.0.0.0/"));
   if (!cidr) return `${ADDRESSES.visitor.replace(/\.\d+$/, "")}.201`;
   const [base, bits = "32"] = cidr.split("/");
   if (Number(bits) >= 31) return base;
-  const octets = base.split(".").map(Number);
-  const value = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
-  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-  const host = ((value & mask) + 10) >>> 0;
+  const host = ((ipv4Value(base) & ipv4Mask(Number(bits))) + 10) >>> 0;
   return [host >>> 24, (host >>> 16) & 255, (host >>> 8) & 255, host & 255].join(".");
+}
+
+/**
+ * The operator of `up --from-outside`, as a CI runner: an address no IPv4 CIDR of
+ * `sshSourceAddresses` admits. Refused for a stack whose list admits it (SSH open to all, the
+ * default): there would be nothing to show.
+ */
+export function outsideOperatorAddress(stack: string, sshSourceAddresses: readonly string[]) {
+  const address = ADDRESSES.outsideOperator;
+  const admits = sshSourceAddresses.filter((cidr) => {
+    if (cidr.includes(":")) return false;
+    const [base, bits = "32"] = cidr.split("/");
+    const mask = ipv4Mask(Number(bits));
+    return (ipv4Value(base) & mask) === (ipv4Value(address) & mask);
+  });
+  if (admits.length > 0) {
+    throw new UserError(
+      `--from-outside places the operator at ${address}, outside firewall.sshSourceAddresses, but ${stack}'s list admits it (${admits.join(", ")}): give the stack a narrow list`,
+    );
+  }
+  return address;
 }
 
 /** Makes both clients' namespaces; the operator's ssh uses the stack's key. */

@@ -43,6 +43,8 @@ export const ADDRESSES = {
   acme: `${PUBLIC_PREFIX}.54`,
   /** A client outside every narrow `sshSourceAddresses` list. */
   visitor: `${PUBLIC_PREFIX}.200`,
+  /** The operator of `up --from-outside`: outside the list too, as a CI runner is. */
+  outsideOperator: `${PUBLIC_PREFIX}.210`,
   hostLink: (index: number) => `${HOST_PREFIX}.${index}.1`,
   routerLink: (index: number) => `${HOST_PREFIX}.${index}.2`,
 } as const;

@@ -58,6 +58,13 @@ export interface LocalState {
   /** Reserved IP resource name → its address, and the droplet id it is assigned to. */
   reservedIps: { resource: string; address: string; dropletId?: string }[];
   firewalls: FirewallState[];
+  /** Firewalls made outside the program, as on DigitalOcean: the deploy's way in while it is open. */
+  outsideFirewalls?: (FirewallState & { readonly id: string; readonly createdAt: string })[];
+  /**
+   * The operator's machine is outside `firewall.sshSourceAddresses` (`up --from-outside`): every
+   * `up` opens the deploy's way in for it first and closes it after, as the deploy workflows do.
+   */
+  operatorOutside?: boolean;
   dnsRecords: (DnsRecordSpec & { resource: string; id?: string })[];
   /** Registry logins the credentials resources handed out (usernames start with the stack). */
   logins: { resource: string; username: string; dockerConfig: string }[];

@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { SECRET_MASK, decodeConfigValue, encodeConfigValue, parseStackConfig } from "../../config";
+import { withDeployAccess } from "../deployaccess/deployAccess";
 import { StackConfigMap, stackConfigFor } from "../plan/stackFiles";
 import { UserError } from "../shared/errors";
 import { PROJECT } from "../shared/projectPaths";
@@ -25,7 +26,8 @@ import { freeIndex, LocalState, readState, writeState } from "./localState";
 import { localStatus, LocalStatus } from "./localStatus";
 import { ensureLogins } from "./registry";
 import { requireLocalCloud } from "./requireLocalCloud";
-import { operatorAddress, prepareClients } from "./clients";
+import { operatorAddress, outsideOperatorAddress, prepareClients } from "./clients";
+import { localFirewalls } from "./localDeployAccess";
 import { standIns } from "./standIns";
 import { serveZones } from "./stackDns";
 import { addClient, createStackNetwork } from "./stackNetwork";
@@ -36,6 +38,11 @@ export interface UpOptions {
   readonly configFile?: string;
   /** Boot the droplets from this cloud-config instead of the program's (to rehearse a failure). */
   readonly userDataFile?: string;
+  /**
+   * First up only: the operator's machine outside `firewall.sshSourceAddresses`, as a CI runner;
+   * every up of the stack then opens the deploy's way in for it, and closes it after.
+   */
+  readonly fromOutside?: boolean;
 }
 
 type Out = { note(line: string): void };
@@ -86,6 +93,11 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
       `an earlier up of ${stack} did not finish: npm run local -- down --stack ${stack} first`,
     );
   }
+  if (previous && options.fromOutside && !previous.operatorOutside) {
+    throw new UserError(
+      `--from-outside places the operator at ${stack}'s first up; ${stack} is up with its operator inside firewall.sshSourceAddresses: npm run local -- down --stack ${stack} first`,
+    );
+  }
   // Refused before anything is made for the stack, its key included.
   // The local key put in below changes nothing the local cloud reads from this config.
   const config = parseStackConfig(stack, input.config, input.secretKeys);
@@ -114,12 +126,20 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
     const proxy = { ...config.proxy, tls: { ...config.proxy.tls, server: ACME_DIRECTORY } };
     keyed.config["dropstack:proxy"] = encodeConfigValue(proxy);
   }
-  if (previous) return transition(previous, keyed, configHash, config.domain, out);
+  if (previous) {
+    return deployingFrom(previous, out, () =>
+      transition(previous, keyed, configHash, config.domain, out),
+    );
+  }
+  const ssh = config.firewall.sshSourceAddresses;
   const state: LocalState = {
     stack,
     index: freeIndex(),
     ...key,
-    operatorAddress: operatorAddress(config.firewall.sshSourceAddresses),
+    operatorAddress: options.fromOutside
+      ? outsideOperatorAddress(stack, ssh)
+      : operatorAddress(ssh),
+    operatorOutside: options.fromOutside,
     visitorAddress: ADDRESSES.visitor,
     complete: false,
     droplets: [],
@@ -178,7 +198,7 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
     engineEvents(state, out),
   );
   try {
-    const plan = await applyLocally(state, keyed, mocks, out);
+    const plan = await deployingFrom(state, out, () => applyLocally(state, keyed, mocks, out));
     state.urls = Array.isArray(plan.outputs.urls) ? plan.outputs.urls.map(String) : [];
   } catch (error) {
     // applyLocally saved what was applied before it failed.
@@ -190,6 +210,24 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
   state.configHash = configHash;
   writeState(state);
   return localStatus(stack);
+}
+
+/**
+ * Runs `deploy` as the operator deploys: from inside `firewall.sshSourceAddresses`, as it is; from
+ * outside it, through the deploy's way in, opened first and closed after whatever the outcome.
+ */
+function deployingFrom<T>(state: LocalState, out: Out, deploy: () => Promise<T>): Promise<T> {
+  if (!state.operatorOutside) return deploy();
+  out.note(
+    `  the operator (${state.operatorAddress}) deploys from outside firewall.sshSourceAddresses`,
+  );
+  return withDeployAccess(
+    localFirewalls(state),
+    state.stack,
+    state.operatorAddress,
+    out.note,
+    deploy,
+  );
 }
 
 /** What the engine reports: skipped types, the failure, and each step of a transition. */

@@ -25,7 +25,7 @@ export function reapplyRules(state: LocalState): void {
       .filter((ip) => ip.dropletId !== undefined && byId.has(ip.dropletId))
       .map((ip) => [ip.address, byId.get(ip.dropletId!)!.address]),
   );
-  const firewalls = state.firewalls.map((f) => ({
+  const firewalls = [...state.firewalls, ...(state.outsideFirewalls ?? [])].map((f) => ({
     name: f.name,
     droplets: state.droplets
       .filter((d) => d.tags.some((t) => f.tags.includes(t)) || f.dropletIds.includes(d.id))
@@ -44,7 +44,8 @@ type RuleInput = {
   destinationAddresses?: unknown;
 };
 
-const rules = (
+/** A Firewall resource's rule inputs as the router's rules (a balancer source: its address). */
+export const firewallRules = (
   list: unknown,
   key: "sourceAddresses" | "destinationAddresses",
   balancerAddress: (uid: string) => string | undefined,
@@ -209,8 +210,8 @@ export function networkStandIns(
         name,
         tags: strings(inputs.tags),
         dropletIds: strings(inputs.dropletIds),
-        inbound: rules(inputs.inboundRules, "sourceAddresses", balancerAddress),
-        outbound: rules(inputs.outboundRules, "destinationAddresses", balancerAddress),
+        inbound: firewallRules(inputs.inboundRules, "sourceAddresses", balancerAddress),
+        outbound: firewallRules(inputs.outboundRules, "destinationAddresses", balancerAddress),
       });
       save();
       reapplyRules(state);
