@@ -20,6 +20,9 @@ export function environmentTags(config: Pick<StackConfig, "stack" | "tags">): st
   return [...new Set([`dropstack-${config.stack}`, "dropstack", ...config.tags])];
 }
 
+/** The name of the stack's own firewall in DigitalOcean (the environment is named for its stack). */
+export const firewallNameOf = (name: string) => `dropstack-${name}`;
+
 /**
  * One stack's environment: the API image, `droplet.count` web hosts each with nginx and the API
  * under supervisor (releases rolling one droplet at a time), a load balancer when there is more
@@ -256,7 +259,7 @@ export class Environment extends pulumi.ComponentResource {
     balancer: LoadBalancer | undefined,
   ): { firewall: Firewall; dns: DnsRecords } {
     const firewallArgs = {
-      firewallName: `dropstack-${name}`,
+      firewallName: firewallNameOf(name),
       tag,
       sshSourceAddresses: config.firewall.sshSourceAddresses,
     };

@@ -15,7 +15,8 @@ export interface FirewallArgs {
   readonly after?: pulumi.Resource[];
 }
 
-const ANYWHERE = ["0.0.0.0/0", "::/0"];
+/** Every address of both families, as a rule's sources or destinations. */
+export const ANYWHERE = ["0.0.0.0/0", "::/0"];
 
 type InboundRule = digitalocean.types.input.FirewallInboundRule;
 type OutboundRule = digitalocean.types.input.FirewallOutboundRule;

@@ -67,7 +67,7 @@ test("the firewall: SSH from the one address on the tag, the stack's outbound ru
   expect(created).toEqual({ id: "fb6045f1" });
   expect(requests[0].url).toBe("/v2/firewalls");
   expect(requests[0].body).toEqual({
-    name: "dropstack-staging-deploy",
+    name: "deploy-access-staging-192-0-2-7-32",
     tags: ["dropstack-staging"],
     inbound_rules: [{ protocol: "tcp", ports: "22", sources: { addresses: ["192.0.2.7/32"] } }],
     outbound_rules: [
@@ -76,6 +76,16 @@ test("the firewall: SSH from the one address on the tag, the stack's outbound ru
       { protocol: "icmp", ports: "0", destinations: { addresses: ["0.0.0.0/0", "::/0"] } },
     ],
   });
+});
+
+test("on a stack's first deploy, 80 and 443 from anywhere too", async () => {
+  answer = () => ({ status: 202, body: { firewall: { id: "fb6045f2" } } });
+  await api().createFirewall(deployFirewall("staging", "192.0.2.7", false));
+  expect((requests[0].body as { inbound_rules: unknown[] }).inbound_rules).toEqual([
+    { protocol: "tcp", ports: "22", sources: { addresses: ["192.0.2.7/32"] } },
+    { protocol: "tcp", ports: "80", sources: { addresses: ["0.0.0.0/0", "::/0"] } },
+    { protocol: "tcp", ports: "443", sources: { addresses: ["0.0.0.0/0", "::/0"] } },
+  ]);
 });
 
 test("the list follows DigitalOcean's pages to the last", async () => {
@@ -120,6 +130,18 @@ test("a delete of a firewall that is gone is done; a refusal names the call and 
   });
   await expect(api().firewalls()).rejects.toThrow(
     "DigitalOcean's API refused GET /v2/firewalls?per_page=200&page=1: 401 Unable to authenticate you",
+  );
+});
+
+test("an answer that is no JSON (a proxy's error page) still names the call and its status", async () => {
+  server.removeAllListeners("request");
+  server.on("request", (req, res) => {
+    requests.push({ method: req.method!, url: req.url! });
+    res.writeHead(502, { "Content-Type": "text/html" });
+    res.end("<html><body>502 Bad Gateway</body></html>");
+  });
+  await expect(api().deleteFirewall("fb6045f1")).rejects.toThrow(
+    "DigitalOcean's API refused DELETE /v2/firewalls/fb6045f1: 502 <html><body>502 Bad Gateway",
   );
 });
 

@@ -241,7 +241,7 @@ test("a bootstrap that fails stops up at that step, naming the droplet and cloud
   expect(run.status).toBe(1);
   // Deployed from outside firewall.sshSourceAddresses: the way in, opened, is gone after the failure.
   expect(run.stderr).toContain(`opened SSH from ${ADDRESSES.outsideOperator}/32`);
-  expect(run.stderr).toContain(`closed the way in for ${BROKEN}`);
+  expect(run.stderr).toContain(`closed the way in for ${BROKEN} from ${ADDRESSES.outsideOperator}`);
   expect(state(BROKEN).outsideFirewalls).toEqual([]);
   expect(run.stderr).toContain(`${BROKEN}-web-1-bootstrap`);
   expect(run.stderr).toContain(`droplet ${BROKEN}-web-1`);

@@ -2,7 +2,9 @@
  * A load-balanced stack in the local cloud (the dev stack's config with droplet.count 2): HAProxy
  * built from the LoadBalancer's inputs at the balancer's address, over HTTP, and the firewall
  * admitting web traffic from the balancer alone. (Its health check taking a droplet out and back is
- * tested on production, localCloudProduction.test.ts.) Needs root.
+ * tested on production, localCloudProduction.test.ts.) Deployed as from CI: from outside a narrow
+ * firewall.sshSourceAddresses, through the deploy's way in, which on a first deploy admits the
+ * balancer's health checks too (the stack's own firewall comes after the balancer). Needs root.
  */
 import { writeDerivedStackFile } from "../../tools/plan/stackFiles";
 import { eventually, local, runAs, servedBy, visitorStatus } from "../helpers/localCloudHelpers";
@@ -17,14 +19,20 @@ const status = (url: string) => visitorStatus(STACK, url);
 const served = (n: number) => servedBy(STACK, n);
 
 let reservedIps: string[];
+let upNotes: string;
 let balancer: string;
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error("the local cloud tests need root");
   local("down", "--stack", STACK);
-  const file = writeDerivedStackFile({ stack: STACK, droplet: { count: 2 } });
-  const up = local("up", "--stack", STACK, "--config", file, "--json");
+  const file = writeDerivedStackFile({
+    stack: STACK,
+    droplet: { count: 2 },
+    extra: { "dropstack:firewall": { sshSourceAddresses: ["203.0.113.0/24"] } },
+  });
+  const up = local("up", "--stack", STACK, "--config", file, "--from-outside", "--json");
   if (up.status !== 0) throw new Error(`local up of ${STACK} failed:\n${up.stderr}`);
+  upNotes = up.stderr;
   const json = JSON.parse(up.stdout);
   reservedIps = json.droplets.map((d: { reservedIp: string }) => d.reservedIp);
   balancer = json.balancer.address;
@@ -51,6 +59,13 @@ test("the name resolves to the balancer, and requests through it reach both drop
   expect(served(2) - before[1]).toBeGreaterThan(0);
 });
 
-test("port 80 on a droplet's own address is closed to visitors", () => {
+test("the first deploy from outside opened SSH, and the web ports the balancer checks, until its close", () => {
+  expect(upNotes).toContain(
+    "opened SSH from 198.51.100.210/32 to the droplets tagged dropstack-lc-balanced: firewall deploy-access-lc-balanced-198-51-100-210-32 (and 80, 443 from anywhere until the stack's own firewall exists)",
+  );
+  expect(upNotes).toContain("closed the way in for lc-balanced from 198.51.100.210");
+});
+
+test("port 80 on a droplet's own address is closed to visitors (the way in's web ports too, once closed)", () => {
   for (const ip of reservedIps) expect(status(`http://${ip}/health`)).toBe("000");
 });

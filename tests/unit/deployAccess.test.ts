@@ -48,12 +48,18 @@ beforeEach(() => (notes.length = 0));
 
 test("the way in admits port 22 from that one address, on the environment's tag, and lets the droplets out", () => {
   expect(deployFirewall("staging", "192.0.2.7")).toEqual({
-    name: "dropstack-staging-deploy",
+    name: "deploy-access-staging-192-0-2-7-32",
     tag: "dropstack-staging",
     sshSource: "192.0.2.7/32",
+    web: false,
     outbound: outboundRules(),
   });
-  expect(deployFirewall("review-pr-4", "2001:db8::7").sshSource).toBe("2001:db8::7/128");
+  expect(deployFirewall("review-pr-4", "2001:db8::7")).toMatchObject({
+    name: "deploy-access-review-pr-4-2001-db8-7-128",
+    sshSource: "2001:db8::7/128",
+  });
+  // Never a name of the program's own firewalls (dropstack-<stack>), whatever the stack's name.
+  expect(deployFirewall("x-deploy", "192.0.2.7").name).not.toMatch(/^dropstack-/);
 });
 
 test.each(["0.0.0.0/0", "192.0.2.0/24", "runner", ""])(
@@ -65,26 +71,40 @@ test.each(["0.0.0.0/0", "192.0.2.0/24", "runner", ""])(
   },
 );
 
+const STAGING = { id: "fw-staging", name: "dropstack-staging", createdAt: "2026-01-01T00:00:00Z" };
+const WAY_IN = "deploy-access-staging-192-0-2-7-32";
+
 test("open makes the tag, then the firewall; close deletes it", async () => {
-  const { api, firewalls, calls } = memoryApi();
+  const { api, firewalls, created, calls } = memoryApi([STAGING]);
   await openDeployAccess(api, "staging", "192.0.2.7", note);
-  expect(calls).toEqual(["list", "tag dropstack-staging", "create dropstack-staging-deploy"]);
+  expect(calls).toEqual(["list", "tag dropstack-staging", `create ${WAY_IN}`]);
+  expect(created[0].web).toBe(false);
   expect(notes.join("\n")).toContain(
     "opened SSH from 192.0.2.7/32 to the droplets tagged dropstack-staging",
   );
-  expect(await closeDeployAccess(api, "staging", note)).toBe(1);
-  expect(firewalls).toEqual([]);
-  expect(await closeDeployAccess(api, "staging", note)).toBe(0);
+  expect(await closeDeployAccess(api, "staging", "192.0.2.7", note)).toBe(1);
+  expect(firewalls).toEqual([STAGING]);
+  expect(await closeDeployAccess(api, "staging", "192.0.2.7", note)).toBe(0);
   expect(notes.at(-1)).toContain("nothing to close");
 });
 
-test("open replaces a way in a dead run left, and leaves other stacks' alone", async () => {
-  const old = { id: "fw-old", name: "dropstack-staging-deploy", createdAt: "2026-01-01T00:00:00Z" };
-  const other = { id: "fw-prod", name: "dropstack-production-deploy", createdAt: old.createdAt };
-  const { api, firewalls } = memoryApi([old, other]);
-  await openDeployAccess(api, "staging", "192.0.2.8", note);
-  expect(firewalls.map((f) => f.id)).toEqual(["fw-prod", "fw-new-1"]);
-  expect(notes[0]).toContain("replaced a way in an earlier run of staging left open");
+test("on a stack's first deploy (no firewall of its own yet) it admits 80 and 443 too, as no firewall did", async () => {
+  const { api, created } = memoryApi();
+  await openDeployAccess(api, "staging", "192.0.2.7", note);
+  expect(created[0].web).toBe(true);
+  expect(notes.at(-1)).toContain("and 80, 443 from anywhere until the stack's own firewall exists");
+});
+
+test("open replaces a way in a dead run from the same address left; close leaves other addresses' and stacks'", async () => {
+  const old = { id: "fw-old", name: WAY_IN, createdAt: "2026-01-01T00:00:00Z" };
+  const laptop = { id: "fw-laptop", name: "deploy-access-staging-198-51-100-9-32", createdAt: "" };
+  const other = { id: "fw-prod", name: "deploy-access-production-192-0-2-7-32", createdAt: "" };
+  const { api, firewalls } = memoryApi([STAGING, old, laptop, other]);
+  await openDeployAccess(api, "staging", "192.0.2.7", note);
+  expect(firewalls.map((f) => f.id)).toEqual(["fw-staging", "fw-laptop", "fw-prod", "fw-new-1"]);
+  expect(notes[0]).toContain("replaced a way in an earlier run from 192.0.2.7 left open");
+  await closeDeployAccess(api, "staging", "192.0.2.7", note);
+  expect(firewalls.map((f) => f.id)).toEqual(["fw-staging", "fw-laptop", "fw-prod"]);
 });
 
 test("the deploy runs with the way in open, and it is closed after a failed deploy too", async () => {
@@ -92,7 +112,7 @@ test("the deploy runs with the way in open, and it is closed after a failed depl
   const seen = await withDeployAccess(api, "staging", "192.0.2.7", note, async () =>
     firewalls.map((f) => f.name),
   );
-  expect(seen).toEqual(["dropstack-staging-deploy"]);
+  expect(seen).toEqual([WAY_IN]);
   expect(firewalls).toEqual([]);
   await expect(
     withDeployAccess(api, "staging", "192.0.2.7", note, async () => {
@@ -102,13 +122,30 @@ test("the deploy runs with the way in open, and it is closed after a failed depl
   expect(firewalls).toEqual([]);
 });
 
+test("a close that fails after a failed deploy is reported, and the deploy's own failure is what is thrown", async () => {
+  const { api } = memoryApi();
+  api.deleteFirewall = async () => {
+    throw new Error("503 Service Unavailable");
+  };
+  await expect(
+    withDeployAccess(api, "staging", "192.0.2.7", note, async () => {
+      throw new Error("the up failed");
+    }),
+  ).rejects.toThrow("the up failed");
+  expect(notes.at(-1)).toBe(
+    "could not close the way in for staging: 503 Service Unavailable (reap removes it)",
+  );
+});
+
 test("reap deletes ways in left open too long, of any stack, and nothing else", async () => {
   const now = new Date("2026-12-02T12:00:00Z");
   const { api, firewalls } = memoryApi([
-    { id: "a", name: "dropstack-review-pr-9-deploy", createdAt: "2026-12-02T09:00:00Z" },
-    { id: "b", name: "dropstack-staging-deploy", createdAt: "2026-12-02T11:30:00Z" },
-    { id: "c", name: "staging-web", createdAt: "2026-01-01T00:00:00Z" },
+    { id: "a", name: "deploy-access-review-pr-9-192-0-2-7-32", createdAt: "2026-12-02T09:00:00Z" },
+    { id: "b", name: WAY_IN, createdAt: "2026-12-02T11:30:00Z" },
+    { id: "c", name: "dropstack-staging", createdAt: "2026-01-01T00:00:00Z" },
   ]);
-  expect(await reapDeployAccess(api, 120, now, note)).toEqual(["dropstack-review-pr-9-deploy"]);
+  expect(await reapDeployAccess(api, 120, now, note)).toEqual([
+    "deploy-access-review-pr-9-192-0-2-7-32",
+  ]);
   expect(firewalls.map((f) => f.id)).toEqual(["b", "c"]);
 });

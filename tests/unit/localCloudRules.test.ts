@@ -1,6 +1,8 @@
 /** The local cloud's pure parts: the router's nftables rules, the zones, the operator's address. */
 import { operatorAddress, outsideOperatorAddress } from "../../tools/localcloud/clients";
 import { renderBalancer } from "../../tools/localcloud/loadBalancer";
+import type { LocalState } from "../../tools/localcloud/localState";
+import { routerRulesOf } from "../../tools/localcloud/networkStandIns";
 import { renderRouterRules } from "../../tools/localcloud/stackFirewall";
 import { PROBE_SECONDS, renderChecker, uptimeReport } from "../../tools/localcloud/uptimeChecker";
 import { renderKnotConf, renderZone } from "../../tools/localcloud/stackDns";
@@ -93,25 +95,45 @@ test("the operator from outside is at an address no CIDR of the list admits, or 
   expect(outsideOperatorAddress("x", ["198.51.100.0/25"])).toBe("198.51.100.210");
 });
 
-test("a firewall made outside the program joins the router's rules: the union", () => {
-  const rules = renderRouterRules(3, {
-    reservedIps: {},
+test("a firewall made outside the program (the way in) joins the router's rules for the droplets of its tag", () => {
+  const rule = (address: string) => ({ protocol: "tcp", portRange: "22", addresses: [address] });
+  const droplet = (id: string, address: string, tags: string[]) =>
+    ({ id, address, tags, name: id, machine: id }) as LocalState["droplets"][number];
+  const firewall = { dropletIds: [], outbound: [] };
+  const state = {
+    index: 3,
+    droplets: [
+      droplet("1", "198.51.100.10", ["dropstack-staging"]),
+      droplet("2", "198.51.100.11", ["other"]),
+    ],
+    reservedIps: [],
     firewalls: [
       {
-        name: "staging-web",
-        droplets: ["198.51.100.10"],
-        inbound: [{ protocol: "tcp", portRange: "22", addresses: ["203.0.113.0/24"] }],
-        outbound: [],
-      },
-      {
-        name: "dropstack-staging-deploy",
-        droplets: ["198.51.100.10"],
-        inbound: [{ protocol: "tcp", portRange: "22", addresses: ["198.51.100.210/32"] }],
-        outbound: [],
+        ...firewall,
+        resource: "fw",
+        name: "dropstack-staging",
+        tags: ["dropstack-staging"],
+        inbound: [rule("203.0.113.0/24")],
       },
     ],
-  });
-  const inbound = rules.slice(rules.indexOf("chain in_198_51_100_10"));
+    outsideFirewalls: [
+      {
+        ...firewall,
+        id: "o",
+        createdAt: "",
+        resource: "w",
+        name: "deploy-access-staging",
+        tags: ["dropstack-staging"],
+        inbound: [rule("198.51.100.210/32")],
+      },
+    ],
+  } as unknown as LocalState;
+  const rules = routerRulesOf(state);
+  expect(rules.firewalls.map((f) => [f.name, f.droplets])).toEqual([
+    ["dropstack-staging", ["198.51.100.10"]],
+    ["deploy-access-staging", ["198.51.100.10"]],
+  ]);
+  const inbound = renderRouterRules(3, rules).split("chain in_198_51_100_10")[1];
   expect(inbound).toContain("ip saddr { 203.0.113.0/24 } tcp dport 22 accept");
   expect(inbound).toContain("ip saddr { 198.51.100.210/32 } tcp dport 22 accept");
 });

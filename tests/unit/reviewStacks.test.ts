@@ -169,6 +169,29 @@ test("list shows review stacks with their expiry; reap destroys only the expired
   expect([...backend.stacks.keys()].sort()).toEqual(["review-pr-2", "staging"]);
 });
 
+test("from outside the firewall, each destroy runs inside the way in (opened for it, closed after)", async () => {
+  const backend = withStaging();
+  for (const pr of [1, 2]) {
+    const now = new Date("2026-11-01T00:00:00Z");
+    await reviewUp(backend, { pr, from: "staging", ttlDays: 1, now, log: () => undefined });
+  }
+  const reaching = async (stack: string, destroy: () => Promise<void>) => {
+    backend.calls.push(`open ${stack}`);
+    await destroy();
+    backend.calls.push(`close ${stack}`);
+  };
+  backend.calls.length = 0;
+  await reviewReap(backend, { now: NOW, log: () => undefined, reaching });
+  expect(backend.calls.filter((c) => !c.startsWith("list") && !c.startsWith("outputs"))).toEqual([
+    "open review-pr-1",
+    "destroyAndRemove review-pr-1",
+    "close review-pr-1",
+    "open review-pr-2",
+    "destroyAndRemove review-pr-2",
+    "close review-pr-2",
+  ]);
+});
+
 test("reap goes on past a stack that fails, then reports it", async () => {
   const backend = withStaging();
   for (const pr of [1, 2]) {

@@ -16,7 +16,7 @@ export const deployAccessCommand = defineCommand({
   summary:
     "Open SSH to a stack's droplets from one address for a deploy (a DigitalOcean firewall of its own), close it after, or reap ways in left open (needs DIGITALOCEAN_TOKEN).",
   usage:
-    "npm run deploy-access -- open --stack <name> --address <ip> | close --stack <name> | reap [--older-than <minutes>]",
+    "npm run deploy-access -- open|close --stack <name> --address <ip> | reap [--older-than <minutes>]",
   positionals: { name: "subcommand", choices: ["open", "close", "reap"] },
   options: {
     stack: {
@@ -28,7 +28,7 @@ export const deployAccessCommand = defineCommand({
     address: {
       type: "string",
       value: "<ip>",
-      help: "open: the deploying machine's public address (one host: /32 or /128)",
+      help: "open, close: the deploying machine's public address (one host: /32 or /128)",
     },
     "older-than": {
       type: "string",
@@ -47,12 +47,9 @@ export const deployAccessCommand = defineCommand({
       return;
     }
     if (!values.stack) throw new UsageError(`${subcommand} needs --stack <name>`);
-    if (subcommand === "open") {
-      if (!values.address) throw new UsageError("open needs --address <ip>");
-      const api = DigitalOceanFirewalls.fromEnvironment();
-      await openDeployAccess(api, values.stack, values.address, out.note);
-      return;
-    }
-    await closeDeployAccess(DigitalOceanFirewalls.fromEnvironment(), values.stack, out.note);
+    if (!values.address) throw new UsageError(`${subcommand} needs --address <ip>`);
+    const api = DigitalOceanFirewalls.fromEnvironment();
+    if (subcommand === "open") await openDeployAccess(api, values.stack, values.address, out.note);
+    else await closeDeployAccess(api, values.stack, values.address, out.note);
   },
 });

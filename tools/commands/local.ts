@@ -8,12 +8,21 @@ import { UsageError } from "../shared/errors";
 import { defineCommand } from "./command";
 import { STACK_OPTIONS } from "./stackOptions";
 
+function aptBusySeconds(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
+    throw new UsageError(`--apt-busy must be whole seconds from 1 to 3600, got ${text}`);
+  }
+  return seconds;
+}
+
 export const localCommand = defineCommand({
   name: "local",
   summary:
     "Rehearse a deploy on a local DigitalOcean (root): droplets booted by the program's cloud-init, every remote step over SSH, the firewall, DNS, the registry, Let's Encrypt (pebble), the load balancer and its certificate, uptime checks from the visitor. Metric alerts (MonitorAlert) are listed as skipped.",
   usage:
-    "npm run local -- up|status|down|run|exec --stack <name> [--config <Pulumi.x.yaml>] [--json] [--from-outside] [--as visitor|operator] [--droplet <name>] [-- <command...>]",
+    "npm run local -- up|status|down|run|exec --stack <name> [--config <Pulumi.x.yaml>] [--json] [--from-outside] [--apt-busy <seconds>] [--as visitor|operator] [--droplet <name>] [-- <command...>]",
   positionals: {
     name: "subcommand",
     choices: ["up", "status", "down", "run", "exec"],
@@ -41,6 +50,11 @@ export const localCommand = defineCommand({
       default: false,
       help: "up (the first): the operator outside firewall.sshSourceAddresses, as a CI runner; every up then deploys through npm run deploy-access's way in",
     },
+    "apt-busy": {
+      type: "string",
+      value: "<seconds>",
+      help: "up: every new droplet's apt and dpkg locks held this long from first boot, as DigitalOcean's agent install holds them",
+    },
     "user-data": {
       type: "string",
       value: "<file>",
@@ -60,6 +74,7 @@ export const localCommand = defineCommand({
                 configFile: values.config,
                 userDataFile: values["user-data"],
                 fromOutside: values["from-outside"],
+                aptBusySeconds: aptBusySeconds(values["apt-busy"]),
               },
               out,
             )

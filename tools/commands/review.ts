@@ -9,6 +9,8 @@ import {
   reviewReap,
   reviewUp,
 } from "../review/reviewStacks";
+import { withDeployAccess } from "../deployaccess/deployAccess";
+import { DigitalOceanFirewalls } from "../deployaccess/digitalOceanFirewalls";
 import { localReviewBackend } from "../review/reviewWorkspace";
 import { defineCommand } from "./command";
 
@@ -16,7 +18,8 @@ export const reviewCommand = defineCommand({
   name: "review",
   summary:
     "Create, update, destroy, list or reap review-pr-<N> stacks (needs the Pulumi CLI, logged in).",
-  usage: "npm run review -- up|destroy|list|reap [--pr <N>] [--from staging] [--ttl 3d]",
+  usage:
+    "npm run review -- up|destroy|list|reap [--pr <N>] [--from staging] [--ttl 3d] [--ssh-from <ip>]",
   positionals: { name: "subcommand", choices: ["up", "destroy", "list", "reap"] },
   options: {
     pr: { type: "string", value: "<N>", help: "the pull request (up and destroy)" },
@@ -25,6 +28,11 @@ export const reviewCommand = defineCommand({
       default: REVIEW_BASE_STACK,
       value: "<stack>",
       help: `the base stack the config is derived from (default ${REVIEW_BASE_STACK})`,
+    },
+    "ssh-from": {
+      type: "string",
+      value: "<ip>",
+      help: "destroy, reap: deploy from this address through the deploy's way in (npm run deploy-access), as from CI",
     },
     ttl: {
       type: "string",
@@ -37,7 +45,22 @@ export const reviewCommand = defineCommand({
     const ttlDays = parseTtlDays(values.ttl);
     const pr = ["up", "destroy"].includes(subcommand) ? parsePullRequest(values.pr, subcommand) : 0;
     const backend = await localReviewBackend();
-    const context = { log: out.note, now: new Date() };
+    const from = values["ssh-from"];
+    const context = {
+      log: out.note,
+      now: new Date(),
+      reaching:
+        from === undefined
+          ? undefined
+          : (stack: string, destroy: () => Promise<void>) =>
+              withDeployAccess(
+                DigitalOceanFirewalls.fromEnvironment(),
+                stack,
+                from,
+                out.note,
+                destroy,
+              ),
+    };
     if (subcommand === "up") {
       const urls = await reviewUp(backend, { ...context, pr, from: values.from, ttlDays });
       for (const url of urls) out.result(url);

@@ -12,14 +12,14 @@
  * is always there, paid for and patched, for a door that is open a few minutes a deploy. The cost
  * of this one: while an `up` runs, SSH is open to the runner's address (a shared cloud address:
  * another tenant there reaches sshd, which still asks for the deploy key), and a runner that dies
- * before its `close` leaves the rule until the next `open` or `reap` of the stack removes it.
+ * before its `close` leaves the rule until `reap` removes it.
  */
 import { isIP } from "node:net";
-import { environmentTags } from "../../components/Environment";
-import { outboundRules } from "../../components/Firewall";
+import { environmentTags, firewallNameOf } from "../../components/Environment";
+import { ANYWHERE, outboundRules } from "../../components/Firewall";
 import { UserError } from "../shared/errors";
 
-/** A firewall the way in made, as DigitalOcean lists it. */
+/** A firewall as DigitalOcean lists it. */
 export interface ListedFirewall {
   readonly id: string;
   readonly name: string;
@@ -33,6 +33,13 @@ export interface DeployFirewall {
   readonly tag: string;
   /** `<address>/32` or `<address>/128`. */
   readonly sshSource: string;
+  /**
+   * Ports 80 and 443 from anywhere too, while the stack has no firewall of its own yet (its first
+   * deploy). Behind a balancer the droplets are made, and the balancer checks them, before the
+   * stack's firewall exists; this one alone would drop the checks. Before the stack's firewall
+   * exists they are open to all without the way in too: this keeps them so, no wider.
+   */
+  readonly web: boolean;
   /**
    * The stack firewall's own outbound rules. A firewall drops whatever no rule admits, and behind
    * a balancer the droplets boot (apt and all) before the stack's firewall exists: this one alone
@@ -51,51 +58,71 @@ export interface FirewallApi {
   deleteFirewall(id: string): Promise<void>;
 }
 
-const PREFIX = "dropstack-";
-const SUFFIX = "-deploy";
+/** While the stack has no firewall of its own: its droplets' web ports, from anywhere. */
+export const WEB_PORTS = ["80", "443"];
+export { ANYWHERE };
 
-/** The way in's firewall of `stack`: one per stack (a stack's deploys never run two at once). */
-export const deployFirewallName = (stack: string) => `${PREFIX}${stack}${SUFFIX}`;
+/** No firewall of the program's starts so (theirs are `dropstack-<stack>`): reap never takes one. */
+const PREFIX = "deploy-access-";
 
-/** The firewall `open` makes for `stack` and `address` (one host, never a range). */
-export function deployFirewall(stack: string, address: string): DeployFirewall {
+/**
+ * One address's way in to `stack`: a name of its own, so that two deploys of a stack from two
+ * machines (a laptop beside CI) never close each other's.
+ */
+export const deployFirewallName = (stack: string, sshSource: string) =>
+  `${PREFIX}${stack}-${sshSource.replace(/[:/.]/g, "-").replace(/-+/g, "-")}`;
+
+/** The address as one host's CIDR; anything else (a range, a name, nothing) is refused. */
+function hostCidr(address: string): string {
   const family = isIP(address);
   if (family === 0) {
     throw new UserError(
       `--address must be one IPv4 or IPv6 address (the deploying machine's public one), got "${address}"`,
     );
   }
+  return `${address}/${family === 4 ? 32 : 128}`;
+}
+
+/** The firewall `open` makes for `stack` and `address`, given whether the stack's own exists. */
+export function deployFirewall(
+  stack: string,
+  address: string,
+  stackFirewallExists = true,
+): DeployFirewall {
+  const sshSource = hostCidr(address);
   const [tag] = environmentTags({ stack, tags: [] });
   return {
-    name: deployFirewallName(stack),
+    name: deployFirewallName(stack, sshSource),
     tag,
-    sshSource: `${address}/${family === 4 ? 32 : 128}`,
+    sshSource,
+    web: !stackFirewallExists,
     outbound: outboundRules(),
   };
 }
 
 type Note = (line: string) => void;
 
-/** Deletes the way in of `stack` (every firewall of that name); resolves to how many it deleted. */
+/** Deletes the way in of `stack` for `address`; resolves to how many firewalls it deleted. */
 export async function closeDeployAccess(
   api: FirewallApi,
   stack: string,
+  address: string,
   note: Note,
 ): Promise<number> {
-  const name = deployFirewallName(stack);
+  const name = deployFirewallName(stack, hostCidr(address));
   const found = (await api.firewalls()).filter((f) => f.name === name);
   for (const firewall of found) await api.deleteFirewall(firewall.id);
   note(
     found.length === 0
-      ? `no way in open for ${stack} (no firewall ${name}): nothing to close`
-      : `closed the way in for ${stack}: deleted firewall ${name}`,
+      ? `no way in open for ${stack} from ${address} (no firewall ${name}): nothing to close`
+      : `closed the way in for ${stack} from ${address}: deleted firewall ${name}`,
   );
   return found.length;
 }
 
 /**
- * Opens SSH from `address` to the droplets of `stack` until `closeDeployAccess`. A way in left by
- * a run that died before its close is replaced, not added to.
+ * Opens SSH from `address` to the droplets of `stack` until `closeDeployAccess`. One that a dead
+ * run from the same address left is replaced, not added to.
  */
 export async function openDeployAccess(
   api: FirewallApi,
@@ -103,10 +130,12 @@ export async function openDeployAccess(
   address: string,
   note: Note,
 ): Promise<{ id: string }> {
-  const firewall = deployFirewall(stack, address);
-  const stale = (await api.firewalls()).filter((f) => f.name === firewall.name);
+  const listed = await api.firewalls();
+  const stackFirewall = listed.some((f) => f.name === firewallNameOf(stack));
+  const firewall = deployFirewall(stack, address, stackFirewall);
+  const stale = listed.filter((f) => f.name === firewall.name);
   for (const old of stale) await api.deleteFirewall(old.id);
-  if (stale.length > 0) note(`  replaced a way in an earlier run of ${stack} left open`);
+  if (stale.length > 0) note(`  replaced a way in an earlier run from ${address} left open`);
   // On a first deploy the program has not made the tag yet ("Tag names must exist in order to be
   // referenced": DigitalOcean's OpenAPI spec, shared/attributes/existing_tags_array.yml). The
   // program's Tag resource then creates a tag that exists. The spec does not say what that does;
@@ -115,12 +144,16 @@ export async function openDeployAccess(
   await api.ensureTag(firewall.tag);
   const created = await api.createFirewall(firewall);
   note(
-    `opened SSH from ${firewall.sshSource} to the droplets tagged ${firewall.tag}: firewall ${firewall.name} (close it with npm run deploy-access -- close --stack ${stack})`,
+    `opened SSH from ${firewall.sshSource} to the droplets tagged ${firewall.tag}: firewall ${firewall.name}` +
+      (firewall.web ? ` (and 80, 443 from anywhere until the stack's own firewall exists)` : ""),
   );
   return created;
 }
 
-/** Runs `deploy` with the way in open, and closes it after, whether `deploy` succeeds or not. */
+/**
+ * Runs `deploy` with the way in open, and closes it after, whether `deploy` succeeds or not. A
+ * failed close is reported without hiding the deploy's own failure.
+ */
 export async function withDeployAccess<T>(
   api: FirewallApi,
   stack: string,
@@ -129,11 +162,17 @@ export async function withDeployAccess<T>(
   deploy: () => Promise<T>,
 ): Promise<T> {
   await openDeployAccess(api, stack, address, note);
+  let result: T;
   try {
-    return await deploy();
-  } finally {
-    await closeDeployAccess(api, stack, note);
+    result = await deploy();
+  } catch (error) {
+    await closeDeployAccess(api, stack, address, note).catch((closing: Error) =>
+      note(`could not close the way in for ${stack}: ${closing.message} (reap removes it)`),
+    );
+    throw error;
   }
+  await closeDeployAccess(api, stack, address, note);
+  return result;
 }
 
 /**
@@ -148,7 +187,7 @@ export async function reapDeployAccess(
 ): Promise<string[]> {
   const cutoff = now.getTime() - maxAgeMinutes * 60_000;
   const stale = (await api.firewalls()).filter(
-    (f) => f.name.startsWith(PREFIX) && f.name.endsWith(SUFFIX) && Date.parse(f.createdAt) < cutoff,
+    (f) => f.name.startsWith(PREFIX) && Date.parse(f.createdAt) < cutoff,
   );
   for (const firewall of stale) {
     await api.deleteFirewall(firewall.id);

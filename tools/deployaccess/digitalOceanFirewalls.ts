@@ -5,12 +5,16 @@
  * 200 at most per page with `links.pages.next`; a tag is read with 200 or 404.
  */
 import { UserError } from "../shared/errors";
+import { ANYWHERE, WEB_PORTS } from "./deployAccess";
 import type { DeployFirewall, FirewallApi, ListedFirewall } from "./deployAccess";
 
 /** DigitalOcean's API, or another at DIGITALOCEAN_API_URL (as the provider reads it). */
 const DEFAULT_API = "https://api.digitalocean.com";
 
 type Json = Record<string, unknown>;
+
+/** One call's limit: DigitalOcean answers these in well under a second. */
+const CALL_TIMEOUT_MS = 30_000;
 
 export class DigitalOceanFirewalls implements FirewallApi {
   private readonly base: string;
@@ -47,9 +51,17 @@ export class DigitalOceanFirewalls implements FirewallApi {
         ...(body ? { "Content-Type": "application/json" } : {}),
       },
       body: body && JSON.stringify(body),
+      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
     });
     const text = await response.text();
-    const json = (text ? JSON.parse(text) : {}) as Json;
+    // A proxy's HTML error page is no JSON: its status and first words say enough.
+    let json: Json = {};
+    try {
+      json = text ? (JSON.parse(text) as Json) : {};
+    } catch {
+      if (response.ok)
+        throw new UserError(`DigitalOcean's API answered ${method} ${path} with no JSON`);
+    }
     if (!response.ok && !allowed.includes(response.status)) {
       const message = typeof json.message === "string" ? json.message : text.slice(0, 200);
       throw new UserError(
@@ -87,6 +99,11 @@ export class DigitalOceanFirewalls implements FirewallApi {
       tags: [firewall.tag],
       inbound_rules: [
         { protocol: "tcp", ports: "22", sources: { addresses: [firewall.sshSource] } },
+        ...(firewall.web ? WEB_PORTS : []).map((ports) => ({
+          protocol: "tcp",
+          ports,
+          sources: { addresses: ANYWHERE },
+        })),
       ],
       // ICMP has no ports: "0", DigitalOcean's "every port" (what it reports for ICMP rules).
       outbound_rules: firewall.outbound.map((rule) => ({

@@ -6,7 +6,12 @@
  * (tests/integration/digitalOceanFirewalls.test.ts checks the requests against a recording server), and
  * tags (the local cloud does not model whether one exists).
  */
-import type { FirewallApi } from "../deployaccess/deployAccess";
+import {
+  ANYWHERE,
+  WEB_PORTS,
+  withDeployAccess,
+  type FirewallApi,
+} from "../deployaccess/deployAccess";
 import type { LocalState } from "./localState";
 import { writeState } from "./localState";
 import { firewallRules, reapplyRules } from "./networkStandIns";
@@ -32,7 +37,14 @@ export function localFirewalls(state: LocalState): FirewallApi {
           name: firewall.name,
           tags: [firewall.tag],
           dropletIds: [],
-          inbound: [{ protocol: "tcp", portRange: "22", addresses: [firewall.sshSource] }],
+          inbound: [
+            { protocol: "tcp", portRange: "22", addresses: [firewall.sshSource] },
+            ...(firewall.web ? WEB_PORTS : []).map((portRange) => ({
+              protocol: "tcp",
+              portRange,
+              addresses: ANYWHERE,
+            })),
+          ],
           outbound: firewallRules(firewall.outbound, "destinationAddresses", () => undefined),
         },
       ];
@@ -44,4 +56,21 @@ export function localFirewalls(state: LocalState): FirewallApi {
       apply();
     },
   };
+}
+
+/**
+ * Runs `deploy` (an up, or down's deletes over SSH) as the operator deploys: from inside
+ * `firewall.sshSourceAddresses`, as it is; from outside it, through the deploy's way in, opened
+ * first and closed after whatever the outcome.
+ */
+export function deployingFrom<T>(
+  state: LocalState,
+  note: (line: string) => void,
+  deploy: () => Promise<T>,
+): Promise<T> {
+  if (!state.operatorOutside) return deploy();
+  note(
+    `  the operator (${state.operatorAddress}) deploys from outside firewall.sshSourceAddresses`,
+  );
+  return withDeployAccess(localFirewalls(state), state.stack, state.operatorAddress, note, deploy);
 }

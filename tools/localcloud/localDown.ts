@@ -28,6 +28,7 @@ import {
 import { requireLocalCloud } from "./requireLocalCloud";
 import { stopDns } from "./stackDns";
 import { stopAcmeServer } from "./acmeServer";
+import { deployingFrom } from "./localDeployAccess";
 import { stopBalancers } from "./loadBalancer";
 import { removeBalancerCertificates } from "./balancerCertificate";
 import { stopUptimeChecks } from "./uptimeChecker";
@@ -44,22 +45,26 @@ async function runDeleteCommands(state: LocalState, note: (line: string) => void
   const withDelete = (state.applied ?? []).filter(
     (r) => r.type === T.command && r.inputs.delete !== undefined,
   );
-  for (const command of withDelete.reverse()) {
-    // A droplet that is up but will not answer does not hold `down` for the step's own dial
-    // budget (a hundred tries of 30 s): a few short tries.
-    const connection = {
-      ...(command.inputs.connection as object),
-      dialErrorLimit: 3,
-      perDialTimeout: 10,
-    };
-    try {
-      await deleteCommand({ ...command, inputs: { ...command.inputs, connection } });
-    } catch (error) {
-      note(
-        `  ✗ delete of ${command.name} failed (${(error as Error).message.split("\n")[0]}); going on`,
-      );
+  if (withDelete.length === 0) return;
+  // Over SSH from the operator's machine, as `pulumi destroy` runs them: through the way in too.
+  await deployingFrom(state, note, async () => {
+    for (const command of withDelete.reverse()) {
+      // A droplet that is up but will not answer does not hold `down` for the step's own dial
+      // budget (a hundred tries of 30 s): a few short tries.
+      const connection = {
+        ...(command.inputs.connection as object),
+        dialErrorLimit: 3,
+        perDialTimeout: 10,
+      };
+      try {
+        await deleteCommand({ ...command, inputs: { ...command.inputs, connection } });
+      } catch (error) {
+        note(
+          `  ✗ delete of ${command.name} failed (${(error as Error).message.split("\n")[0]}); going on`,
+        );
+      }
     }
-  }
+  });
 }
 
 /** Removes the stack; resolves to what it removed (empty when the stack was not up). */

@@ -9,7 +9,6 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { SECRET_MASK, decodeConfigValue, encodeConfigValue, parseStackConfig } from "../../config";
-import { withDeployAccess } from "../deployaccess/deployAccess";
 import { StackConfigMap, stackConfigFor } from "../plan/stackFiles";
 import { UserError } from "../shared/errors";
 import { PROJECT } from "../shared/projectPaths";
@@ -27,7 +26,7 @@ import { localStatus, LocalStatus } from "./localStatus";
 import { ensureLogins } from "./registry";
 import { requireLocalCloud } from "./requireLocalCloud";
 import { operatorAddress, outsideOperatorAddress, prepareClients } from "./clients";
-import { localFirewalls } from "./localDeployAccess";
+import { deployingFrom } from "./localDeployAccess";
 import { standIns } from "./standIns";
 import { serveZones } from "./stackDns";
 import { addClient, createStackNetwork } from "./stackNetwork";
@@ -43,6 +42,8 @@ export interface UpOptions {
    * every up of the stack then opens the deploy's way in for it, and closes it after.
    */
   readonly fromOutside?: boolean;
+  /** Every new droplet's apt busy this many seconds from its boot (DigitalOcean's agent install). */
+  readonly aptBusySeconds?: number;
 }
 
 type Out = { note(line: string): void };
@@ -127,7 +128,7 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
     keyed.config["dropstack:proxy"] = encodeConfigValue(proxy);
   }
   if (previous) {
-    return deployingFrom(previous, out, () =>
+    return deployingFrom(previous, out.note, () =>
       transition(previous, keyed, configHash, config.domain, out),
     );
   }
@@ -194,11 +195,18 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
   out.note(`running the program of ${stack} (apt in the droplets goes through ${APT_PROXY_URL})`);
   const userDataOverride = options.userDataFile && readFileSync(options.userDataFile, "utf8");
   const mocks = new LocalCloudMocks(
-    standIns({ state, note: out.note, userDataOverride, phase, domain: config.domain }),
+    standIns({
+      state,
+      note: out.note,
+      userDataOverride,
+      aptBusySeconds: options.aptBusySeconds,
+      phase,
+      domain: config.domain,
+    }),
     engineEvents(state, out),
   );
   try {
-    const plan = await deployingFrom(state, out, () => applyLocally(state, keyed, mocks, out));
+    const plan = await deployingFrom(state, out.note, () => applyLocally(state, keyed, mocks, out));
     state.urls = Array.isArray(plan.outputs.urls) ? plan.outputs.urls.map(String) : [];
   } catch (error) {
     // applyLocally saved what was applied before it failed.
@@ -210,24 +218,6 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
   state.configHash = configHash;
   writeState(state);
   return localStatus(stack);
-}
-
-/**
- * Runs `deploy` as the operator deploys: from inside `firewall.sshSourceAddresses`, as it is; from
- * outside it, through the deploy's way in, opened first and closed after whatever the outcome.
- */
-function deployingFrom<T>(state: LocalState, out: Out, deploy: () => Promise<T>): Promise<T> {
-  if (!state.operatorOutside) return deploy();
-  out.note(
-    `  the operator (${state.operatorAddress}) deploys from outside firewall.sshSourceAddresses`,
-  );
-  return withDeployAccess(
-    localFirewalls(state),
-    state.stack,
-    state.operatorAddress,
-    out.note,
-    deploy,
-  );
 }
 
 /** What the engine reports: skipped types, the failure, and each step of a transition. */

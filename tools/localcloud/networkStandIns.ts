@@ -13,12 +13,15 @@ import { ADDRESSES } from "./localPaths";
 import { LocalState, writeState } from "./localState";
 import { nextSerial, strings, type StandInContext } from "./standInContext";
 import { recordFqdn, serveZones } from "./stackDns";
-import { applyRouterRules, FirewallRule } from "./stackFirewall";
+import { applyRouterRules, FirewallRule, type RouterRules } from "./stackFirewall";
 import { addClient } from "./stackNetwork";
 import { PROBE_SECONDS, serveUptimeChecks } from "./uptimeChecker";
 
-/** The router's rules from the state: assignments, and each firewall's droplets by tag or id. */
-export function reapplyRules(state: LocalState): void {
+/**
+ * The router's rules from the state: assignments, and each firewall's droplets by tag or id, the
+ * program's and those made outside it (the deploy's way in) alike.
+ */
+export function routerRulesOf(state: LocalState): RouterRules {
   const byId = new Map(state.droplets.map((d) => [d.id, d]));
   const reservedIps = Object.fromEntries(
     state.reservedIps
@@ -33,7 +36,11 @@ export function reapplyRules(state: LocalState): void {
     inbound: f.inbound,
     outbound: f.outbound,
   }));
-  applyRouterRules(state.index, { reservedIps, firewalls });
+  return { reservedIps, firewalls };
+}
+
+export function reapplyRules(state: LocalState): void {
+  applyRouterRules(state.index, routerRulesOf(state));
 }
 
 type RuleInput = {

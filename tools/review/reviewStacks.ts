@@ -30,6 +30,11 @@ export interface ReviewBackend {
 export interface ReviewOptions {
   readonly log: (line: string) => void;
   readonly now: Date;
+  /**
+   * Runs a destroy of `stack` inside it: the deploy's way in from a machine outside the stack's
+   * firewall.sshSourceAddresses (certbot's delete runs over SSH before the droplet goes).
+   */
+  readonly reaching?: (stack: string, destroy: () => Promise<void>) => Promise<void>;
 }
 
 /** `3d`, `72h` or a bare number of days. */
@@ -78,7 +83,8 @@ export async function reviewDestroy(
     return;
   }
   args.log(`${stack}: destroying its resources and removing the stack ...`);
-  await backend.destroyAndRemove(stack, (text) => args.log(text.trimEnd()));
+  const destroy = () => backend.destroyAndRemove(stack, (text) => args.log(text.trimEnd()));
+  await (args.reaching ? args.reaching(stack, destroy) : destroy());
   args.log(`${stack} is gone`);
 }
 
