@@ -2,7 +2,9 @@ import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  BOOTSTRAP_VERSION,
   DEPLOY_USER,
+  renderBootstrapUpgrade,
   renderCloudInit,
   renderLeaveRotation,
   renderRejoinRotation,
@@ -111,7 +113,18 @@ export class WebHost extends pulumi.ComponentResource {
         userData: renderCloudInit(),
         gracefulShutdown: true,
       },
-      { parent: this, protect: args.protect, dependsOn: left ? [left] : [] },
+      {
+        parent: this,
+        protect: args.protect,
+        dependsOn: left ? [left] : [],
+        // A new bootstrap version is for new droplets: user_data is ForceNew
+        // (terraform-provider-digitalocean @401992a1, digitalocean/droplet/resource_droplet.go),
+        // so a change of it would replace every droplet, protected ones refused. Ignored, the
+        // engine keeps the droplet's own (pulumi/pulumi#2657: "replaces the values of input
+        // properties in the goal state with old inputs"), a replacement for another cause
+        // included; `<name>-bootstrap-upgrade` brings an existing droplet to the new version.
+        ignoreChanges: ["userData"],
+      },
     );
     const connection = this.deployConnection(this.droplet.ipv4Address, args.sshPrivateKey);
     // The remote steps keep dialing for most of an hour (a new droplet refuses the deploy user for
@@ -136,7 +149,16 @@ export class WebHost extends pulumi.ComponentResource {
       { connection, create: renderWaitForBootstrap() },
       { parent: this, customTimeouts: { create: "20m" }, dependsOn: [reachable] },
     );
-    this.connection = pulumi.all([connection, this.ready.stdout]).apply(([ready]) => ready);
+    // Idempotent, so on a new droplet (booted with this version) it changes nothing; on one of an
+    // earlier version, it makes the new version's changes over SSH. Again when the version is.
+    const upgraded = new command.remote.Command(
+      `${name}-bootstrap-upgrade`,
+      { connection, create: renderBootstrapUpgrade(), triggers: [BOOTSTRAP_VERSION] },
+      { parent: this, dependsOn: [this.ready] },
+    );
+    this.connection = pulumi
+      .all([connection, this.ready.stdout, upgraded.stdout])
+      .apply(([ready]) => ready);
     if (rotation) {
       const { healthPath, rejoinSeconds } = rotation;
       this.rejoined = new command.remote.Command(

@@ -1,4 +1,5 @@
 export * from "./paths";
 export * from "./render";
+export * from "./renderBootstrap";
 export * from "./renderDnsMove";
 export * from "./renderRotation";

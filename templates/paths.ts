@@ -14,6 +14,12 @@ export const SUPERVISOR_DIR = "/etc/supervisor/conf.d";
 export const DOCKER_CONFIG = "/root/.docker/config.json";
 /** Release state: the live-colour file nginx reads, the state file, the lock. */
 export const STATE_DIR = "/var/lib/dropstack";
+/** The bootstrap version a droplet is at (bootstrap version 1 wrote none). */
+export const BOOTSTRAP_VERSION_FILE = `${STATE_DIR}/bootstrap-version`;
+/** apt's lock wait, for every apt-get on the droplet (bootstrap version 2 on). */
+export const APT_LOCK_CONF_FILE = "/etc/apt/apt.conf.d/80dropstack";
+/** apt-get tried again a bounded number of times (bootstrap version 2 on). */
+export const APT_RETRY_FILE = "/usr/local/sbin/apt-get-retried";
 /** While it exists, the site's health check for the balancer answers 503 (a resize, one droplet at a time). */
 export const OUT_OF_ROTATION_FILE = `${STATE_DIR}/out-of-rotation`;
 /**

@@ -8,7 +8,6 @@ import * as path from "node:path";
 import Mustache from "mustache";
 import {
   CONFIG_DIR,
-  DEPLOY_USER,
   PREVIOUS_DIR,
   STAGING_DIR,
   STATE_DIR,
@@ -40,16 +39,6 @@ function template(name: string): string {
 /** Renders `templates/<name>` with HTML escaping off. */
 export function renderTemplate(name: string, view: object): string {
   return Mustache.render(template(name), view, {}, { escape: (value: string) => value });
-}
-
-/** The droplet's one-time cloud-init bootstrap. Takes no config on purpose: see the template. */
-export function renderCloudInit(): string {
-  return renderTemplate("cloud-init.yaml.mustache", {
-    deployUser: DEPLOY_USER,
-    stagingDir: STAGING_DIR,
-    configDir: CONFIG_DIR,
-    previousDir: PREVIOUS_DIR,
-  });
 }
 
 export interface NginxSiteView {

@@ -15,6 +15,8 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
+  renderAptRetry,
+  renderBootstrapUpgrade,
   renderCertbot,
   renderDnsDrain,
   renderInstallFile,
@@ -98,6 +100,8 @@ test("every rendered shell script passes shellcheck", () => {
     "wait-for-ssh.sh": renderWaitForSsh({ droplet: "staging-web-1", port: 22, seconds: 300 }),
     "leave-rotation.sh": renderLeaveRotation("s-2vcpu-4gb", 35),
     "rejoin-rotation.sh": renderRejoinRotation("s-2vcpu-4gb", "/health?deep=1", 35),
+    "apt-get-retried": renderAptRetry(),
+    "bootstrap-upgrade.sh": renderBootstrapUpgrade(),
   };
   for (const [name, text] of Object.entries(scripts)) {
     const run = spawnSync(shellcheck, ["--shell=sh", "-"], { input: text, encoding: "utf8" });
@@ -178,4 +182,74 @@ test("the wait for an address asks it by name until it answers several times in 
   } finally {
     server.close();
   }
+});
+
+/** A temp dir whose bin/ holds `sudo` as a pass-through, `sleep` as nothing, and `files`. */
+function fakeDroplet(files: Record<string, string>) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "droplet-"));
+  mkdirSync(path.join(dir, "bin"));
+  const bins = { sudo: 'exec "$@"', sleep: "exit 0", ...files };
+  for (const [name, body] of Object.entries(bins)) {
+    writeFileSync(path.join(dir, "bin", name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  }
+  const env = { ...process.env, PATH: `${path.join(dir, "bin")}:${process.env.PATH}` };
+  return { dir, env };
+}
+
+test("apt-get is tried again up to eight times, with its arguments, and fails after the eighth", () => {
+  // An apt-get that loses the lock twice (as to DigitalOcean's agent install), then wins.
+  const { dir, env } = fakeDroplet({
+    "apt-get": [
+      'echo "$*" >> "$CALLS"',
+      'n=$(wc -l < "$CALLS")',
+      '[ "$n" -gt 2 ] || { echo "E: Could not get lock /var/lib/dpkg/lock-frontend" >&2; exit 100; }',
+    ].join("\n"),
+  });
+  const once = spawnSync("sh", ["-c", renderAptRetry(), "apt", "-y", "install", "nginx-light"], {
+    encoding: "utf8",
+    env: { ...env, CALLS: path.join(dir, "calls") },
+  });
+  expect(once.status).toBe(0);
+  expect(readFileSync(path.join(dir, "calls"), "utf8")).toBe("-y install nginx-light\n".repeat(3));
+  expect(once.stderr).toContain("dropstack: apt-get -y install nginx-light failed (try 2 of 8)");
+  const never = fakeDroplet({ "apt-get": "exit 100" });
+  const run = spawnSync("sh", ["-c", renderAptRetry(), "apt", "update"], {
+    encoding: "utf8",
+    env: never.env,
+  });
+  expect(run.status).toBe(1);
+  expect(run.stderr).toContain("dropstack: apt-get update failed 8 times");
+  expect(run.stderr.match(/again in 15 s/g)).toHaveLength(7);
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(never.dir, { recursive: true, force: true });
+});
+
+test("the bootstrap upgrade brings a version 1 droplet to the current version once, then leaves it", () => {
+  const { dir, env } = fakeDroplet({});
+  // The droplet's paths moved into the temp dir.
+  const moved = (text: string) =>
+    text
+      .split("/etc/apt/apt.conf.d")
+      .join(path.join(dir, "apt"))
+      .split("/usr/local/sbin")
+      .join(path.join(dir, "sbin"))
+      .split("/var/lib/dropstack")
+      .join(path.join(dir, "state"));
+  const script = moved(renderBootstrapUpgrade());
+  mkdirSync(path.join(dir, "sbin"));
+  const first = spawnSync("sh", ["-c", script], { encoding: "utf8", env });
+  expect(first.stderr).toBe("");
+  expect(first.status).toBe(0);
+  expect(first.stdout).toBe("dropstack: bootstrap version 1 → 2, in place\n");
+  expect(readFileSync(path.join(dir, "apt", "80dropstack"), "utf8")).toContain(
+    'DPkg::Lock::Timeout "300";',
+  );
+  const helper = path.join(dir, "sbin", "apt-get-retried");
+  expect(readFileSync(helper, "utf8")).toBe(`${moved(renderAptRetry())}\n`);
+  expect(statSync(helper).mode & 0o777).toBe(0o755);
+  expect(readFileSync(path.join(dir, "state", "bootstrap-version"), "utf8")).toBe("2\n");
+  const again = spawnSync("sh", ["-c", script], { encoding: "utf8", env });
+  expect(again.status).toBe(0);
+  expect(again.stdout).toBe("dropstack: bootstrap version 2 already\n");
+  rmSync(dir, { recursive: true, force: true });
 });

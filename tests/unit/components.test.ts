@@ -9,6 +9,7 @@ import { inboundRules } from "../../components/Firewall";
 import { hostSlug } from "../../config";
 import { contentHash } from "../../components/RemoteFile";
 import { T, committedStack, one, only, planStack, withConfig } from "../helpers/planHelpers";
+import { BOOTSTRAP_VERSION, renderBootstrapUpgrade, renderCloudInit } from "../../templates";
 
 test("registryLogin reads user and password from a Docker config, password may hold colons", () => {
   const auth = Buffer.from("user-1:pa:ss").toString("base64");
@@ -99,6 +100,21 @@ describe("RemoteFile steps", () => {
       "dev-web-1-ssh-reachable",
     );
   });
+});
+
+test("a droplet boots the current bootstrap, which the program never changes on it after; an in-place step brings older ones to it", async () => {
+  const plan = await planStack("dev");
+  const [droplet] = only(plan, T.droplet);
+  expect(droplet.inputs.userData).toBe(renderCloudInit(BOOTSTRAP_VERSION));
+  expect(droplet.options?.ignoreChanges).toEqual(["userData"]);
+  const upgrade = one(plan, T.command, "dev-web-1-bootstrap-upgrade");
+  expect(upgrade.inputs.create).toBe(renderBootstrapUpgrade());
+  expect(upgrade.inputs.triggers).toEqual([BOOTSTRAP_VERSION]);
+  expect(upgrade.dependsOn).toContain("dev-web-1-bootstrap");
+  // Every other remote step waits for it: the site is the first.
+  expect(one(plan, T.command, "dev-web-1-nginx-site-install").dependsOn).toContain(
+    "dev-web-1-bootstrap-upgrade",
+  );
 });
 
 test("a changed app.port re-pushes the upstreams' default and the colours' programs, not the site, the env file or bootstrap", async () => {

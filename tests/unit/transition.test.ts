@@ -14,6 +14,7 @@ import {
 import { RULE_TYPES } from "../../tools/plan/providerRules";
 import { Step, Transition, diffStates } from "../../tools/plan/transition";
 import { transitionLines } from "../../tools/plan/transitionOutput";
+import { renderCloudInit } from "../../templates";
 import { T, committedStack, planStack, withConfig } from "../helpers/planHelpers";
 
 jest.setTimeout(120_000);
@@ -416,4 +417,31 @@ describe("secrets in a state", () => {
     expect(transitionLines(t).join("\n")).not.toMatch(/S3CR3T/);
     expect(diffStates(before, await stateWith("S3CR3T-one-0123456789")).steps).toEqual([]);
   });
+});
+
+test("moving droplets of bootstrap version 1 to the current one: one in-place upgrade each, no replacement", async () => {
+  // Staging as a program from before versions would have it: version 1's user data, no
+  // ignoreChanges, no upgrade step (and nothing waiting for one).
+  const isUpgrade = (r: StateResource) => r.name.endsWith("-bootstrap-upgrade");
+  const upgrades = staging.resources.filter(isUpgrade).map((r) => r.key);
+  const before: PlanState = {
+    ...staging,
+    resources: staging.resources
+      .filter((r) => !isUpgrade(r))
+      .map((r) => ({
+        ...r,
+        dependencies: r.dependencies.filter((d) => !upgrades.includes(d)),
+        ...(r.type === T.droplet
+          ? {
+              inputs: { ...r.inputs, userData: renderCloudInit(1) },
+              options: { ...r.options, ignoreChanges: [] },
+            }
+          : {}),
+      })),
+  };
+  expect(renderCloudInit(1)).not.toBe(renderCloudInit());
+  const t = diffStates(before, staging);
+  expect(t.steps.map((s) => `${s.action} ${s.name}`)).toEqual([
+    "create staging-web-1-bootstrap-upgrade",
+  ]);
 });

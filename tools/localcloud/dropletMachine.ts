@@ -12,6 +12,7 @@ import {
   mkdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import * as path from "node:path";
@@ -36,6 +37,8 @@ export interface DropletBoot extends DropletMachine {
   readonly instanceId: string;
   /** PEM of the CA that signed the local registry's certificate. */
   readonly registryCa: string;
+  /** Seconds apt's and dpkg's locks are held from its first boot (DigitalOcean's agent install). */
+  readonly aptBusySeconds?: number;
 }
 
 export const REGISTRY_HOST = "registry.digitalocean.com";
@@ -107,6 +110,58 @@ function writeInto(root: string, file: string, content: string, mode = 0o644): v
   writeFileSync(target, content, { mode });
 }
 
+const APT_LOCKS = [
+  "/var/lib/dpkg/lock-frontend",
+  "/var/lib/dpkg/lock",
+  "/var/lib/apt/lists/lock",
+  "/var/cache/apt/archives/lock",
+];
+const APT_BUSY_DONE = "/var/lib/dropstack-local/apt-busy-done";
+
+/**
+ * What DigitalOcean's own agent install does on a droplet's first boot: it holds apt's and dpkg's
+ * locks (fcntl locks, as apt takes them) for `seconds`, from before cloud-init's runcmd on. Once.
+ */
+function holdAptAtFirstBoot(root: string, seconds: number): void {
+  const python = [
+    "import fcntl, os, time",
+    `files = [open(p, "a") for p in ${JSON.stringify(APT_LOCKS)}]`,
+    "[fcntl.lockf(f, fcntl.LOCK_EX) for f in files]",
+    'open("/run/apt-busy", "w").close()',
+    `print("holding the apt and dpkg locks for ${seconds} s", flush=True)`,
+    `time.sleep(${seconds})`,
+    `os.makedirs(os.path.dirname("${APT_BUSY_DONE}"), exist_ok=True)`,
+    `open("${APT_BUSY_DONE}", "w").close()`,
+    'print("released the apt and dpkg locks", flush=True)',
+  ].join("; ");
+  // systemd takes the program whole in single quotes: it holds none.
+  if (python.includes("'")) throw new Error("the apt-busy program must hold no single quote");
+  const unit = "apt-busy-at-first-boot.service";
+  writeInto(
+    root,
+    `etc/systemd/system/${unit}`,
+    [
+      "# dropstack local cloud: DigitalOcean's agent install, racing cloud-init for apt on first boot.",
+      "[Unit]",
+      "Description=apt busy at first boot (DigitalOcean's agent install, as the local cloud plays it)",
+      "Before=cloud-final.service",
+      `ConditionPathExists=!${APT_BUSY_DONE}`,
+      "[Service]",
+      "Type=simple",
+      `ExecStart=/usr/bin/python3 -c '${python}'`,
+      // Started only once the locks are held, so cloud-init's runcmd cannot get in first.
+      "ExecStartPost=/bin/sh -c 'until [ -e /run/apt-busy ]; do sleep 0.1; done'",
+      "[Install]",
+      "WantedBy=multi-user.target",
+      "",
+    ].join("\n"),
+  );
+  const wants = path.join(root, "etc/systemd/system/multi-user.target.wants");
+  mkdirSync(wants, { recursive: true });
+  rmSync(path.join(wants, unit), { force: true });
+  symlinkSync(`/etc/systemd/system/${unit}`, path.join(wants, unit));
+}
+
 /** Prepares the droplet's disk and boots it; resolves once systemd-nspawn runs. */
 export function bootDroplet(boot: DropletBoot): number {
   mountOverlay(boot);
@@ -122,6 +177,7 @@ export function bootDroplet(boot: DropletBoot): number {
   rmSync(path.join(root, "etc/resolv.conf"), { force: true });
   writeInto(root, "etc/resolv.conf", `nameserver ${ADDRESSES.dns}\n`);
   writeInto(root, `etc/docker/certs.d/${REGISTRY_HOST}/ca.crt`, boot.registryCa);
+  if (boot.aptBusySeconds) holdAptAtFirstBoot(root, boot.aptBusySeconds);
   // certbot trusts the system bundle: the local CA signs the ACME server's endpoint. Both places,
   // so an update-ca-certificates run (a ca-certificates upgrade at bootstrap) keeps it.
   writeInto(root, "usr/local/share/ca-certificates/dropstack-local-ca.crt", boot.registryCa);

@@ -8,6 +8,8 @@ export interface StandInContext {
   readonly domain: string;
   /** A cloud-config to boot every droplet from instead of the program's (rehearsing a failure). */
   readonly userDataOverride?: string;
+  /** Seconds each new droplet's apt is busy from boot, as DigitalOcean's agent install keeps it. */
+  readonly aptBusySeconds?: number;
   /** Widens a phase's span (its first start to its last end) with a step that started then. */
   readonly phase: (name: string, startedAt: number) => void;
 }

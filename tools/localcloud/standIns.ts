@@ -75,6 +75,7 @@ export function standIns(context: StandInContext): StandIns {
         authorizedKeys: strings(inputs.sshKeys).map(() => state.publicKey),
         instanceId: id,
         registryCa: registryCa(),
+        aptBusySeconds: context.aptBusySeconds,
       });
       reapplyRules(state);
       await refreshBalancers();
