@@ -26,9 +26,9 @@ test("the tree: every resource, computed values marked, a summary line", () => {
   expect(stdout).toMatch(
     /digitalocean:index\/dnsRecord:DnsRecord {2}staging-dns-api-staging\n(.*\n)*?.*value: \(known after apply\)/,
   );
-  // The environment (one SSH wait per droplet among it), certbot's HTTPS, the alerts and the
-  // uptime check.
-  expect(stdout).toMatch(/\+ 57 resources to create \(0 protected\)/);
+  // The environment (one SSH wait and one bootstrap upgrade per droplet among it), certbot's
+  // HTTPS, the alerts and the uptime check.
+  expect(stdout).toMatch(/\+ 58 resources to create \(0 protected\)/);
 });
 
 test("--json: resources with type, name, parent and masked inputs; outputs", () => {
