@@ -146,6 +146,9 @@ const loadBalancer = z.strictObject(
 /** Where alerts go, and when they fire; a stack without `alerts` creates none. */
 const alerts = z.strictObject(
   {
+    // Verified on the DigitalOcean account, or its API refuses them ("The Email has to be one that
+    // is verified on that DigitalOcean account": DigitalOcean's OpenAPI spec @7c1300c4,
+    // specification/resources/uptime/models/notification.yml). Not knowable offline.
     emails: list(text(rules.EMAIL, "an email address"), "email addresses").default([]),
     /** Secret: anyone holding it can post to the channel. */
     slackWebhook: text(rules.WEBHOOK_URL, "an https:// Slack incoming-webhook URL").optional(),
