@@ -150,15 +150,15 @@ export class WebHost extends pulumi.ComponentResource {
       { parent: this, customTimeouts: { create: "20m" }, dependsOn: [reachable] },
     );
     // Idempotent, so on a new droplet (booted with this version) it changes nothing; on one of an
-    // earlier version, it makes the new version's changes over SSH. Again when the version is.
-    const upgraded = new command.remote.Command(
+    // earlier version, it makes the new version's changes over SSH; replaced (so run again) when
+    // the version is. Beside the other steps, not before them: none needs what it changes, and
+    // through `connection` a bump would show every step as changing in `pulumi preview`.
+    new command.remote.Command(
       `${name}-bootstrap-upgrade`,
       { connection, create: renderBootstrapUpgrade(), triggers: [BOOTSTRAP_VERSION] },
       { parent: this, dependsOn: [this.ready] },
     );
-    this.connection = pulumi
-      .all([connection, this.ready.stdout, upgraded.stdout])
-      .apply(([ready]) => ready);
+    this.connection = pulumi.all([connection, this.ready.stdout]).apply(([ready]) => ready);
     if (rotation) {
       const { healthPath, rejoinSeconds } = rotation;
       this.rejoined = new command.remote.Command(

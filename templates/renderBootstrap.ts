@@ -25,16 +25,20 @@ export const BOOTSTRAP_VERSION = 2;
 export const BOOTSTRAP_VERSIONS = [1, 2] as const;
 export type BootstrapVersion = (typeof BOOTSTRAP_VERSIONS)[number];
 
-/** Seconds an apt-get waits for apt's locks; then, tries and the pause between them. */
+/**
+ * Seconds an install or upgrade waits for dpkg's locks (DPkg::Lock::Timeout covers those, not
+ * update's lists lock); then tries and the pause between them: update rides out a lock held
+ * for 11 × 15 s, nearly 3 minutes.
+ */
 const APT_LOCK_SECONDS = 300;
-const APT_TRIES = 8;
+const APT_TRIES = 12;
 const APT_PAUSE_SECONDS = 15;
 
 /** apt's lock wait, as an apt.conf file. */
 function aptLockConf(): string {
   return [
-    "// dropstack: wait for apt's and dpkg's locks instead of failing at once (DigitalOcean's agent",
-    "// installs and unattended-upgrades hold them for minutes).",
+    "// dropstack: wait for dpkg's locks instead of failing at once (DigitalOcean's agent installs",
+    "// and unattended-upgrades hold them for minutes). apt-get update's lists lock is not covered.",
     `DPkg::Lock::Timeout "${APT_LOCK_SECONDS}";`,
   ].join("\n");
 }

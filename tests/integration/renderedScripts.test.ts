@@ -196,7 +196,7 @@ function fakeDroplet(files: Record<string, string>) {
   return { dir, env };
 }
 
-test("apt-get is tried again up to eight times, with its arguments, and fails after the eighth", () => {
+test("apt-get is tried again up to twelve times, with its arguments, and fails after the twelfth", () => {
   // An apt-get that loses the lock twice (as to DigitalOcean's agent install), then wins.
   const { dir, env } = fakeDroplet({
     "apt-get": [
@@ -211,15 +211,15 @@ test("apt-get is tried again up to eight times, with its arguments, and fails af
   });
   expect(once.status).toBe(0);
   expect(readFileSync(path.join(dir, "calls"), "utf8")).toBe("-y install nginx-light\n".repeat(3));
-  expect(once.stderr).toContain("dropstack: apt-get -y install nginx-light failed (try 2 of 8)");
+  expect(once.stderr).toContain("dropstack: apt-get -y install nginx-light failed (try 2 of 12)");
   const never = fakeDroplet({ "apt-get": "exit 100" });
   const run = spawnSync("sh", ["-c", renderAptRetry(), "apt", "update"], {
     encoding: "utf8",
     env: never.env,
   });
   expect(run.status).toBe(1);
-  expect(run.stderr).toContain("dropstack: apt-get update failed 8 times");
-  expect(run.stderr.match(/again in 15 s/g)).toHaveLength(7);
+  expect(run.stderr).toContain("dropstack: apt-get update failed 12 times");
+  expect(run.stderr.match(/again in 15 s/g)).toHaveLength(11);
   rmSync(dir, { recursive: true, force: true });
   rmSync(never.dir, { recursive: true, force: true });
 });
@@ -251,5 +251,13 @@ test("the bootstrap upgrade brings a version 1 droplet to the current version on
   const again = spawnSync("sh", ["-c", script], { encoding: "utf8", env });
   expect(again.status).toBe(0);
   expect(again.stdout).toBe("dropstack: bootstrap version 2 already\n");
+  // A version file with something else in it counts as version 1: upgraded again, harmlessly.
+  writeFileSync(path.join(dir, "state", "bootstrap-version"), "junk\n");
+  const junk = spawnSync("sh", ["-c", script], { encoding: "utf8", env });
+  expect({ status: junk.status, stdout: junk.stdout, stderr: junk.stderr }).toEqual({
+    status: 0,
+    stdout: "dropstack: bootstrap version 1 → 2, in place\n",
+    stderr: "",
+  });
   rmSync(dir, { recursive: true, force: true });
 });

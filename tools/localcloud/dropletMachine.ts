@@ -134,8 +134,8 @@ function holdAptAtFirstBoot(root: string, seconds: number): void {
     `open("${APT_BUSY_DONE}", "w").close()`,
     'print("released the apt and dpkg locks", flush=True)',
   ].join("; ");
-  // systemd takes the program whole in single quotes: it holds none.
-  if (python.includes("'")) throw new Error("the apt-busy program must hold no single quote");
+  // systemd takes the program whole in single quotes, and expands % and $ even there.
+  if (/['%$]/.test(python)) throw new Error("the apt-busy program must hold no ', % or $");
   const unit = "apt-busy-at-first-boot.service";
   writeInto(
     root,
@@ -144,6 +144,7 @@ function holdAptAtFirstBoot(root: string, seconds: number): void {
       "# dropstack local cloud: DigitalOcean's agent install, racing cloud-init for apt on first boot.",
       "[Unit]",
       "Description=apt busy at first boot (DigitalOcean's agent install, as the local cloud plays it)",
+      "After=cloud-config.service",
       "Before=cloud-final.service",
       `ConditionPathExists=!${APT_BUSY_DONE}`,
       "[Service]",
