@@ -17,9 +17,12 @@ import { requireTools } from "../../tools/shared/systemTools";
 export const sandboxTools = () =>
   requireTools(["nginx", "nginx njs module", "supervisord", "supervisorctl"] as const);
 
+/** The load's client connections, each kept alive across requests. */
+export const LOAD_CONNECTIONS = 50;
+
 /**
- * Runs the stack's release script in the sandbox while autocannon (50 connections) asks `host`'s
- * `/version` through nginx; the load's counts and the release's run.
+ * Runs the stack's release script in the sandbox while autocannon (LOAD_CONNECTIONS connections)
+ * asks `host`'s `/version` through nginx; the load's counts and the release's run.
  */
 export function releaseUnderLoad(
   sandbox: Sandbox,
@@ -29,7 +32,7 @@ export function releaseUnderLoad(
   return loadDuring(() => runRelease(sandbox, sandboxTools(), options), {
     url: `http://127.0.0.1:${sandbox.port}/version`,
     host,
-    connections: 50,
+    connections: LOAD_CONNECTIONS,
   });
 }
 

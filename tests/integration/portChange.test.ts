@@ -17,6 +17,7 @@ import {
   cli,
   derivedStackFile,
   freePort,
+  LOAD_CONNECTIONS,
   releaseUnderLoad,
   startDetached,
   stopDetached,
@@ -97,12 +98,13 @@ test("one reload before the switch points both colours at their new ports, the l
   );
   expect(load.requests).toBeGreaterThan(1000);
   // No request is answered with an error or times out. The one reload can reset a client's
-  // keepalive connection whose next request raced nginx closing it as the old workers shut down
-  // (measured: none in most runs, up to 9 of about 120,000); a client that retries an idempotent
-  // request on a reset, as browsers do, never sees it.
+  // keepalive connection whose next request raced nginx closing it as the old workers shut down,
+  // each connection once at most (measured: none in most runs, up to 9 of about 120,000 alone and
+  // 32 beside a local-cloud up); a client that retries an idempotent request on a reset, as
+  // browsers do, never sees it. More resets than connections would be something else.
   expect(load.non2xx).toBe(0);
   expect(load.timeouts).toBe(0);
-  expect(load.errors).toBeLessThanOrEqual(25);
+  expect(load.errors).toBeLessThanOrEqual(LOAD_CONNECTIONS);
 }, 120000);
 
 test("the next release starts the other colour on its new port without a reload, 0 requests failing", async () => {
