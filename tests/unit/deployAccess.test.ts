@@ -51,7 +51,7 @@ test("the way in admits port 22 from that one address, on the environment's tag,
     name: "deploy-access-staging-192-0-2-7-32",
     tag: "dropstack-staging",
     sshSource: "192.0.2.7/32",
-    web: false,
+    inbound: [{ portRange: "22", sourceAddresses: ["192.0.2.7/32"] }],
     outbound: outboundRules(),
   });
   expect(deployFirewall("review-pr-4", "2001:db8::7")).toMatchObject({
@@ -78,7 +78,7 @@ test("open makes the tag, then the firewall; close deletes it", async () => {
   const { api, firewalls, created, calls } = memoryApi([STAGING]);
   await openDeployAccess(api, "staging", "192.0.2.7", note);
   expect(calls).toEqual(["list", "tag dropstack-staging", `create ${WAY_IN}`]);
-  expect(created[0].web).toBe(false);
+  expect(created[0].inbound).toEqual([{ portRange: "22", sourceAddresses: ["192.0.2.7/32"] }]);
   expect(notes.join("\n")).toContain(
     "opened SSH from 192.0.2.7/32 to the droplets tagged dropstack-staging",
   );
@@ -91,7 +91,11 @@ test("open makes the tag, then the firewall; close deletes it", async () => {
 test("on a stack's first deploy (no firewall of its own yet) it admits 80 and 443 too, as no firewall did", async () => {
   const { api, created } = memoryApi();
   await openDeployAccess(api, "staging", "192.0.2.7", note);
-  expect(created[0].web).toBe(true);
+  expect(created[0].inbound).toEqual([
+    { portRange: "22", sourceAddresses: ["192.0.2.7/32"] },
+    { portRange: "80", sourceAddresses: ["0.0.0.0/0", "::/0"] },
+    { portRange: "443", sourceAddresses: ["0.0.0.0/0", "::/0"] },
+  ]);
   expect(notes.at(-1)).toContain("and 80, 443 from anywhere until the stack's own firewall exists");
 });
 

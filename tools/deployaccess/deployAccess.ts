@@ -27,6 +27,12 @@ export interface ListedFirewall {
   readonly createdAt: string;
 }
 
+/** One inbound rule of the way in, plain values: TCP to `portRange` from `sourceAddresses`. */
+export interface DeployInboundRule {
+  readonly portRange: string;
+  readonly sourceAddresses: readonly string[];
+}
+
 /** The way in: port 22 from one address, for every droplet carrying `tag`. */
 export interface DeployFirewall {
   readonly name: string;
@@ -34,12 +40,13 @@ export interface DeployFirewall {
   /** `<address>/32` or `<address>/128`. */
   readonly sshSource: string;
   /**
-   * Ports 80 and 443 from anywhere too, while the stack has no firewall of its own yet (its first
-   * deploy). Behind a balancer the droplets are made, and the balancer checks them, before the
-   * stack's firewall exists; this one alone would drop the checks. Before the stack's firewall
-   * exists they are open to all without the way in too: this keeps them so, no wider.
+   * Port 22 from `sshSource`; and 80 and 443 from anywhere too while the stack has no firewall of
+   * its own yet (its first deploy). Behind a balancer the droplets are made, and the balancer
+   * checks them, before the stack's firewall exists; this one alone would drop the checks. Before
+   * the stack's firewall exists they are open to all without the way in too: this keeps them so,
+   * no wider.
    */
-  readonly web: boolean;
+  readonly inbound: readonly DeployInboundRule[];
   /**
    * The stack firewall's own outbound rules. A firewall drops whatever no rule admits, and behind
    * a balancer the droplets boot (apt and all) before the stack's firewall exists: this one alone
@@ -59,8 +66,7 @@ export interface FirewallApi {
 }
 
 /** While the stack has no firewall of its own: its droplets' web ports, from anywhere. */
-export const WEB_PORTS = ["80", "443"];
-export { ANYWHERE };
+const WEB_PORTS = ["80", "443"];
 
 /** No firewall of the program's starts so (theirs are `dropstack-<stack>`): reap never takes one. */
 const PREFIX = "deploy-access-";
@@ -95,7 +101,13 @@ export function deployFirewall(
     name: deployFirewallName(stack, sshSource),
     tag,
     sshSource,
-    web: !stackFirewallExists,
+    inbound: [
+      { portRange: "22", sourceAddresses: [sshSource] },
+      ...(stackFirewallExists ? [] : WEB_PORTS).map((portRange) => ({
+        portRange,
+        sourceAddresses: ANYWHERE,
+      })),
+    ],
     outbound: outboundRules(),
   };
 }
@@ -145,7 +157,7 @@ export async function openDeployAccess(
   const created = await api.createFirewall(firewall);
   note(
     `opened SSH from ${firewall.sshSource} to the droplets tagged ${firewall.tag}: firewall ${firewall.name}` +
-      (firewall.web ? ` (and 80, 443 from anywhere until the stack's own firewall exists)` : ""),
+      (stackFirewall ? "" : ` (and 80, 443 from anywhere until the stack's own firewall exists)`),
   );
   return created;
 }

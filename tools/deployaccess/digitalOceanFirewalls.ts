@@ -5,7 +5,6 @@
  * 200 at most per page with `links.pages.next`; a tag is read with 200 or 404.
  */
 import { UserError } from "../shared/errors";
-import { ANYWHERE, WEB_PORTS } from "./deployAccess";
 import type { DeployFirewall, FirewallApi, ListedFirewall } from "./deployAccess";
 
 /** DigitalOcean's API, or another at DIGITALOCEAN_API_URL (as the provider reads it). */
@@ -97,14 +96,11 @@ export class DigitalOceanFirewalls implements FirewallApi {
     const { json } = await this.call("POST", "/v2/firewalls", {
       name: firewall.name,
       tags: [firewall.tag],
-      inbound_rules: [
-        { protocol: "tcp", ports: "22", sources: { addresses: [firewall.sshSource] } },
-        ...(firewall.web ? WEB_PORTS : []).map((ports) => ({
-          protocol: "tcp",
-          ports,
-          sources: { addresses: ANYWHERE },
-        })),
-      ],
+      inbound_rules: firewall.inbound.map((rule) => ({
+        protocol: "tcp",
+        ports: rule.portRange,
+        sources: { addresses: rule.sourceAddresses },
+      })),
       // ICMP has no ports: "0", DigitalOcean's "every port" (what it reports for ICMP rules).
       outbound_rules: firewall.outbound.map((rule) => ({
         protocol: rule.protocol,

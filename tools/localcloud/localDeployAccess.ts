@@ -6,12 +6,7 @@
  * (tests/integration/digitalOceanFirewalls.test.ts checks the requests against a recording server), and
  * tags (the local cloud does not model whether one exists).
  */
-import {
-  ANYWHERE,
-  WEB_PORTS,
-  withDeployAccess,
-  type FirewallApi,
-} from "../deployaccess/deployAccess";
+import { withDeployAccess, type FirewallApi } from "../deployaccess/deployAccess";
 import type { LocalState } from "./localState";
 import { writeState } from "./localState";
 import { firewallRules, reapplyRules } from "./networkStandIns";
@@ -37,14 +32,11 @@ export function localFirewalls(state: LocalState): FirewallApi {
           name: firewall.name,
           tags: [firewall.tag],
           dropletIds: [],
-          inbound: [
-            { protocol: "tcp", portRange: "22", addresses: [firewall.sshSource] },
-            ...(firewall.web ? WEB_PORTS : []).map((portRange) => ({
-              protocol: "tcp",
-              portRange,
-              addresses: ANYWHERE,
-            })),
-          ],
+          inbound: firewallRules(
+            firewall.inbound.map((rule) => ({ protocol: "tcp", ...rule })),
+            "sourceAddresses",
+            () => undefined,
+          ),
           outbound: firewallRules(firewall.outbound, "destinationAddresses", () => undefined),
         },
       ];
