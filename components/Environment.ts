@@ -80,7 +80,7 @@ export class Environment extends pulumi.ComponentResource {
                 config.proxy.tls.server === "letsencrypt"
                   ? undefined
                   : acmeDirectory(config.proxy.tls.server),
-              after: [site, ...dns.records, assignment, firewall],
+              after: [site, ...dns.records, ...(assignment ? [assignment] : []), firewall],
             },
             { parent: this },
           );
@@ -101,7 +101,8 @@ export class Environment extends pulumi.ComponentResource {
           idleTimeoutSeconds: config.proxy.readTimeoutSeconds,
           tlsDomains: https && !custom ? this.hosts : undefined,
           customCertificate: custom,
-          protect: config.protect,
+          // What a scale back to one droplet deletes is not protected: `pulumi up` would refuse it.
+          protect: false,
         },
         { parent: this },
       );
@@ -228,10 +229,14 @@ export class Environment extends pulumi.ComponentResource {
           backups: config.droplet.backups,
           monitoring: config.droplet.monitoring,
           tags,
-          protect: config.protect,
+          // The first droplet is the one a stack keeps at every count: it alone is protected and
+          // has the reserved IP (a scale to N adds droplets that a scale back deletes).
+          protect: i === 0 && config.protect,
+          reservedIp: i === 0 && config.droplet.reservedIp,
           sshPrivateKey: config.sshPrivateKey,
           rotation: balanced
             ? {
+                environmentTag: this.tags[0],
                 healthPath: config.app.healthPath,
                 leaveSeconds: ROTATION_SECONDS.leave,
                 rejoinSeconds: ROTATION_SECONDS.rejoin,

@@ -16,6 +16,8 @@ import { RESOURCE_TYPES } from "./resourceTypes";
 
 /** How long a new droplet has to answer on port 22: a booting droplet's sshd answers well within it. */
 const SSH_ANSWER_SECONDS = 300;
+/** A host for a connection that is never dialed (RFC 6761: `.invalid` never resolves). */
+const UNDIALED_HOST = "no-droplet-yet.invalid";
 
 export interface WebHostArgs {
   /** The droplet's name in DigitalOcean, e.g. `staging-web-1`. */
@@ -36,6 +38,12 @@ export interface WebHostArgs {
   readonly tags: pulumi.Input<string>[];
   /** Pulumi `protect` on the droplet and its reserved IP. */
   readonly protect: boolean;
+  /**
+   * A reserved IP in front of the droplet: an address that outlives the droplet's replacement (the
+   * records never move) and is there when the stack scales 1 → N → 1. Only the first droplet of a
+   * stack that asks for one takes it: DigitalOcean allows an account three by default.
+   */
+  readonly reservedIp: boolean;
   /** Private key matching one of `sshKeys`, for the deploy steps. */
   readonly sshPrivateKey: pulumi.Input<string>;
   /**
@@ -47,19 +55,21 @@ export interface WebHostArgs {
     readonly leaveSeconds: number;
     readonly rejoinSeconds: number;
     readonly after: pulumi.Resource[];
+    /** The stack's environment tag, which the droplet carries: its lookup asks for both. */
+    readonly environmentTag: string;
   };
 }
 
 /**
- * A droplet bootstrapped by cloud-init, with a reserved IP that survives droplet replacement.
- * `ready` finishes when the bootstrap has; every remote step depends on it. Behind a load balancer
- * DNS points at the balancer, but each droplet keeps its reserved IP: scaling 1 → 3 then changes
- * nothing of the first droplet's (its protected IP included), and each stays reachable by address.
+ * A droplet bootstrapped by cloud-init, with a reserved IP that survives droplet replacement when
+ * it is the stack's first. `ready` finishes when the bootstrap has; every remote step depends on
+ * it. Behind a load balancer DNS points at the balancer; the first droplet keeps its reserved IP,
+ * so scaling 1 → 3 → 1 deletes nothing of the first droplet's (its protected IP included).
  */
 export class WebHost extends pulumi.ComponentResource {
   public readonly droplet: digitalocean.Droplet;
-  public readonly reservedIp: digitalocean.ReservedIp;
-  /** The stable public address (the reserved IP). */
+  public readonly reservedIp?: digitalocean.ReservedIp;
+  /** The public address the records point at alone: the reserved IP, else the droplet's own. */
   public readonly ipAddress: pulumi.Output<string>;
   /**
    * SSH connection for remote steps, as the deploy user. It resolves only after the bootstrap has
@@ -75,28 +85,26 @@ export class WebHost extends pulumi.ComponentResource {
   constructor(name: string, args: WebHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super(RESOURCE_TYPES.webHost, name, {}, opts);
     this.name = name;
-    this.reservedIp = new digitalocean.ReservedIp(
-      `${name}-ip`,
-      { region: args.region },
-      { parent: this, protect: args.protect },
-    );
-    this.ipAddress = this.reservedIp.ipAddress;
-    // By the reserved IP, which exists before the droplet, so that its resize can wait for them.
-    // Neither runs when the droplet is created (no `create`: no SSH dial either), only when `size`
-    // changes, which changes their `update` (pulumi-command v1.2.1,
-    // provider/pkg/provider/remote/commandController.go).
-    const byReservedIp = this.deployConnection(this.ipAddress, args.sshPrivateKey);
+    if (args.reservedIp) {
+      this.reservedIp = new digitalocean.ReservedIp(
+        `${name}-ip`,
+        { region: args.region },
+        { parent: this, protect: args.protect },
+      );
+    }
     const rotation = args.rotation;
+    // Behind the balancer a resize (a hard power-off) must first take the droplet out of the
+    // rotation, over SSH, before the droplet changes: so by the address DigitalOcean has for it
+    // now, looked up as the program starts (an invoke reads before `up` changes anything, in
+    // `pulumi preview` too). It runs only when the droplet exists at another size; otherwise it
+    // has no script and pulumi-command neither dials nor runs anything
+    // (provider/pkg/provider/remote/commandController.go, Update: `update`, else `create`, else
+    // nothing): a first `up`, and the `up` after a resize (its update then runs nothing).
     const left =
       rotation &&
       new command.remote.Command(
         `${name}-leave-rotation`,
-        {
-          connection: byReservedIp,
-          update: pulumi
-            .output(args.size)
-            .apply((size) => renderLeaveRotation(size, rotation.leaveSeconds)),
-        },
+        this.leaveRotation(args, rotation.environmentTag, rotation.leaveSeconds),
         { parent: this, dependsOn: rotation.after },
       );
     this.droplet = new digitalocean.Droplet(
@@ -126,6 +134,7 @@ export class WebHost extends pulumi.ComponentResource {
         ignoreChanges: ["userData"],
       },
     );
+    this.ipAddress = this.reservedIp ? this.reservedIp.ipAddress : this.droplet.ipv4Address;
     const connection = this.deployConnection(this.droplet.ipv4Address, args.sshPrivateKey);
     // The remote steps keep dialing for most of an hour (a new droplet refuses the deploy user for
     // a minute or two): first, from where `pulumi up` runs, something must answer on port 22 within
@@ -164,7 +173,7 @@ export class WebHost extends pulumi.ComponentResource {
       this.rejoined = new command.remote.Command(
         `${name}-rejoin-rotation`,
         {
-          connection: byReservedIp,
+          connection,
           // The droplet's own output: this runs after its resize.
           update: this.droplet.size.apply((size) =>
             renderRejoinRotation(size, healthPath, rejoinSeconds),
@@ -174,6 +183,40 @@ export class WebHost extends pulumi.ComponentResource {
       );
     }
     this.registerOutputs({ ipAddress: this.ipAddress, dropletId: this.droplet.id });
+  }
+
+  /** The leave's connection and script, from the droplet as DigitalOcean has it now. */
+  private leaveRotation(
+    args: WebHostArgs,
+    environmentTag: string,
+    seconds: number,
+  ): command.remote.CommandArgs {
+    const droplets = digitalocean.getDropletsOutput(
+      {
+        filters: [
+          { key: "name", values: [args.dropletName] },
+          { key: "tags", values: [environmentTag] },
+        ],
+      },
+      { parent: this },
+    ).droplets;
+    // Only a droplet that exists at another size leaves; else its inputs stay as they were (an
+    // address nothing dials, no script), so an `up` that resizes nothing changes nothing here.
+    const resizing = pulumi
+      .all([droplets, args.size])
+      .apply(([found, size]) => (found[0] && found[0].size !== size ? found[0] : undefined));
+    return {
+      connection: this.deployConnection(
+        resizing.apply((droplet) => droplet?.ipv4Address ?? UNDIALED_HOST),
+        args.sshPrivateKey,
+      ),
+      // Undefined is sent as no `update` at all.
+      update: pulumi
+        .all([resizing, args.size])
+        .apply(([droplet, size]) =>
+          droplet ? renderLeaveRotation(size, seconds) : undefined,
+        ) as pulumi.Output<string>,
+    };
   }
 
   /**
@@ -201,7 +244,8 @@ export class WebHost extends pulumi.ComponentResource {
    * replacement droplet takes traffic only when it can answer. Called by the owner after it has
    * declared those, which need this host's connection first.
    */
-  assignReservedIp(serving: pulumi.Resource[]): digitalocean.ReservedIpAssignment {
+  assignReservedIp(serving: pulumi.Resource[]): digitalocean.ReservedIpAssignment | undefined {
+    if (!this.reservedIp) return undefined;
     return new digitalocean.ReservedIpAssignment(
       `${this.name}-ip-assignment`,
       { ipAddress: this.reservedIp.ipAddress, dropletId: this.droplet.id.apply(Number) },

@@ -43,3 +43,8 @@ export const RESOURCE_TYPES = {
 } as const;
 
 export type ResourceTypeName = keyof typeof RESOURCE_TYPES;
+
+/** The provider functions (invokes) the program calls: the mocks answer these. */
+export const PROVIDER_FUNCTIONS = {
+  getDroplets: "digitalocean:index/getDroplets:getDroplets",
+} as const;

@@ -88,7 +88,14 @@ export function deriveReviewConfig(base: ConfigMap, options: ReviewOptions): Con
   const hosts = read(base, "hosts");
   write(config, "hosts", reviewHosts(Array.isArray(hosts) ? hosts.map(String) : [], pr));
   const droplet = isObject(read(base, "droplet")) ? (read(base, "droplet") as Json) : {};
-  write(config, "droplet", { ...droplet, size: REVIEW_DROPLET_SIZE, count: 1, backups: false });
+  // No reserved IP: an account holds three by default, and production and staging need theirs.
+  write(config, "droplet", {
+    ...droplet,
+    size: REVIEW_DROPLET_SIZE,
+    count: 1,
+    backups: false,
+    reservedIp: false,
+  });
   write(config, "protect", "false");
   // A short-lived stack gets no alerts (nobody should be paged for it), unless its own stack file
   // says otherwise.

@@ -58,6 +58,12 @@ const droplet = z.strictObject(
     ),
     backups: flag().default(false),
     monitoring: flag().default(true),
+    /**
+     * A reserved IP on the stack's first droplet, where the records point when it serves alone: it
+     * outlives a replacement of the droplet. Off (review stacks), the records point at the
+     * droplet's own address and move with it; DigitalOcean allows an account three by default.
+     */
+    reservedIp: flag().default(true),
   },
   section("droplet"),
 );

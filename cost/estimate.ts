@@ -6,6 +6,7 @@
 import { SECRET_MASK } from "../config";
 import { RESOURCE_TYPES } from "../components/resourceTypes";
 import { PRICES } from "./prices";
+import { reservedIpCount, reservedIpNote } from "./reservedIps";
 
 /** A resource as the estimate sees it (tools/plan/costInput.ts makes these from the plan). */
 export interface CostedResource {
@@ -33,7 +34,10 @@ export interface CostEstimate {
   /** False when some line has no price: the total is then a lower bound. */
   readonly complete: boolean;
   readonly pricesDate: string;
-  /** What the plan uses but is billed elsewhere (one note per shared registry), for the report. */
+  /**
+   * What the plan uses but is billed elsewhere (one note per shared registry), and how many of the
+   * account's reserved IPs it takes, for the report.
+   */
   readonly notes: string[];
 }
 
@@ -144,7 +148,10 @@ export function estimateCost(resources: readonly CostedResource[], prices = PRIC
     daily: cents((monthly * 24) / prices.billedHoursPerMonth),
     complete: lines.every((line) => line.monthly !== undefined),
     pricesDate: prices.date,
-    notes: registryNotes(resources, prices),
+    notes: [
+      ...registryNotes(resources, prices),
+      reservedIpNote(reservedIpCount(resources)) ?? [],
+    ].flat(),
   };
 }
 

@@ -77,12 +77,15 @@ export const rules: Rule[] = [
   },
   {
     name: "production-resources-protected",
+    // The droplets after the first and the load balancer are what a scale back to one droplet
+    // deletes: protected, `pulumi up` would refuse that scale.
     description:
-      "Production droplets, reserved IPs, load balancers and DNS records are protected from deletion.",
+      "Production's first droplet, reserved IPs and DNS records are protected from deletion.",
     enforcementLevel: "mandatory",
     check: (r) =>
       production(r) &&
-      ([T.droplet, T.reservedIp, T.loadBalancer, T.dnsRecord] as string[]).includes(r.type) &&
+      (([T.reservedIp, T.dnsRecord] as string[]).includes(r.type) ||
+        (r.type === T.droplet && r.name.endsWith("-web-1-droplet"))) &&
       !r.protect
         ? [`${r.name}: ${r.type.split(":").pop()} in production is not protected`]
         : [],

@@ -4,6 +4,7 @@
  */
 import { RESOURCE_TYPES } from "../../components/resourceTypes";
 import { revealSecrets } from "../../tools/plan/mockSecrets";
+import type { ExistingDroplet } from "../../tools/plan/existingDroplets";
 import type { RecordedResource } from "../../tools/plan/recordingMocks";
 import type { PlanResult } from "../../tools/plan/runPlan";
 import { StackConfigMap, stackConfigFor } from "../../tools/plan/stackFiles";
@@ -34,11 +35,14 @@ export function committedStack(stack: string): StackConfigMap {
 export async function planStack(
   stack: string,
   input: StackConfigMap = committedStack(stack),
+  existing: readonly ExistingDroplet[] = [],
 ): Promise<PlanResult> {
   jest.resetModules();
   const { runPlan } =
     (await import("../../tools/plan/runPlan")) as typeof import("../../tools/plan/runPlan");
-  return runPlan(stack, input);
+  const { RecordingMocks } =
+    (await import("../../tools/plan/recordingMocks")) as typeof import("../../tools/plan/recordingMocks");
+  return runPlan(stack, input, new RecordingMocks(existing));
 }
 
 export function only(plan: PlanResult, type: string): RecordedResource[] {

@@ -54,11 +54,20 @@ test("--json, and no edit at all", () => {
   });
 });
 
-test("production scaled to one droplet: the protected balancer's delete fails the plan, before any step", () => {
+test("production scaled to one droplet deletes the second droplet and the balancer, neither protected", () => {
   const run = editOf("production", "count: 2", "count: 1");
+  expect(run.stderr).not.toMatch(/would fail/);
+  expect(run.status).toBe(0);
+  expect(run.stdout).toMatch(/^ {2}- {2}LoadBalancer production-lb-balancer$/m);
+  expect(run.stdout).toMatch(/^ {2}- {2}Droplet production-web-2-droplet$/m);
+  expect(run.stdout).not.toMatch(/protected/);
+});
+
+test("a host dropped from production: its protected record's delete fails the plan, before any step", () => {
+  const run = editOf("production", '    - "@"\n', "");
   expect(run.status).toBe(1);
-  expect(run.stdout).toMatch(/^ {2}! {2}LoadBalancer production-lb-balancer /m);
-  expect(run.stderr).toMatch(/pulumi up would fail: it refuses to .*delete production-lb-balancer/);
+  expect(run.stdout).toMatch(/^ {2}! {2}DnsRecord production-dns-apex /m);
+  expect(run.stderr).toMatch(/pulumi up would fail: it refuses to delete production-dns-apex/);
 });
 
 test("a file that is neither an export nor a stack file is refused, naming the option", () => {

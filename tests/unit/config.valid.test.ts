@@ -27,6 +27,7 @@ describe("valid configs", () => {
         sshKeys: [FINGERPRINT],
         backups: false,
         monitoring: true,
+        reservedIp: true,
       },
       proxy: {
         clientMaxBodySize: "10m",
@@ -177,6 +178,7 @@ describe("valid configs", () => {
           sshKeys: [FINGERPRINT, "12345"],
           backups: true,
           monitoring: true,
+          reservedIp: false,
         },
         "app.name": "billing",
         "app.port": 3000,
@@ -205,6 +207,7 @@ describe("valid configs", () => {
       sshKeys: [FINGERPRINT, "12345"],
       backups: true,
       monitoring: true,
+      reservedIp: false,
     });
     expect(c.app).toMatchObject({
       name: "billing",

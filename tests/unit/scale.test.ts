@@ -40,10 +40,10 @@ describe.each([1, 3, 20])("droplet.count %i", (count) => {
     expect(names(plan, T.release)).toEqual(hosts.map((h) => `${h}-api-release`));
   });
 
-  test("a load balancer only with more than one droplet; every droplet keeps its reserved IP", () => {
+  test("a load balancer only with more than one droplet; only the first droplet has a reserved IP", () => {
     expect(only(plan, T.loadBalancer)).toHaveLength(balanced ? 1 : 0);
-    expect(only(plan, T.reservedIp)).toHaveLength(count);
-    expect(only(plan, T.ipAssignment)).toHaveLength(count);
+    expect(names(plan, T.reservedIp)).toEqual(["staging-web-1-ip"]);
+    expect(names(plan, T.ipAssignment)).toEqual(["staging-web-1-ip-assignment"]);
   });
 
   test("every A record points at the one public address", () => {
@@ -89,40 +89,69 @@ describe.each([1, 3, 20])("droplet.count %i", (count) => {
     }
   });
 
-  test("behind the balancer a resize goes in two halves, each droplet out of the rotation for it", () => {
+  test("behind the balancer a resize goes in two halves, each droplet out of the rotation for it", async () => {
     const commands = only(plan, T.command);
     const leaves = commands.filter((c) => c.name.endsWith("-leave-rotation"));
     const rejoins = commands.filter((c) => c.name.endsWith("-rejoin-rotation"));
     expect(leaves).toHaveLength(balanced ? count : 0);
     expect(rejoins).toHaveLength(balanced ? count : 0);
     if (!balanced) return;
+    // A new stack: no droplet to take out of the rotation, so no script and an address never dialed.
+    for (const leave of leaves) {
+      expect(leave.inputs.update).toBeUndefined();
+      expect(revealSecrets(leave.inputs.connection)).toMatchObject({
+        host: "no-droplet-yet.invalid",
+      });
+    }
+    // The same stack once up, at s-1vcpu-1gb: the program's lookup finds each droplet there.
+    const hosts = Array.from({ length: count }, (_, i) => `staging-web-${i + 1}`);
+    const existing = (size: string) =>
+      hosts.map((name, i) => ({
+        name,
+        tags: ["dropstack-staging", "dropstack"],
+        size,
+        ipv4Address: `203.0.113.${200 - i}`,
+      }));
+    const config = withConfig(committedStack("staging"), { "droplet.count": count });
+    const unchanged = await planStack("staging", config, existing("s-1vcpu-2gb"));
+    for (const leave of only(unchanged, T.command).filter((c) =>
+      c.name.endsWith("-leave-rotation"),
+    ))
+      expect(leave.inputs.update).toBeUndefined();
+    const resized = await planStack("staging", config, existing("s-1vcpu-1gb"));
+    const resizedCommands = only(resized, T.command);
     const half = Math.ceil(count / 2);
-    for (const [i, leave] of leaves.entries()) {
-      const host = `staging-web-${i + 1}`;
+    hosts.forEach((host, i) => {
+      const leave = one(resized, T.command, `${host}-leave-rotation`);
       // Nothing runs when the droplet is created: only a size change runs either script.
       expect(leave.inputs.create).toBeUndefined();
       expect(leave.inputs.environment).toBeUndefined();
+      // By the address DigitalOcean has for the droplet now: this runs before it is resized.
+      expect(revealSecrets(leave.inputs.connection)).toMatchObject({
+        host: `203.0.113.${200 - i}`,
+      });
       expect(String(leave.inputs.update)).toContain("# For the resize to s-1vcpu-2gb.");
       expect(String(leave.inputs.update)).toContain(
         "sudo touch '/var/lib/dropstack/out-of-rotation'",
       );
       expect(String(leave.inputs.update)).toContain("sleep 35");
       // The droplet waits for its leave; the second half's leaves wait for the first half's rejoins.
-      expect(one(plan, T.droplet, `${host}-droplet`).dependsOn).toContain(leave.name);
+      expect(one(resized, T.droplet, `${host}-droplet`).dependsOn).toContain(leave.name);
+      const rejoinsOf = resizedCommands.filter((c) => c.name.endsWith("-rejoin-rotation"));
       const waitsFor = leave.dependsOn.filter((d) => d.endsWith("-rejoin-rotation")).sort();
       expect(waitsFor).toEqual(
         i < half
           ? []
-          : rejoins
+          : rejoinsOf
               .slice(0, half)
               .map((r) => r.name)
               .sort(),
       );
-      const rejoin = rejoins[i];
+      const rejoin = rejoinsOf[i];
       expect(rejoin.inputs.create).toBeUndefined();
       expect(rejoin.dependsOn).toContain(`${host}-droplet`);
       expect(String(rejoin.inputs.update)).toContain("http://127.0.0.1/health");
-    }
+    });
     // The site's health check for the balancer fails while the droplet is out of the rotation.
     expect(site(plan)).toMatch(
       /location = \/health \{\n(\s+#.*\n)*\s+if \(-f \/var\/lib\/dropstack\/out-of-rotation\) \{\n\s+return 503;/,
@@ -205,7 +234,7 @@ test("going from 1 droplet to 3 and back changes nothing that would replace the 
   expect(first(three)).toEqual(first(one1));
 });
 
-test("production scales 1 → 3 without deleting anything protected (no unprotecting needed)", async () => {
+test("production scales 1 → 3 → 1 without deleting anything protected (no unprotecting needed)", async () => {
   const production = (count: number) =>
     planStack("production", withConfig(committedStack("production"), { "droplet.count": count }));
   const key = (r: { type: string; name: string; parent: string | null }) =>
@@ -213,7 +242,17 @@ test("production scales 1 → 3 without deleting anything protected (no unprotec
   const before = (await production(1)).resources.filter((r) => r.protect).map(key);
   const after = (await production(3)).resources.filter((r) => r.protect).map(key);
   expect(before.length).toBeGreaterThanOrEqual(4);
-  expect(after).toEqual(expect.arrayContaining(before));
+  // Up: nothing protected goes. Back: what goes (the other droplets, the balancer) is unprotected.
+  expect(after).toEqual(before);
+});
+
+test("a review stack takes no reserved IP: its records point at the droplet's own address", async () => {
+  const review = await planStack("review-pr-7");
+  expect(only(review, T.reservedIp)).toEqual([]);
+  expect(only(review, T.ipAssignment)).toEqual([]);
+  const droplet = one(review, T.droplet, "review-pr-7-web-1-droplet");
+  for (const record of only(review, T.dnsRecord))
+    expect(record.inputs.value).toBe(droplet.outputs.ipv4Address);
 });
 
 describe("TLS on a single droplet (staging: proxy.tls letsencrypt)", () => {

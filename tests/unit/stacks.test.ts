@@ -122,14 +122,19 @@ describe.each(STACKS)("stack %s", (stack) => {
     );
   });
 
-  test("protect is on exactly for production's droplets, reserved IPs, load balancer and DNS records", () => {
-    const protectedTypes = new Set(plan.resources.filter((r) => r.protect).map((r) => r.type));
+  test("protect is on exactly for production's first droplet, its reserved IP and the DNS records (what a scale back to one droplet keeps)", () => {
+    const protectedOnes = plan.resources.filter((r) => r.protect).map((r) => r.name);
     if (stack === "production") {
-      expect([...protectedTypes].sort()).toEqual(
-        [T.dnsRecord, T.droplet, T.loadBalancer, T.reservedIp].sort(),
+      expect(protectedOnes.sort()).toEqual(
+        [
+          "production-dns-apex",
+          "production-dns-api",
+          "production-web-1-droplet",
+          "production-web-1-ip",
+        ].sort(),
       );
     } else {
-      expect(protectedTypes.size).toBe(0);
+      expect(protectedOnes).toEqual([]);
     }
   });
 

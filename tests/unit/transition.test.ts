@@ -11,6 +11,7 @@ import {
   SECRET_SIGNATURE_KEY,
   revealSecrets,
 } from "../../tools/plan/mockSecrets";
+import { existingDropletsOf } from "../../tools/plan/existingDroplets";
 import { RULE_TYPES } from "../../tools/plan/providerRules";
 import { Step, Transition, diffStates } from "../../tools/plan/transition";
 import { transitionLines } from "../../tools/plan/transitionOutput";
@@ -19,12 +20,15 @@ import { T, committedStack, planStack, withConfig } from "../helpers/planHelpers
 
 jest.setTimeout(120_000);
 
-const plan = (stack: string, edits: Record<string, unknown> = {}) =>
-  planStack(stack, withConfig(committedStack(stack), edits));
-const stateOf = async (stack: string, edits: Record<string, unknown> = {}) =>
-  stateOfPlan(await plan(stack, edits));
-const edit = async (stack: string, from: Record<string, unknown>, to: Record<string, unknown>) =>
-  diffStates(await stateOf(stack, from), await stateOf(stack, to));
+const plan = (stack: string, edits: Record<string, unknown> = {}, after?: PlanState) =>
+  planStack(stack, withConfig(committedStack(stack), edits), after && existingDropletsOf(after));
+/** The state `edits` leave; `after`: on a stack in that state (its droplets exist). */
+const stateOf = async (stack: string, edits: Record<string, unknown> = {}, after?: PlanState) =>
+  stateOfPlan(await plan(stack, edits, after));
+const edit = async (stack: string, from: Record<string, unknown>, to: Record<string, unknown>) => {
+  const before = await stateOf(stack, from);
+  return diffStates(before, await stateOf(stack, to, before));
+};
 
 const step = (t: Transition, name: string): Step => {
   const found = t.steps.find((s) => s.name === name);
@@ -84,9 +88,10 @@ describe("the providers' rules", () => {
     }
     const wave = (name: string) => step(t, name).wave;
     for (const h of hosts) {
+      // Its address and script, from the droplet the program's lookup found at the old size.
       expect(step(t, `${h}-leave-rotation`)).toMatchObject({
         action: "update",
-        changed: ["update"],
+        changed: ["connection", "update"],
       });
       expect(wave(`${h}-leave-rotation`)).toBeLessThan(wave(`${h}-droplet`));
       expect(wave(`${h}-droplet`)).toBeLessThan(wave(`${h}-rejoin-rotation`));
@@ -132,12 +137,17 @@ describe("the providers' rules", () => {
     expect(transitionLines(replaced).join("\n")).toMatch(
       /^ {2}! {2}Droplet production-web-1-droplet .*protected: pulumi up refuses to replace it/m,
     );
-    const shrunk = await edit("production", {}, { "droplet.count": 1 });
-    expect(step(shrunk, "production-lb-balancer")).toMatchObject({
+    const dropped = await edit("production", {}, { hosts: ["api"] });
+    expect(step(dropped, "production-dns-apex")).toMatchObject({
       action: "delete",
       blocked: true,
     });
-    expect(transitionLines(shrunk).at(-1)).toMatch(/protected: pulumi up would fail$/);
+    expect(transitionLines(dropped).at(-1)).toMatch(/protected: pulumi up would fail$/);
+    // A scale back to one droplet deletes the others and the balancer: none is protected.
+    const shrunk = await edit("production", {}, { "droplet.count": 1 });
+    expect(step(shrunk, "production-lb-balancer")).toMatchObject({ action: "delete" });
+    expect(step(shrunk, "production-web-2-droplet")).toMatchObject({ action: "delete" });
+    expect(shrunk.steps.filter((s) => s.blocked)).toEqual([]);
   });
 
   test("a changed file's trigger replaces its install command; a command without triggers runs again", async () => {

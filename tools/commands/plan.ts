@@ -1,5 +1,6 @@
 /** `npm run plan`: what `pulumi up` would create for a stack, run under the mock runtime. */
 import { planJson, planTree, writePlannedFiles } from "../plan/planOutput";
+import { existingDropletsOf } from "../plan/existingDroplets";
 import { stateOfPlan } from "../plan/planState";
 import { diffStates } from "../plan/transition";
 import { transitionJson, transitionLines } from "../plan/transitionOutput";
@@ -34,16 +35,16 @@ export const planCommand = defineCommand({
     },
   },
   async run({ values, out }) {
-    const plan = await planFromOptions(values, out.note);
+    const from = values["diff-from"];
+    // The old state first: the program looks up the droplets that exist before the `up`.
+    const source = from && values.stack ? transitionSource(values.stack, from) : undefined;
+    const plan = await planFromOptions(values, out.note, source && existingDropletsOf(source));
     if (values.state) {
       out.result(JSON.stringify(stateOfPlan(plan)));
       return;
     }
-    if (values["diff-from"]) {
-      const transition = diffStates(
-        transitionSource(plan.stack, values["diff-from"]),
-        stateOfPlan(plan),
-      );
+    if (source) {
+      const transition = diffStates(source, stateOfPlan(plan));
       for (const note of transition.notes) out.note(`note: ${note}`);
       if (values.json) out.result(JSON.stringify(transitionJson(transition), null, 2));
       else for (const line of transitionLines(transition)) out.result(line);

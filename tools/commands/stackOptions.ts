@@ -1,5 +1,7 @@
 /** `--stack` and `--config`, shared by the commands that plan a stack offline. */
 import * as path from "node:path";
+import type { ExistingDroplet } from "../plan/existingDroplets";
+import { RecordingMocks } from "../plan/recordingMocks";
 import { PlanResult, runPlan } from "../plan/runPlan";
 import { StackConfigMap, stackConfigFor } from "../plan/stackFiles";
 import { UsageError } from "../shared/errors";
@@ -30,12 +32,16 @@ export function stackInput(values: { stack?: string; config?: string }): {
   };
 }
 
-/** Plans the stack offline, saying each note about its config on stderr. */
+/**
+ * Plans the stack offline, saying each note about its config on stderr; `existing` are the
+ * droplets the program's lookup finds (none: a new stack).
+ */
 export async function planFromOptions(
   values: { stack?: string; config?: string },
   note: (line: string) => void,
+  existing: readonly ExistingDroplet[] = [],
 ): Promise<PlanResult> {
   const { stack, input } = stackInput(values);
   for (const line of input.notes) note(`note: ${line}`);
-  return runPlan(stack, input);
+  return runPlan(stack, input, new RecordingMocks(existing));
 }

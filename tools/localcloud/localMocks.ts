@@ -16,6 +16,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
+import { existingDroplet } from "../plan/existingDroplets";
 import { RecordedResource, RecordingMocks } from "../plan/recordingMocks";
 import { revealSecrets } from "../plan/mockSecrets";
 import { computedValues } from "../plan/planState";
@@ -120,7 +121,12 @@ export class LocalCloudMocks extends RecordingMocks {
     /** What the last `up` applied (none for a first `up`). */
     private readonly before: readonly AppliedResource[] = [],
   ) {
-    super();
+    // The program's droplet lookup sees the droplets as this run finds them, real addresses.
+    super(
+      before
+        .filter((r) => r.type === T.droplet)
+        .map((r) => existingDroplet(r.inputs, String(r.outputs.ipv4Address))),
+    );
     this.previous = new Map(before.map((r) => [r.key, r]));
     for (const r of before) if (r.skipped) this.inventAfter(r.id);
   }

@@ -8,6 +8,7 @@
  */
 import * as path from "node:path";
 import type { StackConfigMap } from "../plan/stackFiles";
+import { existingDropletsOf } from "../plan/existingDroplets";
 import { PlanState, stateOfPlan } from "../plan/planState";
 import { diffStates, Step, Transition } from "../plan/transition";
 import { startedStepLine, transitionLines } from "../plan/transitionOutput";
@@ -22,11 +23,12 @@ type Out = { note(line: string): void };
 
 const CHILD = path.join(__dirname, "plannedStateChild.ts");
 
-/** The state the plan of `input` would leave, from a child process. */
-function plannedState(stack: string, input: StackConfigMap): PlanState {
+/** The state the plan of `input` would leave on a stack in state `from`, from a child process. */
+function plannedState(stack: string, input: StackConfigMap, from: PlanState): PlanState {
+  const existing = existingDropletsOf(from);
   try {
     return JSON.parse(
-      runOrThrow(TSX, [CHILD, stack], { input: JSON.stringify(input) }),
+      runOrThrow(TSX, [CHILD, stack], { input: JSON.stringify({ input, existing }) }),
     ) as PlanState;
   } catch (error) {
     if (!(error instanceof CommandFailed)) throw error;
@@ -60,7 +62,10 @@ export function predictTransition(
       `${state.stack} was brought up by an earlier version of the local cloud, which kept no state to diff: npm run local -- down --stack ${state.stack}, then up`,
     );
   }
-  const transition = diffStates(state.plannedState, plannedState(state.stack, keyed));
+  const transition = diffStates(
+    state.plannedState,
+    plannedState(state.stack, keyed, state.plannedState),
+  );
   out.note(`${state.stack} is up with another config; the plan of the transition:`);
   for (const line of transitionLines(transition)) out.note(`  ${line}`);
   const blocked = transition.steps.filter((s) => s.blocked);

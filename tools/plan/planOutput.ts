@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { RESOURCE_TYPES } from "../../components/resourceTypes";
 import { costSummary, estimateCost } from "../../cost/estimate";
+import { reservedIpCount, reservedIpNote } from "../../cost/reservedIps";
 import { INSTALL_FILE_HEADER } from "../../templates";
 import { planCostResources } from "./costInput";
 import { SECRET_MASK, isSecretWrapper, mapSecrets } from "./mockSecrets";
@@ -146,6 +147,8 @@ export function planTree(plan: PlanResult): string {
     `    + ${plan.resources.length + 1} resources to create (${protectedCount} protected)`,
     `    ${costSummary(estimateCost(planCostResources(plan.resources)))}`,
   );
+  const reservedIps = reservedIpNote(reservedIpCount(plan.resources));
+  if (reservedIps) out.push(`    ${reservedIps}`);
   return out.join("\n");
 }
 

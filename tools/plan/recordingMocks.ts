@@ -2,11 +2,13 @@
  * The one recording mock runtime, shared by the offline plan and the tests. It records every
  * resource with its inputs, parent and `protect`, and invents realistic computed values (numeric
  * droplet ids, TEST-NET addresses, image digests) that it remembers, so the plan can show them as
- * "(known after apply)". Provider function calls are not stubbed: any call fails loudly.
+ * "(known after apply)". Of the provider functions, the droplet lookup answers from the droplets
+ * it is given (none: a new stack); any other call fails loudly.
  */
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
+import { PROVIDER_FUNCTIONS, RESOURCE_TYPES as T } from "../../components/resourceTypes";
+import { ExistingDroplet, lookUpDroplets } from "./existingDroplets";
 
 export interface RecordedResource {
   readonly type: string;
@@ -80,7 +82,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     Pick<RecordedResource, "parent" | "protect" | "dependsOn" | "createTimeout" | "options">
   >();
 
-  constructor() {
+  /** `existingDroplets`: what DigitalOcean has before this run, for the program's lookup. */
+  constructor(private readonly existingDroplets: readonly ExistingDroplet[] = []) {
     this.failure = new Promise<never>((_, reject) => (this.rejectFailure = reject));
     // Nobody need listen unless something fails.
     this.failure.catch(() => undefined);
@@ -171,6 +174,10 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    if (args.token === PROVIDER_FUNCTIONS.getDroplets) {
+      const filters = args.inputs.filters as Parameters<typeof lookUpDroplets>[1];
+      return { droplets: lookUpDroplets(this.existingDroplets, filters) };
+    }
     throw new Error(
       `unexpected provider call ${args.token}: stub it in tools/plan/recordingMocks.ts`,
     );
