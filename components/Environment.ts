@@ -20,6 +20,18 @@ export function environmentTags(config: Pick<StackConfig, "stack" | "tags">): st
   return [...new Set([`dropstack-${config.stack}`, "dropstack", ...config.tags])];
 }
 
+/**
+ * Whether droplet `i` (from 0) has a reserved IP: the first only, where the records point when it
+ * serves alone, and one a scale to N and back never deletes.
+ */
+export const hasReservedIp = (config: Pick<StackConfig, "droplet">, i: number) =>
+  i === 0 && config.droplet.reservedIp;
+
+/** How many reserved IPs of the account the stack takes. */
+export const reservedIpsOf = (config: Pick<StackConfig, "droplet">) =>
+  Array.from({ length: config.droplet.count }, (_, i) => hasReservedIp(config, i)).filter(Boolean)
+    .length;
+
 /** The name of the stack's own firewall in DigitalOcean (the environment is named for its stack). */
 export const firewallNameOf = (name: string) => `dropstack-${name}`;
 
@@ -232,7 +244,7 @@ export class Environment extends pulumi.ComponentResource {
           // The first droplet is the one a stack keeps at every count: it alone is protected and
           // has the reserved IP (a scale to N adds droplets that a scale back deletes).
           protect: i === 0 && config.protect,
-          reservedIp: i === 0 && config.droplet.reservedIp,
+          reservedIp: hasReservedIp(config, i),
           sshPrivateKey: config.sshPrivateKey,
           rotation: balanced
             ? {

@@ -6,6 +6,8 @@
  * firewall.sshSourceAddresses, through the deploy's way in, which on a first deploy admits the
  * balancer's health checks too (the stack's own firewall comes after the balancer). Needs root.
  */
+import { existsSync } from "node:fs";
+import { stackDir } from "../../tools/localcloud/localPaths";
 import { writeDerivedStackFile } from "../../tools/plan/stackFiles";
 import { eventually, local, runAs, servedBy, visitorStatus } from "../helpers/localCloudHelpers";
 
@@ -73,4 +75,22 @@ test("only the first droplet has a reserved IP; port 80 on a droplet's addresses
     for (const ip of [d.address, d.reservedIp].filter(Boolean))
       expect(status(`http://${ip}/health`)).toBe("000");
   }
+});
+
+test("the account counts this stack's one reserved IP: another stack over a limit of 1 is refused before anything of it is made", () => {
+  const other = "lc-over-limit";
+  const run = local(
+    "up",
+    "--stack",
+    other,
+    "--config",
+    writeDerivedStackFile({ stack: other }),
+    "--reserved-ip-limit",
+    "1",
+  );
+  expect(run.status).toBe(1);
+  expect(run.stderr).toMatch(
+    /the account's other stacks hold \d+ \((.+, )?lc-balanced 1(, .+)?\): more than the account's limit of 1 /,
+  );
+  expect(existsSync(stackDir(other))).toBe(false);
 });

@@ -1,4 +1,5 @@
 /** `npm run local`: a local DigitalOcean that brings a stack up on this machine for real. */
+import { DEFAULT_LOCAL_ACCOUNT, LocalAccount } from "../localcloud/localAccount";
 import { localDown } from "../localcloud/localDown";
 import { execOnDroplet, runAs } from "../localcloud/localRun";
 import { localStatus, statusLines } from "../localcloud/localStatus";
@@ -17,12 +18,34 @@ function aptBusySeconds(text: string | undefined): number | undefined {
   return seconds;
 }
 
+/** The local account from `--reserved-ip-limit` and `--verified-emails`, DigitalOcean's defaults else. */
+function account(values: {
+  "reserved-ip-limit"?: string;
+  "verified-emails"?: string;
+}): LocalAccount {
+  const limit = values["reserved-ip-limit"];
+  const reservedIpLimit =
+    limit === undefined ? DEFAULT_LOCAL_ACCOUNT.reservedIpLimit : Number(limit);
+  if (!Number.isInteger(reservedIpLimit) || reservedIpLimit < 0 || reservedIpLimit > 100) {
+    throw new UsageError(`--reserved-ip-limit must be a whole number from 0 to 100, got ${limit}`);
+  }
+  const emails = values["verified-emails"];
+  const verifiedEmails =
+    emails === undefined
+      ? DEFAULT_LOCAL_ACCOUNT.verifiedEmails
+      : emails
+          .split(",")
+          .map((email) => email.trim())
+          .filter(Boolean);
+  return { reservedIpLimit, verifiedEmails };
+}
+
 export const localCommand = defineCommand({
   name: "local",
   summary:
     "Rehearse a deploy on a local DigitalOcean (root): droplets booted by the program's cloud-init, every remote step over SSH, the firewall, DNS, the registry, Let's Encrypt (pebble), the load balancer and its certificate, uptime checks from the visitor. Metric alerts (MonitorAlert) are listed as skipped.",
   usage:
-    "npm run local -- up|status|down|run|exec --stack <name> [--config <Pulumi.x.yaml>] [--json] [--from-outside] [--apt-busy <seconds>] [--as visitor|operator] [--droplet <name>] [-- <command...>]",
+    "npm run local -- up|status|down|run|exec --stack <name> [--config <Pulumi.x.yaml>] [--json] [--from-outside] [--apt-busy <seconds>] [--reserved-ip-limit <n>] [--verified-emails <a,b>] [--as visitor|operator] [--droplet <name>] [-- <command...>]",
   positionals: {
     name: "subcommand",
     choices: ["up", "status", "down", "run", "exec"],
@@ -55,6 +78,16 @@ export const localCommand = defineCommand({
       value: "<seconds>",
       help: "up: every new droplet's apt and dpkg locks held this long from first boot, as DigitalOcean's agent install holds them",
     },
+    "reserved-ip-limit": {
+      type: "string",
+      value: "<n>",
+      help: "up: the reserved IPs the local account holds, with its other stacks' (DigitalOcean's default: 3)",
+    },
+    "verified-emails": {
+      type: "string",
+      value: "<a,b>",
+      help: "up: the addresses verified on the local account, which alerts.emails may name (default: ops@example.com)",
+    },
     "user-data": {
       type: "string",
       value: "<file>",
@@ -75,6 +108,7 @@ export const localCommand = defineCommand({
                 userDataFile: values["user-data"],
                 fromOutside: values["from-outside"],
                 aptBusySeconds: aptBusySeconds(values["apt-busy"]),
+                account: account(values),
               },
               out,
             )

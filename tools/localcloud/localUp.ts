@@ -17,6 +17,7 @@ import { APT_PROXY_URL, hostDebianMirror, startAptProxy } from "./aptProxy";
 import { ensureBaseImage } from "./baseImage";
 import { ensureNodeImage, startBuildEngine } from "./buildEngine";
 import { ensureServicesAddress } from "./hostNetwork";
+import { LocalAccount, refuseWhatTheAccountWould } from "./localAccount";
 import { LocalCloudMocks, LocalEngineEvents } from "./localMocks";
 import { applyLocally, predictTransition, stepNote } from "./localTransition";
 import { localCaPem } from "./localCa";
@@ -44,6 +45,8 @@ export interface UpOptions {
   readonly fromOutside?: boolean;
   /** Every new droplet's apt busy this many seconds from its boot (DigitalOcean's agent install). */
   readonly aptBusySeconds?: number;
+  /** The local account's limits (by default DigitalOcean's, and ops@example.com verified). */
+  readonly account?: LocalAccount;
 }
 
 type Out = { note(line: string): void };
@@ -112,6 +115,7 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
       "dropstack:proxy.tls.privateKey is a secure value the local cloud cannot decrypt: give the stack's passphrase as PULUMI_CONFIG_PASSPHRASE (it decrypts passphrase stacks only)",
     );
   }
+  refuseWhatTheAccountWould(stack, config, input.config, options.account);
   const key = stackKey(stack);
   // The placeholder key of the offline plan becomes the stack's real one, and certbot asks the
   // local ACME server instead of Let's Encrypt.
