@@ -100,11 +100,13 @@ export class WebHost extends pulumi.ComponentResource {
     // has no script and pulumi-command neither dials nor runs anything
     // (provider/pkg/provider/remote/commandController.go, Update: `update`, else `create`, else
     // nothing): a first `up`, and the `up` after a resize (its update then runs nothing).
+    const resizing = rotation && this.resizingNow(args, rotation.environmentTag);
     const left =
       rotation &&
+      resizing &&
       new command.remote.Command(
         `${name}-leave-rotation`,
-        this.leaveRotation(args, rotation.environmentTag, rotation.leaveSeconds),
+        this.leaveRotation(args, resizing, rotation.leaveSeconds),
         { parent: this, dependsOn: rotation.after },
       );
     this.droplet = new digitalocean.Droplet(
@@ -168,16 +170,20 @@ export class WebHost extends pulumi.ComponentResource {
       { parent: this, dependsOn: [this.ready] },
     );
     this.connection = pulumi.all([connection, this.ready.stdout]).apply(([ready]) => ready);
-    if (rotation) {
+    if (rotation && resizing) {
       const { healthPath, rejoinSeconds } = rotation;
       this.rejoined = new command.remote.Command(
         `${name}-rejoin-rotation`,
         {
+          // The droplet's own outputs: this runs after its resize.
           connection,
-          // The droplet's own output: this runs after its resize.
-          update: this.droplet.size.apply((size) =>
-            renderRejoinRotation(size, healthPath, rejoinSeconds),
-          ),
+          // With a script only when the leave has one: a droplet replaced (a new address) or an
+          // `up` that resizes nothing runs nothing here.
+          update: pulumi
+            .all([resizing, this.droplet.size])
+            .apply(([droplet, size]) =>
+              droplet ? renderRejoinRotation(size, healthPath, rejoinSeconds) : undefined,
+            ) as pulumi.Output<string>,
         },
         { parent: this },
       );
@@ -185,12 +191,16 @@ export class WebHost extends pulumi.ComponentResource {
     this.registerOutputs({ ipAddress: this.ipAddress, dropletId: this.droplet.id });
   }
 
-  /** The leave's connection and script, from the droplet as DigitalOcean has it now. */
-  private leaveRotation(
+  /**
+   * The droplet as DigitalOcean has it now, when it is there at another size than `args.size`: a
+   * resize is coming. Looked up by name and the environment tag (the data source matches a list
+   * such as tags when any of its values does: terraform-provider-digitalocean,
+   * internal/datalist/filter.go).
+   */
+  private resizingNow(
     args: WebHostArgs,
     environmentTag: string,
-    seconds: number,
-  ): command.remote.CommandArgs {
+  ): pulumi.Output<{ ipv4Address: string } | undefined> {
     const droplets = digitalocean.getDropletsOutput(
       {
         filters: [
@@ -200,11 +210,20 @@ export class WebHost extends pulumi.ComponentResource {
       },
       { parent: this },
     ).droplets;
-    // Only a droplet that exists at another size leaves; else its inputs stay as they were (an
-    // address nothing dials, no script), so an `up` that resizes nothing changes nothing here.
-    const resizing = pulumi
+    return pulumi
       .all([droplets, args.size])
       .apply(([found, size]) => (found[0] && found[0].size !== size ? found[0] : undefined));
+  }
+
+  /**
+   * The leave's connection and script: for a resize only. Otherwise an address nothing dials and
+   * no script (the `up` after a resize updates it to that, running nothing).
+   */
+  private leaveRotation(
+    args: WebHostArgs,
+    resizing: pulumi.Output<{ ipv4Address: string } | undefined>,
+    seconds: number,
+  ): command.remote.CommandArgs {
     return {
       connection: this.deployConnection(
         resizing.apply((droplet) => droplet?.ipv4Address ?? UNDIALED_HOST),

@@ -11,12 +11,13 @@ export function reservedIpCount(resources: readonly { readonly type: string }[])
   return resources.filter((r) => r.type === RESOURCE_TYPES.reservedIp).length;
 }
 
-/** What a report says of them: nothing when there are none; a warning above the default limit. */
+/**
+ * What a report says of them: nothing when there are none. A stack takes one at most (its first
+ * droplet's), so the limit is met only with the account's other stacks, which a plan does not see:
+ * the note says so, and the local cloud, which sees them, refuses a fourth.
+ */
 export function reservedIpNote(count: number): string | undefined {
   if (count === 0) return undefined;
   const what = `${count} reserved IP${count === 1 ? "" : "s"}`;
-  if (count > DEFAULT_RESERVED_IP_LIMIT) {
-    return `warning: takes ${what}, more than the ${DEFAULT_RESERVED_IP_LIMIT} DigitalOcean allows an account by default: ask DigitalOcean support for more before \`pulumi up\`, or set droplet.reservedIp false`;
-  }
-  return `takes ${what} of the ${DEFAULT_RESERVED_IP_LIMIT} DigitalOcean allows an account by default, with its other stacks' (review stacks take none)`;
+  return `takes ${what} of the ${DEFAULT_RESERVED_IP_LIMIT} DigitalOcean allows an account by default, with its other stacks' (review stacks take none; ask DigitalOcean support for more before a fourth long-lived stack)`;
 }

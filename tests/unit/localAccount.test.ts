@@ -34,6 +34,8 @@ test("over the limit with the others' reserved IPs: refused, naming the key, the
   expect(
     accountProblems(droplet(1), [], { ...DEFAULT_LOCAL_ACCOUNT, reservedIpLimit: 0 }, {}),
   ).toHaveLength(1);
+  // A stack that holds its reserved IP already creates none: over the limit or not, not refused.
+  expect(accountProblems(droplet(1), [], DEFAULT_LOCAL_ACCOUNT, { a: 2, b: 2 }, 1)).toEqual([]);
 });
 
 test("an alert email not verified on the account is refused by its key; case does not matter", () => {

@@ -26,13 +26,15 @@ export const DEFAULT_LOCAL_ACCOUNT: LocalAccount = {
 
 /**
  * What the account refuses of a stack's config (its `alerts.emails` given apart: the config holds
- * them inside an Output), beside the reserved IPs the account's other stacks hold.
+ * them inside an Output), beside the reserved IPs the account's other stacks hold and those the
+ * stack holds already (an `up` of a stack that is up).
  */
 export function accountProblems(
   config: Pick<StackConfig, "droplet">,
   alertEmails: readonly string[],
   account: LocalAccount,
   heldByOthers: Readonly<Record<string, number>>,
+  heldAlready = 0,
 ): string[] {
   const problems: string[] = [];
   const verified = account.verifiedEmails.map((email) => email.toLowerCase());
@@ -46,7 +48,8 @@ export function accountProblems(
   const takes = reservedIpsOf(config);
   const others = Object.entries(heldByOthers).filter(([, count]) => count > 0);
   const held = others.reduce((sum, [, count]) => sum + count, 0);
-  if (takes > 0 && held + takes > account.reservedIpLimit) {
+  // DigitalOcean refuses only a new one: a stack that holds as many already creates none.
+  if (takes > heldAlready && held + takes > account.reservedIpLimit) {
     const whose = others.map(([stack, count]) => `${stack} ${count}`).join(", ");
     problems.push(
       `dropstack:droplet.reservedIp: the stack takes ${takes} reserved IP${takes === 1 ? "" : "s"} and the account's other stacks hold ${held > 0 ? `${held} (${whose})` : "none"}: more than the account's limit of ${account.reservedIpLimit} (DigitalOcean's default is ${DEFAULT_RESERVED_IP_LIMIT}; ask its support for more, or set droplet.reservedIp false)`,
@@ -73,7 +76,13 @@ export function refuseWhatTheAccountWould(
       .filter((other) => other !== stack)
       .map((other) => [other, readState(other)?.reservedIps.length ?? 0]),
   );
-  const problems = accountProblems(config, emails, account, heldByOthers);
+  const problems = accountProblems(
+    config,
+    emails,
+    account,
+    heldByOthers,
+    readState(stack)?.reservedIps.length ?? 0,
+  );
   if (problems.length > 0) {
     throw new UserError(
       `the DigitalOcean account refuses this config (nothing was made or changed):\n  ${problems.join("\n  ")}`,
