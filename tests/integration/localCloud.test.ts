@@ -253,7 +253,18 @@ test("a bootstrap that fails stops up at that step, naming the droplet and cloud
 test("Ctrl-C during up leaves a state that down removes", async () => {
   const child = spawn(
     TSX,
-    [CLI, "local", "up", "--stack", INTERRUPTED, "--config", stackFilePath("dev")],
+    // A fourth stack up at once: on an account that has asked DigitalOcean for more reserved IPs.
+    [
+      CLI,
+      "local",
+      "up",
+      "--stack",
+      INTERRUPTED,
+      "--config",
+      stackFilePath("dev"),
+      "--reserved-ip-limit",
+      "20",
+    ],
     {
       cwd: PROJECT_DIR,
       stdio: ["ignore", "ignore", "pipe"],

@@ -85,7 +85,7 @@ export function refuseWhatTheAccountWould(
   );
   if (problems.length > 0) {
     throw new UserError(
-      `the DigitalOcean account refuses this config (nothing was made or changed):\n  ${problems.join("\n  ")}`,
+      `the DigitalOcean account refuses this config (nothing was made or changed):\n  ${problems.join("\n  ")}\n(the local account's limits: npm run local -- up --reserved-ip-limit <n> --verified-emails <a,b>)`,
     );
   }
 }
