@@ -1,11 +1,14 @@
 import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
 import {
   BOOTSTRAP_VERSION,
+  bootedWithHostKey,
   DEPLOY_USER,
   renderBootstrapUpgrade,
   renderCloudInit,
+  renderHostKeyInstall,
   renderLeaveRotation,
   renderRejoinRotation,
   renderWaitForBootstrap,
@@ -69,6 +72,11 @@ export interface WebHostArgs {
 export class WebHost extends pulumi.ComponentResource {
   public readonly droplet: digitalocean.Droplet;
   public readonly reservedIp?: digitalocean.ReservedIp;
+  /**
+   * The droplet's SSH host key, made by the program: the droplet boots with it (its user data, a
+   * secret) and every SSH step checks it, the first included.
+   */
+  public readonly hostKey: tls.PrivateKey;
   /** The public address the records point at alone: the reserved IP, else the droplet's own. */
   public readonly ipAddress: pulumi.Output<string>;
   /**
@@ -92,6 +100,19 @@ export class WebHost extends pulumi.ComponentResource {
         { parent: this, protect: args.protect },
       );
     }
+    this.hostKey = new tls.PrivateKey(
+      `${name}-host-key`,
+      { algorithm: "ED25519" },
+      // Kept as long as the droplet: a new key would lock the program out of the droplet.
+      { parent: this, protect: args.protect },
+    );
+    const userData = pulumi.secret(
+      pulumi
+        .all([this.hostKey.privateKeyOpenssh, this.hostKey.publicKeyOpenssh])
+        .apply(([privateKey, publicKey]) =>
+          renderCloudInit(BOOTSTRAP_VERSION, { privateKey, publicKey }),
+        ),
+    );
     const rotation = args.rotation;
     // Behind the balancer a resize (a hard power-off) must first take the droplet out of the
     // rotation, over SSH, before the droplet changes: so by the address DigitalOcean has for it
@@ -120,7 +141,7 @@ export class WebHost extends pulumi.ComponentResource {
         backups: args.backups,
         monitoring: args.monitoring,
         tags: args.tags,
-        userData: renderCloudInit(),
+        userData,
         gracefulShutdown: true,
       },
       {
@@ -137,7 +158,6 @@ export class WebHost extends pulumi.ComponentResource {
       },
     );
     this.ipAddress = this.reservedIp ? this.reservedIp.ipAddress : this.droplet.ipv4Address;
-    const connection = this.deployConnection(this.droplet.ipv4Address, args.sshPrivateKey);
     // The remote steps keep dialing for most of an hour (a new droplet refuses the deploy user for
     // a minute or two): first, from where `pulumi up` runs, something must answer on port 22 within
     // minutes, or the up fails naming the droplet and the firewall. It runs again for a new address
@@ -155,6 +175,34 @@ export class WebHost extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // A droplet bootstrapped before the host key (an earlier version: ignoreChanges keeps a
+    // droplet's own user data, a replacement's too) gets it once over SSH, on stdin, before any
+    // step checks it. What DigitalOcean's provider kept of the user data says which it booted with.
+    // Not a secret, though made from one: the script it picks is none.
+    const bootedWithKey = pulumi.unsecret(
+      pulumi
+        .all([this.droplet.userData, userData])
+        .apply(([kept, mine]) => bootedWithHostKey(kept, mine)),
+    );
+    const keyGiven = new command.remote.Command(
+      `${name}-host-key-install`,
+      {
+        connection: this.deployConnection(this.droplet.ipv4Address, args.sshPrivateKey),
+        // Undefined is sent as no `create`: pulumi-command then neither dials nor runs anything.
+        create: bootedWithKey.apply((booted) =>
+          booted ? undefined : renderHostKeyInstall(),
+        ) as pulumi.Output<string>,
+        stdin: pulumi.secret(this.hostKey.privateKeyOpenssh),
+      },
+      { parent: this, dependsOn: [reachable] },
+    );
+    const pinned = this.deployConnection(
+      this.droplet.ipv4Address,
+      args.sshPrivateKey,
+      this.hostKey.publicKeyOpenssh,
+    );
+    // Resolves once the key is there: every step through it checks the key the droplet has.
+    const connection = pulumi.all([pinned, keyGiven.stdout]).apply(([checked]) => checked);
     this.ready = new command.remote.Command(
       `${name}-bootstrap`,
       { connection, create: renderWaitForBootstrap() },
@@ -225,6 +273,10 @@ export class WebHost extends pulumi.ComponentResource {
     seconds: number,
   ): command.remote.CommandArgs {
     return {
+      // Checks no host key: it runs before the droplet's update, so before a droplet of an earlier
+      // bootstrap has been given the program's key (which needs the droplet's state after it),
+      // and it sends nothing secret: someone on the path could only keep the droplet in the
+      // balancer's rotation through its resize.
       connection: this.deployConnection(
         resizing.apply((droplet) => droplet?.ipv4Address ?? UNDIALED_HOST),
         args.sshPrivateKey,
@@ -239,19 +291,25 @@ export class WebHost extends pulumi.ComponentResource {
   }
 
   /**
-   * SSH as the deploy user to `host`. A new droplet refuses the deploy user until cloud-init has
-   * given it the keys (the first thing its runcmd does, a minute or two after boot), and a resized
-   * one until sshd is back: keep dialing for several minutes.
+   * SSH as the deploy user to `host`, checking `hostKey` when given (pulumi-command ignores the
+   * host's key without one). A new droplet refuses the deploy user until cloud-init has given it
+   * the keys (the first thing its runcmd does, a minute or two after boot), and a resized one until
+   * sshd is back: keep dialing for several minutes.
    */
   private deployConnection(
     host: pulumi.Output<string>,
     privateKey: pulumi.Input<string>,
+    hostKey?: pulumi.Output<string>,
   ): pulumi.Output<Connection> {
     return pulumi.secret(
-      pulumi.all([host, privateKey]).apply(([address, key]) => ({
+      pulumi.all([host, privateKey, hostKey]).apply(([address, key, expected]) => ({
         host: address,
         user: DEPLOY_USER,
         privateKey: key,
+        // An authorized_keys line (ssh.ParseAuthorizedKey: pulumi-command v1.2.1,
+        // provider/pkg/provider/remote/connection.go), which also limits the host key algorithms
+        // offered to its type.
+        ...(expected && { hostKey: expected }),
         dialErrorLimit: 100,
         perDialTimeout: 30,
       })),

@@ -36,6 +36,8 @@ export const RESOURCE_TYPES = {
   // Things a review stack only references, never creates.
   domain: "digitalocean:index/domain:Domain",
   sshKey: "digitalocean:index/sshKey:SshKey",
+  // The TLS provider: each droplet's SSH host key.
+  hostKey: "tls:index/privateKey:PrivateKey",
   // Docker and the command provider.
   image: "docker:index/image:Image",
   command: "command:remote:Command",

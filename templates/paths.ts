@@ -79,3 +79,13 @@ export function colourFile(app: string): string {
 export function releaseScript(app: string): string {
   return `${BIN_DIR}/${app}-release`;
 }
+
+/** The droplet's one SSH host key: the program's (bootstrap version 3 on). */
+export const SSH_HOST_KEY_FILE = "/etc/ssh/ssh_host_ed25519_key";
+/** sshd offers that key alone: a client pinned to it could not check another. */
+export const SSHD_HOST_KEY_CONF = "/etc/ssh/sshd_config.d/61-dropstack-host-key.conf";
+/** The nftables rules that keep the API's containers and nginx from the metadata service (bootstrap version 3 on). */
+export const METADATA_GUARD_FILE = `${CONFIG_DIR}/metadata-guard.nft`;
+export const METADATA_GUARD_UNIT = `${SYSTEMD_DIR}/dropstack-metadata-guard.service`;
+/** DigitalOcean's metadata service, which hands the droplet's user data to whoever asks. */
+export const METADATA_ADDRESS = "169.254.169.254";

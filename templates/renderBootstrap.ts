@@ -12,18 +12,33 @@ import {
   BOOTSTRAP_VERSION_FILE,
   CONFIG_DIR,
   DEPLOY_USER,
+  METADATA_ADDRESS,
+  METADATA_GUARD_FILE,
+  METADATA_GUARD_UNIT,
   PREVIOUS_DIR,
+  SSH_HOST_KEY_FILE,
+  SSHD_HOST_KEY_CONF,
   STAGING_DIR,
   STATE_DIR,
 } from "./paths";
+import { createHash } from "node:crypto";
 import { renderTemplate } from "./render";
 
 /** What new droplets boot with. */
-export const BOOTSTRAP_VERSION = 2;
+export const BOOTSTRAP_VERSION = 3;
 
 /** Released versions, oldest first: each is kept byte for byte (tests/unit/render.test.ts). */
-export const BOOTSTRAP_VERSIONS = [1, 2] as const;
+export const BOOTSTRAP_VERSIONS = [1, 2, 3] as const;
 export type BootstrapVersion = (typeof BOOTSTRAP_VERSIONS)[number];
+
+/** The first version whose user data hands the droplet the SSH host key the program made for it. */
+export const HOST_KEY_VERSION = 3;
+
+/** A droplet's SSH host key, in OpenSSH's formats: the private key, and the public key's line. */
+export interface HostKey {
+  readonly privateKey: string;
+  readonly publicKey: string;
+}
 
 /**
  * Seconds an install or upgrade waits for dpkg's locks (DPkg::Lock::Timeout covers those, not
@@ -52,15 +67,53 @@ export function renderAptRetry(): string {
   }).trimEnd();
 }
 
-const indent = (text: string) =>
+const indent = (text: string, spaces = 6) =>
   text
     .split("\n")
-    .map((line) => (line ? `      ${line}` : ""))
+    .map((line) => (line ? `${" ".repeat(spaces)}${line}` : ""))
     .join("\n");
 
-/** The cloud-config of bootstrap `version` (the current one by default). */
-export function renderCloudInit(version: BootstrapVersion = BOOTSTRAP_VERSION): string {
+/** sshd offers the program's host key alone. */
+function sshdHostKeyConf(): string {
+  return [
+    "# dropstack: this host key alone, the one the program pinned: a client offered another key",
+    "# type could not check it.",
+    `HostKey ${SSH_HOST_KEY_FILE}`,
+  ].join("\n");
+}
+
+function metadataGuard(): string {
+  return renderTemplate("metadata-guard.nft.mustache", {
+    metadataAddress: METADATA_ADDRESS,
+  }).trimEnd();
+}
+
+function metadataGuardUnit(): string {
+  return renderTemplate("metadata-guard.service.mustache", {
+    metadataGuardFile: METADATA_GUARD_FILE,
+  }).trimEnd();
+}
+
+/**
+ * The cloud-config of bootstrap `version` (the current one by default). From version 3 it holds
+ * the droplet's SSH host key, so it is a secret: the caller keeps it one.
+ */
+export function renderCloudInit(
+  version: BootstrapVersion = BOOTSTRAP_VERSION,
+  hostKey?: HostKey,
+): string {
+  if (version >= HOST_KEY_VERSION && !hostKey) {
+    throw new Error(`bootstrap version ${version} takes the droplet's SSH host key`);
+  }
   return renderTemplate(`cloud-init-v${version}.yaml.mustache`, {
+    hostPrivateKeyIndented: hostKey && indent(hostKey.privateKey.trimEnd(), 4),
+    hostPublicKey: hostKey?.publicKey.trim(),
+    sshdHostKeyConfFile: SSHD_HOST_KEY_CONF,
+    sshdHostKeyConfIndented: indent(sshdHostKeyConf()),
+    metadataGuardFile: METADATA_GUARD_FILE,
+    metadataGuardIndented: indent(metadataGuard()),
+    metadataGuardUnit: METADATA_GUARD_UNIT,
+    metadataGuardUnitIndented: indent(metadataGuardUnit()),
     deployUser: DEPLOY_USER,
     stagingDir: STAGING_DIR,
     configDir: CONFIG_DIR,
@@ -85,5 +138,34 @@ export function renderBootstrapUpgrade(): string {
     aptLockConf: aptLockConf(),
     aptRetryFile: APT_RETRY_FILE,
     aptRetry: renderAptRetry(),
+    metadataGuardFile: METADATA_GUARD_FILE,
+    metadataGuard: metadataGuard(),
+    metadataGuardUnit: METADATA_GUARD_UNIT,
+    metadataGuardUnitText: metadataGuardUnit(),
   });
+}
+
+/**
+ * Gives a droplet bootstrapped before version 3 the program's host key, sent on stdin, over a
+ * connection that checks no host key (the droplet's old one was never recorded).
+ */
+export function renderHostKeyInstall(): string {
+  return renderTemplate("host-key-install.sh.mustache", {
+    hostKeyFile: SSH_HOST_KEY_FILE,
+    sshdHostKeyConfFile: SSHD_HOST_KEY_CONF,
+    sshdHostKeyConf: sshdHostKeyConf(),
+  });
+}
+
+/**
+ * Whether a droplet booted with its host key: what DigitalOcean's provider keeps of its user data
+ * (the text, or the SHA-1 of it the Terraform provider's state holds) against the version 3 user
+ * data this host renders. Anything else booted earlier (ignoreChanges keeps a droplet's own user
+ * data, a replacement's included).
+ */
+export function bootedWithHostKey(keptUserData: string | undefined, userData: string): boolean {
+  if (keptUserData === undefined) return false;
+  return (
+    keptUserData === userData || keptUserData === createHash("sha1").update(userData).digest("hex")
+  );
 }

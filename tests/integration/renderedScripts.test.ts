@@ -1,6 +1,7 @@
 /** The rendered shell scripts, run for real: shellcheck on each, and the TLS placeholder in a temp dir. */
 import { spawnSync } from "node:child_process";
 import {
+  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -17,6 +18,7 @@ import * as path from "node:path";
 import {
   renderAptRetry,
   renderBootstrapUpgrade,
+  renderHostKeyInstall,
   renderCertbot,
   renderDnsDrain,
   renderInstallFile,
@@ -102,6 +104,7 @@ test("every rendered shell script passes shellcheck", () => {
     "rejoin-rotation.sh": renderRejoinRotation("s-2vcpu-4gb", "/health?deep=1", 35),
     "apt-get-retried": renderAptRetry(),
     "bootstrap-upgrade.sh": renderBootstrapUpgrade(),
+    "host-key-install.sh": renderHostKeyInstall(),
   };
   for (const [name, text] of Object.entries(scripts)) {
     const run = spawnSync(shellcheck, ["--shell=sh", "-"], { input: text, encoding: "utf8" });
@@ -225,7 +228,13 @@ test("apt-get is tried again up to twelve times, with its arguments, and fails a
 });
 
 test("the bootstrap upgrade brings a version 1 droplet to the current version once, then leaves it", () => {
-  const { dir, env } = fakeDroplet({});
+  // apt-get and systemctl only say what they were asked.
+  const record = (name: string) => `echo "${name} $*" >> "$CALLS"`;
+  const { dir, env: droplet } = fakeDroplet({
+    "apt-get": record("apt-get"),
+    systemctl: record("systemctl"),
+  });
+  const env = { ...droplet, CALLS: path.join(dir, "calls") };
   // The droplet's paths moved into the temp dir.
   const moved = (text: string) =>
     text
@@ -234,30 +243,88 @@ test("the bootstrap upgrade brings a version 1 droplet to the current version on
       .split("/usr/local/sbin")
       .join(path.join(dir, "sbin"))
       .split("/var/lib/dropstack")
-      .join(path.join(dir, "state"));
+      .join(path.join(dir, "state"))
+      .split("/etc/dropstack")
+      .join(path.join(dir, "config"))
+      .split("/etc/systemd/system")
+      .join(path.join(dir, "units"));
   const script = moved(renderBootstrapUpgrade());
-  mkdirSync(path.join(dir, "sbin"));
+  for (const made of ["sbin", "config", "units"]) mkdirSync(path.join(dir, made));
   const first = spawnSync("sh", ["-c", script], { encoding: "utf8", env });
   expect(first.stderr).toBe("");
   expect(first.status).toBe(0);
-  expect(first.stdout).toBe("dropstack: bootstrap version 1 → 2, in place\n");
+  expect(first.stdout).toBe("dropstack: bootstrap version 1 → 3, in place\n");
+  // Version 3: the metadata service's guard, installed and (re)started.
+  expect(readFileSync(path.join(dir, "config", "metadata-guard.nft"), "utf8")).toContain(
+    "ip daddr 169.254.169.254 meta skuid { 33, 65534 } reject",
+  );
+  expect(
+    readFileSync(path.join(dir, "units", "dropstack-metadata-guard.service"), "utf8"),
+  ).toContain(`ExecStart=/usr/sbin/nft -f ${path.join(dir, "config", "metadata-guard.nft")}`);
+  expect(readFileSync(env.CALLS, "utf8").split("\n")).toEqual([
+    "apt-get -y install nftables",
+    "systemctl daemon-reload",
+    "systemctl enable dropstack-metadata-guard",
+    "systemctl restart dropstack-metadata-guard",
+    "",
+  ]);
   expect(readFileSync(path.join(dir, "apt", "80dropstack"), "utf8")).toContain(
     'DPkg::Lock::Timeout "300";',
   );
   const helper = path.join(dir, "sbin", "apt-get-retried");
   expect(readFileSync(helper, "utf8")).toBe(`${moved(renderAptRetry())}\n`);
   expect(statSync(helper).mode & 0o777).toBe(0o755);
-  expect(readFileSync(path.join(dir, "state", "bootstrap-version"), "utf8")).toBe("2\n");
+  expect(readFileSync(path.join(dir, "state", "bootstrap-version"), "utf8")).toBe("3\n");
   const again = spawnSync("sh", ["-c", script], { encoding: "utf8", env });
   expect(again.status).toBe(0);
-  expect(again.stdout).toBe("dropstack: bootstrap version 2 already\n");
+  expect(again.stdout).toBe("dropstack: bootstrap version 3 already\n");
   // A version file with something else in it counts as version 1: upgraded again, harmlessly.
   writeFileSync(path.join(dir, "state", "bootstrap-version"), "junk\n");
   const junk = spawnSync("sh", ["-c", script], { encoding: "utf8", env });
   expect({ status: junk.status, stdout: junk.stdout, stderr: junk.stderr }).toEqual({
     status: 0,
-    stdout: "dropstack: bootstrap version 1 → 2, in place\n",
+    stdout: "dropstack: bootstrap version 1 → 3, in place\n",
     stderr: "",
   });
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("the host key's install takes a key on stdin, checks sshd's config, then reloads it; refuses anything else", () => {
+  const record = (name: string) => `echo "${name} $*" >> "$CALLS"`;
+  const { dir, env: droplet } = fakeDroplet({
+    sshd: record("sshd"),
+    systemctl: record("systemctl"),
+  });
+  const env = { ...droplet, CALLS: path.join(dir, "calls") };
+  mkdirSync(path.join(dir, "ssh", "sshd_config.d"), { recursive: true });
+  // The droplet's /etc/ssh moved into the temp dir; ownership is root's on a droplet.
+  const script = renderHostKeyInstall()
+    .split("/etc/ssh")
+    .join(path.join(dir, "ssh"))
+    .split("-o root -g root ")
+    .join("");
+  const keyFile = path.join(dir, "made");
+  spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", keyFile]);
+  const key = readFileSync(keyFile, "utf8");
+  const run = spawnSync("sh", ["-c", script], { encoding: "utf8", env, input: key });
+  expect(run.stderr).toBe("");
+  expect(run.status).toBe(0);
+  const installed = path.join(dir, "ssh", "ssh_host_ed25519_key");
+  expect(readFileSync(installed, "utf8")).toBe(key);
+  expect(statSync(installed).mode & 0o777).toBe(0o600);
+  const typeAndBlob = (file: string) => readFileSync(file, "utf8").trim().split(/\s+/).slice(0, 2);
+  expect(typeAndBlob(`${installed}.pub`)).toEqual(typeAndBlob(`${keyFile}.pub`));
+  expect(
+    readFileSync(path.join(dir, "ssh", "sshd_config.d", "61-dropstack-host-key.conf"), "utf8"),
+  ).toMatch(new RegExp(`^HostKey ${installed}$`, "m"));
+  expect(readFileSync(env.CALLS, "utf8")).toBe("sshd -t\nsystemctl reload ssh\n");
+  // Not a key: nothing installed, nothing reloaded.
+  rmSync(env.CALLS);
+  rmSync(installed);
+  const junk = spawnSync("sh", ["-c", script], { encoding: "utf8", env, input: "junk\n" });
+  expect(junk.status).toBe(1);
+  expect(junk.stderr).toContain("dropstack: the host key on stdin is not an OpenSSH private key");
+  expect(existsSync(installed)).toBe(false);
+  expect(existsSync(env.CALLS)).toBe(false);
   rmSync(dir, { recursive: true, force: true });
 });

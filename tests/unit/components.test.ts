@@ -9,7 +9,15 @@ import { inboundRules } from "../../components/Firewall";
 import { hostSlug } from "../../config";
 import { contentHash } from "../../components/RemoteFile";
 import { T, committedStack, one, only, planStack, withConfig } from "../helpers/planHelpers";
-import { BOOTSTRAP_VERSION, renderBootstrapUpgrade, renderCloudInit } from "../../templates";
+import { createHash } from "node:crypto";
+import {
+  BOOTSTRAP_VERSION,
+  renderBootstrapUpgrade,
+  renderCloudInit,
+  renderHostKeyInstall,
+} from "../../templates";
+import { isSecretWrapper, revealSecrets } from "../../tools/plan/mockSecrets";
+import type { RecordedResource } from "../../tools/plan/recordingMocks";
 
 test("registryLogin reads user and password from a Docker config, password may hold colons", () => {
   const auth = Buffer.from("user-1:pa:ss").toString("base64");
@@ -105,7 +113,15 @@ describe("RemoteFile steps", () => {
 test("a droplet boots the current bootstrap, which the program never changes on it after; an in-place step brings older ones to it", async () => {
   const plan = await planStack("dev");
   const [droplet] = only(plan, T.droplet);
-  expect(droplet.inputs.userData).toBe(renderCloudInit(BOOTSTRAP_VERSION));
+  const hostKey = one(plan, T.hostKey, "dev-web-1-host-key");
+  expect(hostKey.inputs).toEqual({ algorithm: "ED25519" });
+  expect(isSecretWrapper(droplet.inputs.userData)).toBe(true);
+  expect(revealSecrets(droplet.inputs.userData)).toBe(
+    renderCloudInit(BOOTSTRAP_VERSION, {
+      privateKey: String(revealSecrets(hostKey.outputs.privateKeyOpenssh)),
+      publicKey: String(hostKey.outputs.publicKeyOpenssh),
+    }),
+  );
   expect(droplet.options?.ignoreChanges).toEqual(["userData"]);
   const upgrade = one(plan, T.command, "dev-web-1-bootstrap-upgrade");
   expect(upgrade.inputs.create).toBe(renderBootstrapUpgrade());
@@ -115,6 +131,85 @@ test("a droplet boots the current bootstrap, which the program never changes on 
   expect(one(plan, T.command, "dev-web-1-nginx-site-install").dependsOn).not.toContain(
     "dev-web-1-bootstrap-upgrade",
   );
+});
+
+describe("SSH host keys", () => {
+  /** The plan of dev, its droplet kept with the user data `kept` gives it (as the provider would). */
+  async function planKeeping(kept: (mine: string) => string) {
+    jest.resetModules();
+    const { runPlan } = await import("../../tools/plan/runPlan");
+    const { RecordingMocks } = await import("../../tools/plan/recordingMocks");
+    class KeptUserData extends RecordingMocks {
+      protected inventOutputs(recorded: RecordedResource) {
+        const invented = super.inventOutputs(recorded);
+        if (recorded.type !== T.droplet) return invented;
+        const mine = String(revealSecrets(recorded.inputs.userData));
+        return { ...invented, state: { ...invented.state, userData: kept(mine) } };
+      }
+    }
+    return runPlan("dev", committedStack("dev"), new KeptUserData());
+  }
+  const connectionOf = (step: { inputs: Record<string, unknown> }) =>
+    revealSecrets(step.inputs.connection) as { hostKey?: string; host: string };
+
+  test("every SSH step checks the droplet's key, but the leave before a resize and the key's install", async () => {
+    const plan = await planStack("production");
+    for (const host of ["production-web-1", "production-web-2"]) {
+      const key = String(one(plan, T.hostKey, `${host}-host-key`).outputs.publicKeyOpenssh);
+      expect(key).toMatch(/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[\w+/]+=*\n$/);
+      const steps = only(plan, T.command).filter((c) => c.name.startsWith(`${host}-`));
+      expect(steps.length).toBeGreaterThanOrEqual(8);
+      for (const step of steps) {
+        const unchecked =
+          step.name.endsWith("-leave-rotation") || step.name.endsWith("-host-key-install");
+        expect([step.name, connectionOf(step).hostKey]).toEqual([
+          step.name,
+          unchecked ? undefined : key,
+        ]);
+      }
+    }
+  });
+
+  test("the private key is a secret everywhere the plan shows or writes it", async () => {
+    const plan = await planStack("dev");
+    const { planJson, planTree, plannedFiles } = await import("../../tools/plan/planOutput");
+    const key = String(
+      revealSecrets(one(plan, T.hostKey, "dev-web-1-host-key").outputs.privateKeyOpenssh),
+    );
+    const body = key.split("\n")[1];
+    expect(body.length).toBeGreaterThan(40);
+    const shown = [
+      JSON.stringify(planJson(plan)),
+      planTree(plan),
+      JSON.stringify(plannedFiles(plan)),
+    ];
+    for (const text of shown) expect(text).not.toContain(body);
+  });
+
+  test("a droplet booted with its key (its user data kept as is, or as the SHA-1 the provider keeps) is given nothing", async () => {
+    for (const kept of [
+      (mine: string) => mine,
+      (mine: string) => createHash("sha1").update(mine).digest("hex"),
+    ]) {
+      const plan = await planKeeping(kept);
+      expect(one(plan, T.command, "dev-web-1-host-key-install").inputs.create).toBeUndefined();
+    }
+  });
+
+  test("a droplet of an earlier bootstrap is given its key once, on stdin, before any checked step", async () => {
+    const plan = await planKeeping(() => renderCloudInit(2));
+    const install = one(plan, T.command, "dev-web-1-host-key-install");
+    expect(install.inputs.create).toBe(renderHostKeyInstall());
+    expect(isSecretWrapper(install.inputs.stdin)).toBe(true);
+    expect(revealSecrets(install.inputs.stdin)).toBe(
+      revealSecrets(one(plan, T.hostKey, "dev-web-1-host-key").outputs.privateKeyOpenssh),
+    );
+    expect(install.dependsOn).toContain("dev-web-1-ssh-reachable");
+    // Every checked step waits for it: through the connection, which resolves once it is done.
+    expect(one(plan, T.command, "dev-web-1-bootstrap").dependsOn).toContain(
+      "dev-web-1-host-key-install",
+    );
+  });
 });
 
 test("a changed app.port re-pushes the upstreams' default and the colours' programs, not the site, the env file or bootstrap", async () => {
@@ -146,6 +241,7 @@ describe("one list of resource types", () => {
       docker: await import("@pulumi/docker"),
       "command:remote": (await import("@pulumi/command")).remote,
       "command:local": (await import("@pulumi/command")).local,
+      tls: await import("@pulumi/tls"),
     } as unknown as Record<string, Record<string, { __pulumiType?: string }>>;
     const providers = Object.values(RESOURCE_TYPES).filter((t) => !t.startsWith("dropstack:"));
     expect(providers.length).toBeGreaterThan(15);

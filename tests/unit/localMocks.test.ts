@@ -51,9 +51,13 @@ test("a step runs after the droplet it needs, with the address the droplet's cre
   const bootstrap = events.find((e) => e.name === "dev-web-1-bootstrap")!;
   expect(bootstrap.at).toBeGreaterThanOrEqual(dropletDone.at);
   expect(bootstrap.host).toBe("198.51.100.11");
-  // Every remote step waits for the bootstrap: none ran before it.
+  // Every remote step waits for the bootstrap: none ran before it but the host key's install
+  // (with no script for a droplet booted with its key) and the wait for SSH.
   const commands = events.filter((e) => e.what === "command");
-  expect(commands[0].name).toBe("dev-web-1-bootstrap");
+  expect(commands.slice(0, 2).map((c) => c.name)).toEqual([
+    "dev-web-1-host-key-install",
+    "dev-web-1-bootstrap",
+  ]);
   expect(commands.length).toBeGreaterThan(8);
 });
 

@@ -8,7 +8,10 @@ import {
   renderCertbot,
   BOOTSTRAP_VERSIONS,
   BootstrapVersion,
+  bootedWithHostKey,
+  renderBootstrapUpgrade,
   renderCloudInit,
+  renderHostKeyInstall,
   renderDockerRun,
   renderTlsDeployHook,
   renderEnvFile,
@@ -19,6 +22,16 @@ import {
   renderNginxUpstreams,
   renderSupervisorProgram,
 } from "../../templates";
+import { inventedHostKey } from "../../tools/plan/inventedHostKey";
+
+/** A host key for the versions that take one: the offline plan's made-up one, the same each run. */
+const HOST_KEY = (() => {
+  const invented = inventedHostKey("example", (value) => value);
+  return {
+    publicKey: String(invented.publicKeyOpenssh),
+    privateKey: String((invented.privateKeyOpenssh as { value: string }).value),
+  };
+})();
 
 const site = {
   stack: "staging",
@@ -118,7 +131,9 @@ describe("certbot", () => {
     expect(script).toMatch(
       /if ! command -v certbot >\/dev\/null; then\n\s+sudo DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q certbot\n/,
     );
-    expect(renderCloudInit()).not.toContain("certbot");
+    for (const version of BOOTSTRAP_VERSIONS) {
+      expect(renderCloudInit(version, HOST_KEY)).not.toContain("certbot");
+    }
   });
 });
 
@@ -232,10 +247,11 @@ describe("supervisor program", () => {
 const RELEASED_BOOTSTRAPS: Record<BootstrapVersion, string> = {
   1: "72530bcaf0c87415818894462589ea7faf8aa0ff5b2a5f3b76cdf7d75497bc07",
   2: "b4d347929e455647bc215d44c84df174e9051ba43ae7f3c2b6fef85481a22a56",
+  3: "b826d793763eb583e34ce7481c7e560db00ef66cbec3ee271165c3047db009fb",
 };
 
 describe.each(BOOTSTRAP_VERSIONS)("cloud-init bootstrap version %i", (version) => {
-  const userData = renderCloudInit(version);
+  const userData = renderCloudInit(version, HOST_KEY);
   const doc = parse(userData);
   test("snapshot", () => expect(userData).toMatchSnapshot());
   test("is byte-identical to the released bootstrap (droplets booted with it keep it)", () => {
@@ -267,7 +283,12 @@ describe.each(BOOTSTRAP_VERSIONS)("cloud-init bootstrap version %i", (version) =
     const last = (doc.runcmd as string[]).at(-1)!;
     if (version === 1)
       expect(last).toBe("systemctl enable --now docker nginx supervisor unattended-upgrades");
-    else expect(last).toMatch(/^systemctl is-active --quiet docker nginx supervisor && echo 2 > /);
+    else if (version === 2)
+      expect(last).toMatch(/^systemctl is-active --quiet docker nginx supervisor && echo 2 > /);
+    else
+      expect(last).toMatch(
+        /^systemctl is-active --quiet docker nginx supervisor dropstack-metadata-guard && echo 3 > /,
+      );
   });
   test("a non-root deploy user; root login and passwords off", () => {
     expect(doc.users).toEqual([
@@ -288,10 +309,75 @@ describe.each(BOOTSTRAP_VERSIONS)("cloud-init bootstrap version %i", (version) =
     const directives = userData
       .split("\n")
       .filter((line) => !line.trim().startsWith("#"))
-      .join("\n");
+      .join("\n")
+      // Its own names: the host key's sshd file and the metadata service's guard (version 3 on).
+      .replaceAll(/dropstack-(host-key|metadata-guard)\b/g, "");
     expect(directives).not.toMatch(
       /\b(8080|example\.com|registry|release|RELEASE|api|dropstack-\w+)\b/,
     );
+  });
+});
+
+describe("bootstrap version 3: the program's SSH host key", () => {
+  const userData = renderCloudInit(3, HOST_KEY);
+  const doc = parse(userData);
+  test("is not made without one", () => {
+    expect(() => renderCloudInit(3)).toThrow(
+      "bootstrap version 3 takes the droplet's SSH host key",
+    );
+  });
+  test("boots with that key alone: the image's keys deleted, no other made, sshd offers it only", () => {
+    expect(doc.ssh_keys).toEqual({
+      ed25519_private: HOST_KEY.privateKey,
+      ed25519_public: HOST_KEY.publicKey.trim(),
+    });
+    expect(doc.ssh_deletekeys).toBe(true);
+    expect(doc.ssh_genkeytypes).toEqual([]);
+    const conf = doc.write_files.find(
+      (f: { path: string }) => f.path === "/etc/ssh/sshd_config.d/61-dropstack-host-key.conf",
+    );
+    expect(conf.content).toMatch(/^HostKey \/etc\/ssh\/ssh_host_ed25519_key$/m);
+    expect(conf.content.match(/^HostKey /gm)).toHaveLength(1);
+  });
+  test("neither the API's containers nor nginx's workers ask the metadata service (it hands out the user data), at every boot", () => {
+    const guard = doc.write_files.find(
+      (f: { path: string }) => f.path === "/etc/dropstack/metadata-guard.nft",
+    );
+    expect(guard.content).toContain("ip daddr 169.254.169.254 meta skuid { 33, 65534 } reject");
+    expect(guard.content).toMatch(/hook forward[^}]*ip daddr 169\.254\.169\.254 reject/);
+    const unit = doc.write_files.find((f: { path: string }) =>
+      f.path.endsWith("/dropstack-metadata-guard.service"),
+    );
+    expect(unit.content).toContain("ExecStart=/usr/sbin/nft -f /etc/dropstack/metadata-guard.nft");
+    expect(unit.content).toContain("WantedBy=multi-user.target");
+    const runcmd: string[] = doc.runcmd;
+    const guarded = runcmd.indexOf("systemctl enable --now dropstack-metadata-guard");
+    expect(guarded).toBeGreaterThan(
+      runcmd.findIndex((c) => c.includes(" install ") && c.includes("nftables")),
+    );
+    expect(guarded).toBeLessThan(
+      runcmd.indexOf("systemctl enable --now docker nginx supervisor unattended-upgrades"),
+    );
+  });
+  test("the upgrade of an earlier droplet adds the guard, never the key (that has its own step)", () => {
+    const upgrade = renderBootstrapUpgrade();
+    expect(upgrade).toContain("ip daddr 169.254.169.254 meta skuid { 33, 65534 } reject");
+    expect(upgrade).toContain("sudo systemctl restart dropstack-metadata-guard");
+    expect(upgrade).not.toContain("OPENSSH PRIVATE KEY");
+  });
+  test("the key for an earlier droplet comes on stdin, checked before sshd reloads with it", () => {
+    const install = renderHostKeyInstall();
+    expect(install).toContain('cat >"$key"');
+    const check = install.indexOf("sudo sshd -t");
+    expect(check).toBeGreaterThan(install.indexOf("sudo install -m 0600 -o root -g root"));
+    expect(install.indexOf("sudo systemctl reload ssh")).toBeGreaterThan(check);
+  });
+  test("a droplet booted with the key is told from one booted earlier, by the kept user data", () => {
+    const sha1 = createHash("sha1").update(userData).digest("hex");
+    expect(bootedWithHostKey(userData, userData)).toBe(true);
+    expect(bootedWithHostKey(sha1, userData)).toBe(true);
+    expect(bootedWithHostKey(renderCloudInit(2), userData)).toBe(false);
+    expect(bootedWithHostKey(undefined, userData)).toBe(false);
   });
 });
 

@@ -239,8 +239,15 @@ test("production scales 1 → 3 → 1 without deleting anything protected (no un
     planStack("production", withConfig(committedStack("production"), { "droplet.count": count }));
   const key = (r: { type: string; name: string; parent: string | null }) =>
     `${r.type} ${r.name} <- ${r.parent}`;
-  const before = (await production(1)).resources.filter((r) => r.protect).map(key);
-  const after = (await production(3)).resources.filter((r) => r.protect).map(key);
+  // In any order: a resource registers once its inputs resolve.
+  const before = (await production(1)).resources
+    .filter((r) => r.protect)
+    .map(key)
+    .sort();
+  const after = (await production(3)).resources
+    .filter((r) => r.protect)
+    .map(key)
+    .sort();
   expect(before.length).toBeGreaterThanOrEqual(4);
   // Up: nothing protected goes. Back: what goes (the other droplets, the balancer) is unprotected.
   expect(after).toEqual(before);

@@ -8,6 +8,7 @@ import {
   planStack,
   withConfig,
 } from "../helpers/planHelpers";
+import { isSecretWrapper, revealSecrets } from "../../tools/plan/mockSecrets";
 
 const STACKS = ["dev", "staging", "production"] as const;
 
@@ -56,7 +57,9 @@ describe.each(STACKS)("stack %s", (stack) => {
       expect(droplet.inputs.tags).toEqual(
         expect.arrayContaining([`dropstack-${stack}`, "dropstack"]),
       );
-      expect(droplet.inputs.userData).toMatch(/^#cloud-config\n/);
+      // A secret: it holds the droplet's SSH host key.
+      expect(isSecretWrapper(droplet.inputs.userData)).toBe(true);
+      expect(revealSecrets(droplet.inputs.userData)).toMatch(/^#cloud-config\n/);
     }
   });
 
@@ -130,6 +133,7 @@ describe.each(STACKS)("stack %s", (stack) => {
           "production-dns-apex",
           "production-dns-api",
           "production-web-1-droplet",
+          "production-web-1-host-key",
           "production-web-1-ip",
         ].sort(),
       );
@@ -168,6 +172,8 @@ describe.each(STACKS)("stack %s", (stack) => {
       (r) =>
         r.name.startsWith(`${stack}-web-1-`) &&
         r.name !== `${stack}-web-1-bootstrap` &&
+        // Before it: a droplet of an earlier bootstrap is given its host key first.
+        r.name !== `${stack}-web-1-host-key-install` &&
         !r.name.endsWith("-rotation"),
     );
     expect(remote.length).toBeGreaterThanOrEqual(8);

@@ -8,6 +8,9 @@
  * waiting 100 ms × 1.5ⁿ capped at 5 s between them, each connect bounded by `perDialTimeout`
  * (default 15 s); `customTimeouts.create` bounds the dialing only, never the running command. A
  * non-zero exit fails the step with the command's output (remote/commandOutputs.go, `run`).
+ * With `connection.hostKey` (an authorized_keys line) the host must present that key, of that
+ * type only (connection.go: ssh.FixedHostKey, HostKeyAlgorithms its type); a mismatch fails the
+ * dial and is retried as any other; without one the host's key is not checked.
  */
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -19,6 +22,7 @@ export interface Connection {
   readonly user?: string;
   readonly port?: number;
   readonly privateKey?: string;
+  readonly hostKey?: string;
   readonly dialErrorLimit?: number;
   readonly perDialTimeout?: number;
 }
@@ -66,6 +70,7 @@ export async function runRemote(
       `${options.name}: could not set environment variable "${names[0]}" (the droplet's sshd accepts no such variable; set it in the command instead)`,
     );
   }
+  const port = connection.port ?? 22;
   const args = [
     "netns",
     "exec",
@@ -74,11 +79,8 @@ export async function runRemote(
     "-i",
     keyFile,
     "-p",
-    String(connection.port ?? 22),
-    "-o",
-    "StrictHostKeyChecking=no",
-    "-o",
-    "UserKnownHostsFile=/dev/null",
+    String(port),
+    ...hostKeyOptions(connection.host, port, connection.hostKey, keyFile),
     "-o",
     "LogLevel=ERROR",
     "-o",
@@ -113,4 +115,26 @@ export async function runRemote(
   throw new RemoteCommandError(
     `${options.name}: could not connect to ${connection.user ?? "root"}@${connection.host} after ${tries} dials (last: ${lastError || "no answer"})`,
   );
+}
+
+/** ssh's options to check `hostKey` as the provider does, or to check nothing without one. */
+function hostKeyOptions(
+  host: string,
+  port: number,
+  hostKey: string | undefined,
+  keyFile: string,
+): string[] {
+  if (!hostKey) return ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"];
+  const [type, blob] = hostKey.trim().split(/\s+/);
+  const knownHosts = `${keyFile}.known_hosts`;
+  const name = port === 22 ? host : `[${host}]:${port}`;
+  writeFileSync(knownHosts, `${name} ${type} ${blob}\n`, { mode: 0o600 });
+  return [
+    "-o",
+    "StrictHostKeyChecking=yes",
+    "-o",
+    `UserKnownHostsFile=${knownHosts}`,
+    "-o",
+    `HostKeyAlgorithms=${type}`,
+  ];
 }

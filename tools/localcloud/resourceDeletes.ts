@@ -54,6 +54,8 @@ export function resourceDeletes(
       await stopBalancers(state.stack, state.index, [balancer.name]);
       context.note(`  load balancer ${balancer.name} deleted`);
     },
+    // The TLS provider's delete only forgets the key (resource_private_key.go).
+    [T.hostKey]: async () => undefined,
     [T.certificate]: async (previous) => {
       state.certificates = state.certificates.filter((c) => c.id !== previous.id);
       save();

@@ -6,6 +6,7 @@
  * namespace. Each saves the state before it returns.
  * What they do when a resource changes or goes is in standInChanges.ts and resourceDeletes.ts.
  */
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import { PROJECT_DIR } from "../shared/projectPaths";
@@ -13,6 +14,7 @@ import { LOCAL_NODE_IMAGE, docker, dockerAsync } from "./buildEngine";
 import { bootDroplet, dropletMachine, REGISTRY_HOST } from "./dropletMachine";
 import type { StandIn, StandIns } from "./localMocks";
 import { commandRunner } from "./commandStandIn";
+import { makeHostKey } from "./hostKeyStandIn";
 import { localCommandStandIns } from "./localCommandStandIn";
 import { resourceDeletes } from "./resourceDeletes";
 import { standInChanges } from "./standInChanges";
@@ -40,6 +42,7 @@ export function standIns(context: StandInContext): StandIns {
     ...networkStandIns(context, refreshBalancers),
     ...localCommands.create,
     [T.tag]: async (inputs) => ({ id: String(inputs.name), outputs: {} }),
+    [T.hostKey]: async (inputs, resource) => makeHostKey(inputs, resource.name),
 
     [T.droplet]: async (inputs, resource) => {
       const started = Date.now();
@@ -68,9 +71,10 @@ export function standIns(context: StandInContext): StandIns {
       });
       save();
       context.note(`  droplet ${name}: booting at ${address} from its user data`);
+      const userData = context.userDataOverride ?? String(inputs.userData);
       bootDroplet({
         ...machine,
-        userData: context.userDataOverride ?? String(inputs.userData),
+        userData,
         // DigitalOcean installs every key the droplet's sshKeys name; the local account holds one.
         authorizedKeys: strings(inputs.sshKeys).map(() => state.publicKey),
         instanceId: id,
@@ -87,6 +91,9 @@ export function standIns(context: StandInContext): StandIns {
           ipv4AddressPrivate: address,
           status: "active",
           dropletUrn: `do:droplet:${id}`,
+          // What it booted with, as the provider keeps it (a SHA-1 of it, in a real stack's state):
+          // the program tells a droplet booted with its host key by it.
+          userData: createHash("sha1").update(userData).digest("hex"),
         },
       };
     },

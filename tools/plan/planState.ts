@@ -215,6 +215,7 @@ export const COMPUTED_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
   [T.loadBalancer]: ["ip", "loadBalancerUrn"],
   [T.image]: ["repoDigest"],
   [T.registryCredentials]: ["dockerCredentials"],
+  [T.hostKey]: ["publicKeyOpenssh"],
 };
 
 /**
@@ -234,13 +235,16 @@ function registryLoginValues(dockerConfig: string): string[] {
 /** A digest is the part after `@sha256:`, as a plan makes it up. */
 const computedPart = (value: string) => {
   const at = value.indexOf("@sha256:");
-  return at >= 0 ? value.slice(at + 8) : value;
+  if (at >= 0) return value.slice(at + 8);
+  // An OpenSSH public key line: its blob.
+  const key = /^ssh-[\w-]+ (\S+)\s*$/.exec(value);
+  return key ? key[1] : value;
 };
 
 /**
  * The values DigitalOcean computed for a resource of `type` that others take, each with the
  * output it stands for, as the recording mocks make them up: its COMPUTED_OUTPUTS (a digest's
- * hex alone) and the login inside registry credentials (`computed`). For an export and for the
+ * hex alone, a public key's blob) and the login inside registry credentials (`computed`). For an export and for the
  * local cloud's state alike.
  */
 export function computedValues(

@@ -18,6 +18,9 @@
  * - tag/resource_tag.go: ForceNew name.
  * - uptime/, monitoring/resource_monitor_alert.go: in place.
  * - registry/resource_container_registry_docker_credentials.go: ForceNew registry_name.
+ * The TLS provider's PrivateKey (hashicorp/terraform-provider-tls @b49f7040,
+ *   internal/provider/resource_private_key.go): algorithm, rsa_bits, ecdsa_curve and
+ *   openssh_comment RequiresReplace; Update and Delete do nothing outside the state.
  * pulumi-command's remote.Command and local.Command (v1.2.1, provider/pkg/provider/{remote,local}/
  * commandController.go; `triggers` is replaceOnChanges in common/inputs.go): a `triggers` change
  * replaces it; any other input change is an update, which runs `update` or, without one, `create`
@@ -75,6 +78,7 @@ const RULES: Readonly<Record<string, ProviderRule>> = {
     replaces: ["name", "type", "domains", "privateKey", "leafCertificate", "certificateChain"],
   },
   [T.tag]: { replaces: ["name"] },
+  [T.hostKey]: { replaces: ["algorithm", "rsaBits", "ecdsaCurve", "opensshComment"] },
   [T.uptimeCheck]: { replaces: [] },
   [T.uptimeAlert]: { replaces: [] },
   [T.monitorAlert]: { replaces: [] },

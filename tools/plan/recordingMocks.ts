@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { PROVIDER_FUNCTIONS, RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import { ExistingDroplet, lookUpDroplets } from "./existingDroplets";
+import { inventedHostKey } from "./inventedHostKey";
 
 export interface RecordedResource {
   readonly type: string;
@@ -255,6 +256,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
           repoDigest: `${repository}@sha256:${this.remember(digest(imageName), "repoDigest")}`,
         };
       }
+      case T.hostKey:
+        return inventedHostKey(name, (value) => this.remember(value, "publicKeyOpenssh"));
       case T.command:
       case T.localCommand:
         return { stdout: "", stderr: "" };
