@@ -103,16 +103,14 @@ export class WebHost extends pulumi.ComponentResource {
     this.hostKey = new tls.PrivateKey(
       `${name}-host-key`,
       { algorithm: "ED25519" },
-      // Kept as long as the droplet: a new key would lock the program out of the droplet.
+      // Kept as long as the droplet: a new key would not be the one it booted with, and would
+      // be sent again over a connection that checks none.
       { parent: this, protect: args.protect },
     );
-    const userData = pulumi.secret(
-      pulumi
-        .all([this.hostKey.privateKeyOpenssh, this.hostKey.publicKeyOpenssh])
-        .apply(([privateKey, publicKey]) =>
-          renderCloudInit(BOOTSTRAP_VERSION, { privateKey, publicKey }),
-        ),
-    );
+    const hostKey = pulumi
+      .all([this.hostKey.privateKeyOpenssh, this.hostKey.publicKeyOpenssh])
+      .apply(([privateKey, publicKey]) => ({ privateKey, publicKey }));
+    const userData = pulumi.secret(hostKey.apply((key) => renderCloudInit(BOOTSTRAP_VERSION, key)));
     const rotation = args.rotation;
     // Behind the balancer a resize (a hard power-off) must first take the droplet out of the
     // rotation, over SSH, before the droplet changes: so by the address DigitalOcean has for it
@@ -181,8 +179,8 @@ export class WebHost extends pulumi.ComponentResource {
     // Not a secret, though made from one: the script it picks is none.
     const bootedWithKey = pulumi.unsecret(
       pulumi
-        .all([this.droplet.userData, userData])
-        .apply(([kept, mine]) => bootedWithHostKey(kept, mine)),
+        .all([this.droplet.userData, hostKey])
+        .apply(([kept, key]) => bootedWithHostKey(kept, key)),
     );
     const keyGiven = new command.remote.Command(
       `${name}-host-key-install`,

@@ -158,14 +158,21 @@ export function renderHostKeyInstall(): string {
 }
 
 /**
- * Whether a droplet booted with its host key: what DigitalOcean's provider keeps of its user data
- * (the text, or the SHA-1 of it the Terraform provider's state holds) against the version 3 user
- * data this host renders. Anything else booted earlier (ignoreChanges keeps a droplet's own user
- * data, a replacement's included).
+ * Whether a droplet booted with `hostKey`: what DigitalOcean's provider kept of its user data (the
+ * SHA-1 of it: terraform-provider-digitalocean @401992a1, digitalocean/droplet/resource_droplet.go,
+ * `StateFunc: util.HashStringStateFunc()`) against the user data of each released version that
+ * hands the key over, rendered with it: a later version's bump must not count a droplet of this
+ * one as older. Anything else booted earlier (ignoreChanges keeps a droplet's own user data, a
+ * replacement's included).
  */
-export function bootedWithHostKey(keptUserData: string | undefined, userData: string): boolean {
+export function bootedWithHostKey(keptUserData: string | undefined, hostKey: HostKey): boolean {
   if (keptUserData === undefined) return false;
-  return (
-    keptUserData === userData || keptUserData === createHash("sha1").update(userData).digest("hex")
+  return BOOTSTRAP_VERSIONS.filter((version) => version >= HOST_KEY_VERSION).some(
+    (version) => keptUserData === userDataHash(renderCloudInit(version, hostKey)),
   );
+}
+
+/** The provider's hash of user data, as its state keeps it (util/hash.go: SHA-1, hex). */
+export function userDataHash(userData: string): string {
+  return createHash("sha1").update(userData).digest("hex");
 }

@@ -28,7 +28,7 @@ test("the tree: every resource, computed values marked, a summary line", () => {
   );
   // The environment (one SSH wait and one bootstrap upgrade per droplet among it), certbot's
   // HTTPS, the alerts and the uptime check.
-  expect(stdout).toMatch(/\+ 58 resources to create \(0 protected\)/);
+  expect(stdout).toMatch(/\+ 60 resources to create \(0 protected\)/);
 });
 
 test("--json: resources with type, name, parent and masked inputs; outputs", () => {

@@ -99,7 +99,7 @@ test("a droplet of bootstrap version 2 (before host keys) is given the program's
   expect(
     onDroplet(BEFORE_KEYS, 1, "systemctl", "is-active", "dropstack-metadata-guard").stdout,
   ).toBe("active\n");
-  // The next up gives it nothing again: the key's install has no script for it twice.
+  // The next up gives it nothing again: the key's install (its inputs unchanged) does not run.
   const again = local(
     "up",
     ...["--stack", BEFORE_KEYS, "--config", stackFilePath("dev"), "--user-data", file],

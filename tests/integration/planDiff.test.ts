@@ -31,7 +31,7 @@ test("an app.port edit of staging: the replaced commands by wave, and the summar
   );
   // The site names no API port: it stays.
   expect(run.stdout).not.toContain("nginx-site-install");
-  expect(lines.at(-1)).toBe("0 to create, 0 to update, 5 to replace, 0 to delete, 29 unchanged");
+  expect(lines.at(-1)).toBe("0 to create, 0 to update, 5 to replace, 0 to delete, 31 unchanged");
 });
 
 test("from the state `plan --state` printed (another checkout's program and config)", () => {

@@ -262,6 +262,7 @@ test("the bootstrap upgrade brings a version 1 droplet to the current version on
     readFileSync(path.join(dir, "units", "dropstack-metadata-guard.service"), "utf8"),
   ).toContain(`ExecStart=/usr/sbin/nft -f ${path.join(dir, "config", "metadata-guard.nft")}`);
   expect(readFileSync(env.CALLS, "utf8").split("\n")).toEqual([
+    "apt-get update",
     "apt-get -y install nftables",
     "systemctl daemon-reload",
     "systemctl enable dropstack-metadata-guard",
@@ -317,7 +318,7 @@ test("the host key's install takes a key on stdin, checks sshd's config, then re
   expect(
     readFileSync(path.join(dir, "ssh", "sshd_config.d", "61-dropstack-host-key.conf"), "utf8"),
   ).toMatch(new RegExp(`^HostKey ${installed}$`, "m"));
-  expect(readFileSync(env.CALLS, "utf8")).toBe("sshd -t\nsystemctl reload ssh\n");
+  expect(readFileSync(env.CALLS, "utf8")).toBe("sshd -t\nsshd -t\nsystemctl reload ssh\n");
   // Not a key: nothing installed, nothing reloaded.
   rmSync(env.CALLS);
   rmSync(installed);

@@ -6,9 +6,9 @@
  * namespace. Each saves the state before it returns.
  * What they do when a resource changes or goes is in standInChanges.ts and resourceDeletes.ts.
  */
-import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
+import { userDataHash } from "../../templates";
 import { PROJECT_DIR } from "../shared/projectPaths";
 import { LOCAL_NODE_IMAGE, docker, dockerAsync } from "./buildEngine";
 import { bootDroplet, dropletMachine, REGISTRY_HOST } from "./dropletMachine";
@@ -93,7 +93,7 @@ export function standIns(context: StandInContext): StandIns {
           dropletUrn: `do:droplet:${id}`,
           // What it booted with, as the provider keeps it (a SHA-1 of it, in a real stack's state):
           // the program tells a droplet booted with its host key by it.
-          userData: createHash("sha1").update(userData).digest("hex"),
+          userData: userDataHash(userData),
         },
       };
     },

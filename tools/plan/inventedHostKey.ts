@@ -22,7 +22,7 @@ export function ed25519PublicKeyLine(key: Buffer): string {
 
 export function inventedHostKey(
   name: string,
-  remember: (value: string) => string,
+  remember: (value: string, field: string) => string,
 ): Record<string, unknown> {
   const seed = createHash("sha256").update(`host key ${name}`).digest();
   const body = createHash("sha512").update(seed).digest("base64");
@@ -30,10 +30,13 @@ export function inventedHostKey(
   return {
     // The key's blob is what the provider computed (a state tokenizes it); the newline is the
     // provider's (x/crypto's MarshalAuthorizedKey).
-    publicKeyOpenssh: `${type} ${remember(blob)}\n`,
+    publicKeyOpenssh: `${type} ${remember(blob, "publicKeyOpenssh")}\n`,
     privateKeyOpenssh: {
       [SECRET_SIGNATURE_KEY]: SECRET_SIGNATURE,
-      value: `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n-----END OPENSSH PRIVATE KEY-----\n`,
+      value: remember(
+        `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n-----END OPENSSH PRIVATE KEY-----\n`,
+        "privateKeyOpenssh",
+      ),
     },
   };
 }

@@ -215,7 +215,8 @@ export const COMPUTED_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
   [T.loadBalancer]: ["ip", "loadBalancerUrn"],
   [T.image]: ["repoDigest"],
   [T.registryCredentials]: ["dockerCredentials"],
-  [T.hostKey]: ["publicKeyOpenssh"],
+  // The private key too, which the step giving it over takes (a decrypted export's is real).
+  [T.hostKey]: ["publicKeyOpenssh", "privateKeyOpenssh"],
 };
 
 /**

@@ -10,6 +10,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { PROVIDER_FUNCTIONS, RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import { ExistingDroplet, lookUpDroplets } from "./existingDroplets";
 import { inventedHostKey } from "./inventedHostKey";
+import { revealSecrets } from "./mockSecrets";
+import { userDataHash } from "../../templates";
 
 export interface RecordedResource {
   readonly type: string;
@@ -223,6 +225,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
           ipv4AddressPrivate: this.remember(`10.110.0.${n}`, "ipv4AddressPrivate"),
           dropletUrn: this.remember(`do:droplet:${410000000 + n}`, "dropletUrn"),
           status: "active",
+          // What the provider keeps of the user data it booted with: its hash.
+          userData: userDataHash(String(revealSecrets(inputs.userData))),
         };
       case T.reservedIp:
         return { ipAddress: this.remember(`198.51.100.${n}`, "ipAddress") };
@@ -257,7 +261,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         };
       }
       case T.hostKey:
-        return inventedHostKey(name, (value) => this.remember(value, "publicKeyOpenssh"));
+        return inventedHostKey(name, (value, field) => this.remember(value, field));
       case T.command:
       case T.localCommand:
         return { stdout: "", stderr: "" };
