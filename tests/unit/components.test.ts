@@ -184,6 +184,11 @@ describe("SSH host keys", () => {
       JSON.stringify(plannedFiles(plan)),
     ];
     for (const text of shown) expect(text).not.toContain(body);
+    // The user data a reviewer reads: the private key's lines masked, the rest as it is.
+    const userData = plannedFiles(plan).find((f) => f.path === "dev-web-1/cloud-init.yaml")!;
+    expect(userData.content).toMatch(
+      /^ {2}ed25519_private: \|\n {4}\[secret\]\n {2}ed25519_public: ssh-ed25519 /m,
+    );
   });
 
   test("a droplet booted with its key (the provider keeps its user data's SHA-1) is given nothing", async () => {

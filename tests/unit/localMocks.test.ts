@@ -4,6 +4,7 @@
  * depends on has been created, with the outputs that creation returned; independent resources are
  * created side by side; a failed creation ends the run naming the resource.
  */
+import { userDataHash } from "../../templates";
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import type { LocalCloudMocks as Mocks } from "../../tools/localcloud/localMocks";
 import { committedStack, withConfig } from "../helpers/planHelpers";
@@ -28,7 +29,14 @@ async function evaluate(stack: string, edits: Record<string, unknown>, failOn?: 
           events.push({ what: "droplet start", name: r.name, at: Date.now() });
           await sleep(300);
           events.push({ what: "droplet done", name: r.name, at: Date.now() });
-          return { id: String(900 + ++n), outputs: { ipv4Address: `198.51.100.${10 + n}` } };
+          return {
+            id: String(900 + ++n),
+            outputs: {
+              // What the provider keeps of the user data it booted with, as the real stand-in.
+              userData: userDataHash(String(inputs.userData)),
+              ipv4Address: `198.51.100.${10 + n}`,
+            },
+          };
         },
         [T.command]: async (inputs, r) => {
           const host = (inputs.connection as { host: string }).host;

@@ -5,6 +5,7 @@
  * deletes last. Stand-ins here only record; the local cloud's real ones are run by
  * tests/integration/localCloudTransitions.test.ts.
  */
+import { userDataHash } from "../../templates";
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import type { AppliedResource, LocalCloudMocks as Mocks } from "../../tools/localcloud/localMocks";
 import type { PlanState } from "../../tools/plan/planState";
@@ -33,10 +34,17 @@ async function localRun(
   const mocks = new LocalCloudMocks(
     {
       create: {
-        [T.droplet]: async (_inputs, r) => {
+        [T.droplet]: async (inputs, r) => {
           call("create", r.name);
           n++;
-          return { id: String(430001000 + n), outputs: { ipv4Address: `10.7.0.${10 + n}` } };
+          return {
+            id: String(430001000 + n),
+            outputs: {
+              // What the provider keeps of the user data it booted with, as the real stand-in.
+              userData: userDataHash(String(inputs.userData)),
+              ipv4Address: `10.7.0.${10 + n}`,
+            },
+          };
         },
         [T.command]: async (_inputs, r) => {
           call("create", r.name);

@@ -169,7 +169,7 @@ export function plannedFiles(plan: PlanResult): PlannedFile[] {
   );
   const files: PlannedFile[] = droplets.map((d) => ({
     path: path.posix.join(String(d.inputs.name), "cloud-init.yaml"),
-    content: String(d.inputs.userData),
+    content: maskedUserData(d.inputs.userData),
   }));
   for (const install of plan.resources.filter((r) => r.type === RESOURCE_TYPES.command)) {
     const header = INSTALL_FILE_HEADER.exec(String(install.inputs.create));
@@ -185,6 +185,18 @@ export function plannedFiles(plan: PlanResult): PlannedFile[] {
     });
   }
   return files;
+}
+
+/**
+ * A droplet's user data as a reviewer reads it: a secret (it holds the droplet's SSH host key)
+ * shown with the private key's lines masked, the rest as it is.
+ */
+function maskedUserData(userData: unknown): string {
+  if (!isSecretWrapper(userData)) return String(userData);
+  return String(userData.value).replace(
+    /^( *)-----BEGIN OPENSSH PRIVATE KEY-----\n[\s\S]*?\n *-----END OPENSSH PRIVATE KEY-----$/m,
+    (_block, indent: string) => `${indent}${SECRET_MASK}`,
+  );
 }
 
 /** Writes every planned file under `dir` (`plan --out`); returns how many. */

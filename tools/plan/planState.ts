@@ -254,7 +254,9 @@ export function computedValues(
 ): { value: string; field: string }[] {
   const values: { value: string; field: string }[] = [];
   for (const field of COMPUTED_OUTPUTS[type] ?? []) {
-    const value = outputs[field];
+    // A secret output (a private key) as its plain value: what the inputs taking it hold.
+    const output = outputs[field];
+    const value = isSecretWrapper(output) ? output.value : output;
     if (typeof value === "string" && value !== "")
       values.push({ value: computedPart(value), field });
   }
