@@ -3,7 +3,7 @@ import { costSummary, estimateCost } from "../../cost/estimate";
 import { PRICES } from "../../cost/prices";
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import { planCostResources } from "../../tools/plan/costInput";
-import { SECRET_SIGNATURE, SECRET_SIGNATURE_KEY } from "../../tools/plan/mockSecrets";
+import { secretWrapper } from "../../tools/plan/mockSecrets";
 import { committedStack, planStack, withConfig } from "../helpers/planHelpers";
 
 /** Resources as the plan records them (a secret input wrapped as the mocks see it), costed. */
@@ -74,7 +74,7 @@ describe("load balancers, uptime checks, free extras and the shared registry", (
     name: "registry",
     inputs: { subscriptionTierSlug },
   });
-  const secret = (value: unknown) => ({ [SECRET_SIGNATURE_KEY]: SECRET_SIGNATURE, value });
+  const secret = secretWrapper;
 
   test("the price table has the new rows, each with a source", () => {
     expect(PRICES.loadBalancerNode).toBe(12);

@@ -24,14 +24,17 @@ import {
 } from "../../templates";
 import { inventedHostKey } from "../../tools/plan/inventedHostKey";
 
-/** A host key for the versions that take one: the offline plan's made-up one, the same each run. */
-const HOST_KEY = (() => {
-  const invented = inventedHostKey("example", (value) => value);
+/** The offline plan's made-up host key of `name`, as renderCloudInit takes one: the same each run. */
+function madeUpHostKey(name: string) {
+  const invented = inventedHostKey(name, (value) => value);
   return {
     publicKey: String(invented.publicKeyOpenssh),
     privateKey: String((invented.privateKeyOpenssh as { value: string }).value),
   };
-})();
+}
+
+/** A host key for the versions that take one. */
+const HOST_KEY = madeUpHostKey("example");
 
 const site = {
   stack: "staging",
@@ -385,12 +388,7 @@ describe("bootstrap version 3: the program's SSH host key", () => {
     expect(
       bootedWithHostKey(createHash("sha1").update(renderCloudInit(2)).digest("hex"), HOST_KEY),
     ).toBe(false);
-    const other = inventedHostKey("another", (value) => value);
-    const otherKey = {
-      publicKey: String(other.publicKeyOpenssh),
-      privateKey: String((other.privateKeyOpenssh as { value: string }).value),
-    };
-    expect(bootedWithHostKey(sha1, otherKey)).toBe(false);
+    expect(bootedWithHostKey(sha1, madeUpHostKey("another"))).toBe(false);
     expect(bootedWithHostKey(undefined, HOST_KEY)).toBe(false);
   });
 });

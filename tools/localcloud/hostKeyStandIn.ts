@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Created } from "./localMocks";
-import { SECRET_SIGNATURE, SECRET_SIGNATURE_KEY } from "../plan/mockSecrets";
+import { secretWrapper } from "../plan/mockSecrets";
 import { runOrThrow } from "../shared/runCommand";
 
 export function makeHostKey(inputs: Record<string, unknown>, name: string): Created {
@@ -23,10 +23,7 @@ export function makeHostKey(inputs: Record<string, unknown>, name: string): Crea
     return {
       id: name,
       outputs: {
-        privateKeyOpenssh: {
-          [SECRET_SIGNATURE_KEY]: SECRET_SIGNATURE,
-          value: readFileSync(file, "utf8"),
-        },
+        privateKeyOpenssh: secretWrapper(readFileSync(file, "utf8")),
         publicKeyOpenssh: `${publicKey}\n`,
       },
     };

@@ -5,7 +5,7 @@
  * as the provider marks it. The local cloud makes real ones (ssh-keygen).
  */
 import { createHash } from "node:crypto";
-import { SECRET_SIGNATURE, SECRET_SIGNATURE_KEY } from "./mockSecrets";
+import { secretWrapper } from "./mockSecrets";
 
 /** SSH's wire string: a 4-byte length, then the bytes. */
 function sshString(bytes: Buffer): Buffer {
@@ -15,7 +15,7 @@ function sshString(bytes: Buffer): Buffer {
 }
 
 /** `ssh-ed25519 <base64>`, as OpenSSH writes a public key of these 32 bytes. */
-export function ed25519PublicKeyLine(key: Buffer): string {
+function ed25519PublicKeyLine(key: Buffer): string {
   const blob = Buffer.concat([sshString(Buffer.from("ssh-ed25519")), sshString(key)]);
   return `ssh-ed25519 ${blob.toString("base64")}`;
 }
@@ -31,12 +31,11 @@ export function inventedHostKey(
     // The key's blob is what the provider computed (a state tokenizes it); the newline is the
     // provider's (x/crypto's MarshalAuthorizedKey).
     publicKeyOpenssh: `${type} ${remember(blob, "publicKeyOpenssh")}\n`,
-    privateKeyOpenssh: {
-      [SECRET_SIGNATURE_KEY]: SECRET_SIGNATURE,
-      value: remember(
+    privateKeyOpenssh: secretWrapper(
+      remember(
         `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n-----END OPENSSH PRIVATE KEY-----\n`,
         "privateKeyOpenssh",
       ),
-    },
+    ),
   };
 }

@@ -17,6 +17,11 @@ export function isSecretWrapper(value: unknown): value is { value: unknown } {
   );
 }
 
+/** `value` as a secret, the way the mock runtime carries one (a mock's output marked secret). */
+export function secretWrapper<T>(value: T): { value: T } {
+  return { [SECRET_SIGNATURE_KEY]: SECRET_SIGNATURE, value } as { value: T };
+}
+
 /** Deep copy with every secret replaced by `replace(plain)` (default: the mask). */
 export function mapSecrets(
   value: unknown,

@@ -245,8 +245,8 @@ const computedPart = (value: string) => {
 /**
  * The values DigitalOcean computed for a resource of `type` that others take, each with the
  * output it stands for, as the recording mocks make them up: its COMPUTED_OUTPUTS (a digest's
- * hex alone, a public key's blob) and the login inside registry credentials (`computed`). For an export and for the
- * local cloud's state alike.
+ * hex alone, a public key's blob) and the login inside registry credentials (`computed`). For an
+ * export and for the local cloud's state alike.
  */
 export function computedValues(
   type: string,
