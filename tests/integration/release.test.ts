@@ -79,8 +79,9 @@ test("rolling back to the previous release takes seconds: no pull, the idle colo
   expect(rollback.code).toBe(0);
   expect(rollback.output).toMatch(/already holds v1: rolling back without a pull/);
   expect(await version(sandbox)).toBe("v1");
-  // Start + health gate + the 2 s drain of this stack.
-  expect(rollback.seconds).toBeLessThan(6);
+  // Start + health gate + the 2 s drain of this stack, about 4-5 s here; a loaded CI machine took
+  // 6.06 s once. A rollback that pulled or sat out the 6 s health window would pass 10 s.
+  expect(rollback.seconds).toBeLessThan(10);
 }, 60000);
 
 test("two releases cannot interleave: a second run waits for the lock", async () => {

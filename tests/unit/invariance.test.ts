@@ -120,11 +120,18 @@ test("--out writes the files the program puts on each droplet", async () => {
       `${droplet}/systemd/dropstack-api-resume.service`,
     ]),
   );
-  // Both droplets get the same files.
+  // Both droplets get the same files but for their own host key (public line shown, private masked).
+  const hostKeyLine = /^(\s*ed25519_public: ).*$/m;
+  const publicKey = (n: number) =>
+    files
+      .find((f) => f.path === `production-web-${n}/cloud-init.yaml`)
+      ?.content.match(hostKeyLine)?.[0];
+  expect(publicKey(1)).toMatch(/ed25519_public: ssh-ed25519 AAAA/);
+  expect(publicKey(2)).not.toBe(publicKey(1));
   const byDroplet = (n: number) =>
     files
       .filter((f) => f.path.startsWith(`production-web-${n}/`))
-      .map((f) => [f.path.replace(/^[^/]+/, ""), f.content]);
+      .map((f) => [f.path.replace(/^[^/]+/, ""), f.content.replace(hostKeyLine, "$1<host key>")]);
   expect(byDroplet(2)).toEqual(byDroplet(1));
   // With no secret in dropstack:app, the plain env file is shown as it lands on the droplet; each
   // colour's own file adds its PORT at release time.
