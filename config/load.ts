@@ -7,7 +7,7 @@ import { z } from "zod";
 import { decodeConfigValue } from "./configMap";
 import { ConfigError, FormatOptions, NAMESPACE, formatIssues } from "./errors";
 import { reviewPullRequest } from "./review";
-import { PRODUCTION_STACK } from "./rules";
+import { PRODUCTION_STACK, SERVICE_ENV_NAMES, SERVICE_VERSIONS, ServiceEngine } from "./rules";
 import { RawStackConfig, SECRET_PATHS, TEXT_KEYS, stackSchema, topLevel } from "./schema";
 
 /** Where the API's image comes from: a given reference, or a build pushed to a DO registry. */
@@ -44,6 +44,8 @@ export interface StackConfig {
   /** Absent: the stack creates no alerts or uptime checks. */
   readonly alerts?: Alerts;
   readonly protect: boolean;
+  /** Backing services, each with its defaults filled in; empty when the stack has none. */
+  readonly services: Service[];
   readonly tags: string[];
   readonly sshPrivateKey: pulumi.Output<string>;
 }
@@ -55,6 +57,17 @@ export type Alerts = Omit<
 > & {
   readonly notify: pulumi.Output<Notify>;
 };
+
+/** A backing service: a cluster the stack creates, or a database on an existing `cluster`. */
+export interface Service {
+  readonly name: string;
+  readonly engine: ServiceEngine;
+  /** The API's environment variable that carries the connection string, a secret. */
+  readonly envName: string;
+  readonly create?: { readonly version: string; readonly size: string; readonly nodes: number };
+  /** The existing cluster's name, when the stack attaches to one instead of creating it. */
+  readonly cluster?: string;
+}
 
 /** Who hears an alert: the shape both MonitorAlert and UptimeAlert take. */
 export interface Notify {
@@ -74,24 +87,30 @@ function decode(key: string, value: string): unknown {
 
 type SchemaNode = {
   shape?: Record<string, unknown>;
-  _zod?: { def?: { innerType?: unknown; in?: unknown; out?: unknown } };
+  _zod?: {
+    def?: { type?: string; innerType?: unknown; in?: unknown; out?: unknown; valueType?: unknown };
+  };
 };
 
-/** The object shape under defaults, optionals and preprocessing, if the schema is an object. */
-function shapeOf(schema: unknown): Record<string, unknown> | undefined {
+/** The schema under defaults, optionals and preprocessing. */
+function unwrap(schema: unknown): SchemaNode | undefined {
   let node = schema as SchemaNode | undefined;
-  while (node && !node.shape && node._zod?.def) {
+  while (node && !node.shape && node._zod?.def?.type !== "record" && node._zod?.def) {
     const def = node._zod.def;
     node = (def.innerType ?? def.out ?? def.in) as SchemaNode | undefined;
   }
-  return node?.shape;
+  return node;
 }
 
-/** The valid keys of the section at `path` (for "did you mean" hints), at any depth. */
+/** The valid keys of the section at `path` (for "did you mean" hints), at any depth; a map's
+ * entries (`services.<name>`) have the keys of its values. */
 function keysAt(path: readonly PropertyKey[]): string[] {
-  let shape: Record<string, unknown> | undefined = topLevel;
-  for (const key of path) shape = shapeOf(shape?.[String(key)]);
-  return shape ? Object.keys(shape) : [];
+  let node: SchemaNode | undefined = { shape: topLevel };
+  for (const key of path) {
+    const record = node?._zod?.def?.type === "record" ? node._zod.def.valueType : undefined;
+    node = unwrap(record ?? node?.shape?.[String(key)]);
+  }
+  return node?.shape ? Object.keys(node.shape) : [];
 }
 
 /**
@@ -171,8 +190,21 @@ function resolve(
     firewall: { sshSourceAddresses: ssh.length > 0 ? ssh : OPEN_SSH },
     alerts: c.alerts && resolveAlerts(c.alerts),
     protect: c.protect ?? production,
+    services: Object.entries(c.services).map(([name, s]) => resolveService(name, s)),
     sshPrivateKey: pulumi.secret(c.sshPrivateKey),
   };
+}
+
+/** The cheapest single node of the engine's newest version unless the service says otherwise. */
+function resolveService(name: string, s: RawStackConfig["services"][string]): Service {
+  const envName = s.envName ?? SERVICE_ENV_NAMES[s.engine];
+  if (s.cluster !== undefined) return { name, engine: s.engine, envName, cluster: s.cluster };
+  const create = {
+    version: s.version ?? SERVICE_VERSIONS[s.engine][0],
+    size: s.size ?? "db-s-1vcpu-1gb",
+    nodes: s.nodes ?? 1,
+  };
+  return { name, engine: s.engine, envName, create };
 }
 
 /** The Slack webhook is a secret, and so is the whole notification target that carries it. */

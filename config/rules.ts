@@ -100,3 +100,27 @@ export function isCidr(value: string): boolean {
 export function isAnywhere(cidr: string): boolean {
   return /\/0+$/.test(cidr);
 }
+
+/**
+ * `services` engines and the DigitalOcean engine slug each becomes. DigitalOcean's managed
+ * Redis-compatible cache is Valkey now (`valkey` in @pulumi/digitalocean 4.80's DatabaseCluster
+ * docs; Redis clusters can no longer be created).
+ */
+export const SERVICE_ENGINES = { postgres: "pg", "redis-compatible": "valkey" } as const;
+export type ServiceEngine = keyof typeof SERVICE_ENGINES;
+/** The versions DigitalOcean offers per engine; the first is the default. */
+export const SERVICE_VERSIONS: Record<ServiceEngine, readonly string[]> = {
+  postgres: ["17", "16", "15", "14", "13"],
+  "redis-compatible": ["8"],
+};
+/** The variable the connection string lands in unless `services.<name>.envName` says otherwise. */
+export const SERVICE_ENV_NAMES: Record<ServiceEngine, string> = {
+  postgres: "DATABASE_URL",
+  "redis-compatible": "REDIS_URL",
+};
+/** A service's name: its cluster is `<stack>-<name>`, a DigitalOcean name of at most 63. */
+export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,29}$/;
+/** A managed database size slug such as db-s-1vcpu-1gb. */
+export const DATABASE_SIZE = /^db-[a-z0-9]+(-[a-z0-9]+)+$/;
+/** A DigitalOcean database cluster name (an existing one a service attaches to). */
+export const CLUSTER_NAME = /^[a-z][a-z0-9-]{1,62}$/;

@@ -189,6 +189,36 @@ const firewall = z.strictObject(
   section("firewall"),
 );
 
+/**
+ * One backing service: a DigitalOcean managed database cluster the stack creates, or (with
+ * `cluster`) a database and user on an existing one, as review stacks get on their base's.
+ */
+const service = z.strictObject(
+  {
+    engine: z.enum(Object.keys(rules.SERVICE_ENGINES) as [rules.ServiceEngine], {
+      error: `must be one of ${Object.keys(rules.SERVICE_ENGINES).join(", ")}`,
+    }),
+    /** Checked against the engine in `stackSchema`; default the engine's newest. */
+    version: z
+      .preprocess(
+        (v) => (typeof v === "number" ? String(v) : v),
+        z.string({ error: "must be a version such as 17" }),
+      )
+      .optional(),
+    size: text(
+      rules.DATABASE_SIZE,
+      "a DigitalOcean database size slug such as db-s-1vcpu-1gb",
+    ).optional(),
+    /** A primary and up to two standbys. */
+    nodes: integer(1, 3).optional(),
+    /** The API's environment variable holding the connection string (a secret). */
+    envName: text(rules.ENV_NAME, "an environment variable name such as DATABASE_URL").optional(),
+    /** An existing cluster to attach to instead of creating one. */
+    cluster: text(rules.CLUSTER_NAME, "a DigitalOcean database cluster name").optional(),
+  },
+  section("service"),
+);
+
 /** Every top-level key and its schema; the order is the order of error lines. */
 export const topLevel = {
   region: z.enum(rules.REGIONS, { error: `must be one of ${rules.REGIONS.join(", ")}` }),
@@ -207,6 +237,9 @@ export const topLevel = {
   loadBalancer: loadBalancer.default({ sizeUnit: 1 }),
   alerts: alerts.optional(),
   protect: flag().optional(),
+  services: z
+    .record(z.string(), service, { error: "must be a map of service names to service settings" })
+    .default({}),
   tags: list(text(rules.TAG, "a DigitalOcean tag (letters, digits, : - _)"), "tags").default([]),
   sshPrivateKey: z
     .string({ error: "must be an SSH private key (set it with --secret)" })
@@ -273,6 +306,7 @@ export function stackSchema(stack: string, secretKeys: ReadonlySet<string> = new
           }
         }
       }
+      serviceProblems(asSection(c.services), app, fail);
       const tls = asSection(asSection(c.proxy).tls);
       if (tls.mode === "letsencrypt" && tls.email === undefined) {
         fail(["proxy", "tls", "email"], "is required with proxy.tls.mode letsencrypt");
@@ -374,4 +408,47 @@ export function stackSchema(stack: string, secretKeys: ReadonlySet<string> = new
     },
     { when: () => true },
   );
+}
+
+type Fail = (path: (string | number)[], message: string) => void;
+
+/** The rules of `services` that span a service's keys, other services and app's environment. */
+function serviceProblems(services: Loose, app: Loose, fail: Fail): void {
+  const taken = new Map<string, string>();
+  for (const name of [...Object.keys(asSection(app.env)), ...Object.keys(asSection(app.secretEnv))])
+    taken.set(name, `app's environment (app.env or app.secretEnv)`);
+  for (const [name, value] of Object.entries(services)) {
+    if (!rules.SERVICE_NAME.test(name)) {
+      fail(
+        ["services", name],
+        "must be named with a lower-case letter, then letters, digits and dashes (at most 30)",
+      );
+      continue;
+    }
+    const s = asSection(value);
+    const engine = s.engine as rules.ServiceEngine;
+    if (!Object.hasOwn(rules.SERVICE_ENGINES, engine)) continue;
+    const versions = rules.SERVICE_VERSIONS[engine];
+    if (typeof s.version === "string" && !versions.includes(s.version))
+      fail(
+        ["services", name, "version"],
+        `must be one of ${versions.join(", ")} for engine ${engine}`,
+      );
+    if (s.cluster !== undefined)
+      for (const key of ["version", "size", "nodes"] as const)
+        if (s[key] !== undefined)
+          fail(
+            ["services", name, key],
+            `is only used for a cluster the stack creates (not with services.${name}.cluster)`,
+          );
+    const envName = typeof s.envName === "string" ? s.envName : rules.SERVICE_ENV_NAMES[engine];
+    if (rules.RESERVED_ENV_NAMES.includes(envName as never))
+      fail(["services", name, "envName"], `${envName} is set by dropstack itself`);
+    else if (taken.has(envName))
+      fail(
+        ["services", name, "envName"],
+        `${envName} is also set by ${taken.get(envName)} (set services.${name}.envName to another name)`,
+      );
+    else taken.set(envName, `services.${name}`);
+  }
 }

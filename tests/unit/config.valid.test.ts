@@ -38,6 +38,7 @@ describe("valid configs", () => {
       loadBalancer: { sizeUnit: 1 },
       alerts: undefined,
       protect: false,
+      services: [],
       tags: [],
     });
     expect(plainApp).toEqual({
