@@ -1,9 +1,11 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, fqdn } from "../config";
+import { REVIEW_BASE_STACK, REVIEW_TAG } from "../config/review";
 import { acmeDirectory } from "../config/rules";
 import { ApiImage } from "./ApiImage";
 import { ApiService } from "./ApiService";
+import { BackingService } from "./BackingService";
 import { CertbotCertificate } from "./CertbotCertificate";
 import { DnsRecords } from "./DnsRecords";
 import { Firewall } from "./Firewall";
@@ -70,6 +72,7 @@ export class Environment extends pulumi.ComponentResource {
       config.proxy.tls.mode === "custom"
         ? { certificate: certificate!, privateKey: privateKey! }
         : undefined;
+    const secretEnv = { ...config.app.secretEnv, ...this.services(name, config, tag) };
     const webHosts = this.webHosts(name, config, tags, balanced);
     this.urls = this.hosts.map((host) => `${https ? "https" : "http"}://${host}/`);
     if (!balanced) {
@@ -77,7 +80,11 @@ export class Environment extends pulumi.ComponentResource {
       const { firewall, dns } = this.dnsAndFirewall(name, config, tag.name, undefined);
       // Served alone, the site redirects plain HTTP: moving back from a balancer, it does so only
       // once the balancer (sending HTTPS on as plain HTTP) gets no more clients.
-      const servers = this.servers(name, config, webHosts, image, { custom, after: [dns.moved] });
+      const servers = this.servers(name, config, webHosts, image, {
+        custom,
+        secretEnv,
+        after: [dns.moved],
+      });
       const email = config.proxy.tls.email;
       if (config.proxy.tls.mode === "letsencrypt" && email !== undefined) {
         // Let's Encrypt asks the host names for the challenge: the records and the address first.
@@ -99,7 +106,7 @@ export class Environment extends pulumi.ComponentResource {
         }
       }
     } else {
-      const servers = this.servers(name, config, webHosts, image, { custom, after: [] });
+      const servers = this.servers(name, config, webHosts, image, { custom, secretEnv, after: [] });
       // More than one droplet: a load balancer in front, which also terminates TLS. A droplet
       // joins it once released (the releases roll: the last one is after every other).
       const balancer = new LoadBalancer(
@@ -157,7 +164,11 @@ export class Environment extends pulumi.ComponentResource {
     config: EnvironmentArgs,
     webHosts: WebHost[],
     image: ApiImage,
-    options: { custom?: CustomCertificate; after: pulumi.Resource[] },
+    options: {
+      custom?: CustomCertificate;
+      secretEnv: Record<string, pulumi.Output<string>>;
+      after: pulumi.Resource[];
+    },
   ) {
     const balanced = webHosts.length > 1;
     const https = config.proxy.tls.mode !== "off";
@@ -201,7 +212,7 @@ export class Environment extends pulumi.ComponentResource {
           siteFiles: [site.file],
           env: config.app.env,
           envIsSecret: config.app.envIsSecret,
-          secretEnv: config.app.secretEnv,
+          secretEnv: options.secretEnv,
           image: image.imageRef,
           registryCredentials: image.pullCredentials,
           // One droplet at a time: each release waits for the previous droplet's.
@@ -213,6 +224,45 @@ export class Environment extends pulumi.ComponentResource {
       const assignment = webHost.assignReservedIp([site, service]);
       return { hostName, webHost, site, assignment, release: service.release.run };
     });
+  }
+
+  /**
+   * The backing services, each connection string under its variable for the API's secret env
+   * file. The review base's clusters also admit review droplets, which get a database of their
+   * own on them (config/review.ts).
+   */
+  private services(
+    name: string,
+    config: EnvironmentArgs,
+    tag: digitalocean.Tag,
+  ): Record<string, pulumi.Output<string>> {
+    const clientTags: pulumi.Input<string>[] = [tag.name];
+    if (config.stack === REVIEW_BASE_STACK && config.services.some((s) => !s.cluster)) {
+      // The firewall's rule may only name a tag that exists, before any review droplet has it.
+      const reviewTag = new digitalocean.Tag(
+        `${name}-review-tag`,
+        { name: REVIEW_TAG },
+        { parent: this },
+      );
+      clientTags.push(reviewTag.name);
+    }
+    return Object.fromEntries(
+      config.services.map((service) => {
+        const backing = new BackingService(
+          `${name}-${service.name}`,
+          {
+            stack: config.stack,
+            service,
+            region: config.region,
+            appName: config.app.name,
+            clientTags,
+            protect: config.protect,
+          },
+          { parent: this },
+        );
+        return [service.envName, backing.url];
+      }),
+    );
   }
 
   /**

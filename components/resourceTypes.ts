@@ -18,6 +18,7 @@ export const RESOURCE_TYPES = {
   loadBalancerComponent: "dropstack:network:LoadBalancer",
   certbot: "dropstack:tls:CertbotCertificate",
   monitoring: "dropstack:monitoring:Monitoring",
+  backingService: "dropstack:data:BackingService",
   // DigitalOcean.
   droplet: "digitalocean:index/droplet:Droplet",
   tag: "digitalocean:index/tag:Tag",
@@ -30,6 +31,10 @@ export const RESOURCE_TYPES = {
   monitorAlert: "digitalocean:index/monitorAlert:MonitorAlert",
   uptimeCheck: "digitalocean:index/uptimeCheck:UptimeCheck",
   uptimeAlert: "digitalocean:index/uptimeAlert:UptimeAlert",
+  databaseCluster: "digitalocean:index/databaseCluster:DatabaseCluster",
+  databaseFirewall: "digitalocean:index/databaseFirewall:DatabaseFirewall",
+  databaseDb: "digitalocean:index/databaseDb:DatabaseDb",
+  databaseUser: "digitalocean:index/databaseUser:DatabaseUser",
   containerRegistry: "digitalocean:index/containerRegistry:ContainerRegistry",
   registryCredentials:
     "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials",
@@ -49,4 +54,5 @@ export type ResourceTypeName = keyof typeof RESOURCE_TYPES;
 /** The provider functions (invokes) the program calls: the mocks answer these. */
 export const PROVIDER_FUNCTIONS = {
   getDroplets: "digitalocean:index/getDroplets:getDroplets",
+  getDatabaseCluster: "digitalocean:index/getDatabaseCluster:getDatabaseCluster",
 } as const;

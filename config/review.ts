@@ -131,6 +131,26 @@ export function deriveReviewConfig(base: ConfigMap, options: ReviewOptions): Con
   if (isObject(ownTls) && isObject(ownTls.tls) && ownTls.tls.mode !== undefined) {
     write(config, "proxy", { ...(read(config, "proxy") as Json), tls: ownTls.tls });
   }
+  // No cluster of its own (one per pull request would cost what staging's does, and take minutes
+  // to create): a database and user on each of the base's, which the base's firewall opens to
+  // review droplets (components/Environment.ts). A service already attached stays as it is.
+  const services = read(base, "services");
+  if (isObject(services))
+    write(
+      config,
+      "services",
+      Object.fromEntries(
+        Object.entries(services).map(([name, value]) => {
+          const s = isObject(value) ? value : {};
+          if (s.cluster !== undefined) return [name, s];
+          // The cluster's own settings are the base's: an attached service may not set them.
+          const attached = Object.fromEntries(
+            Object.entries(s).filter(([key]) => !["version", "size", "nodes"].includes(key)),
+          );
+          return [name, { ...attached, cluster: `${REVIEW_BASE_STACK}-${name}` }];
+        }),
+      ),
+    );
   // The review tags come last, so an override of `tags` adds to them and never drops the expiry.
   const tags = read(config, "tags");
   const ownTags = (Array.isArray(tags) ? tags.map(String) : []).filter(

@@ -441,6 +441,13 @@ function serviceProblems(services: Loose, app: Loose, fail: Fail): void {
             ["services", name, key],
             `is only used for a cluster the stack creates (not with services.${name}.cluster)`,
           );
+    // "Standby nodes are only supported for plans with 2 GB of RAM or more" (DigitalOcean's docs,
+    // products/databases/postgresql/how-to/add-standby-nodes).
+    if ([2, 3].includes(Number(s.nodes)) && (s.size ?? "db-s-1vcpu-1gb") === "db-s-1vcpu-1gb")
+      fail(
+        ["services", name, "nodes"],
+        "must be 1 on db-s-1vcpu-1gb (standby nodes need a plan with 2 GB or more)",
+      );
     const envName = typeof s.envName === "string" ? s.envName : rules.SERVICE_ENV_NAMES[engine];
     if (rules.RESERVED_ENV_NAMES.includes(envName as never))
       fail(["services", name, "envName"], `${envName} is set by dropstack itself`);

@@ -86,6 +86,14 @@ function linesFor(r: CostedResource, prices: typeof PRICES): CostLine[] {
     }
     case T.reservedIp:
       return [line("reserved IP (assigned)", prices.reservedIpAssigned)];
+    case T.databaseCluster: {
+      const size = String(r.inputs.size);
+      const nodes = r.inputs.nodeCount;
+      const engine = r.inputs.engine === "pg" ? "PostgreSQL" : `${String(r.inputs.engine)} cache`;
+      if (nodes !== 1)
+        return [line(`${engine} ${size}, ${String(nodes)} nodes (standbys not priced)`, undefined)];
+      return [line(`${engine} ${size}, 1 node`, priceOf(prices.databaseNodes, size))];
+    }
     case T.loadBalancer: {
       const nodes = loadBalancerNodes(r.inputs.sizeUnit);
       if (nodes === undefined) return [line("load balancer, nodes unknown", undefined)];

@@ -19,6 +19,8 @@ export const PRICES = {
     alert:
       "https://docs.digitalocean.com/products/monitoring/details/pricing/ and https://docs.digitalocean.com/products/uptime/details/pricing/",
     registryTiers: "https://docs.digitalocean.com/products/container-registry/details/pricing/",
+    databaseNodes:
+      "https://docs.digitalocean.com/products/databases/postgresql/details/pricing/ (and caching's)",
   },
   /** Basic and dedicated droplet plans by size slug. */
   droplets: {
@@ -47,6 +49,17 @@ export const PRICES = {
   certificate: 0,
   /** Monitoring and uptime alerts are free. */
   alert: 0,
+  /**
+   * A single-node managed database cluster (PostgreSQL or the Redis-compatible cache) by size
+   * slug. Only single nodes: a cluster with standby nodes has no price here (its line says so and
+   * the total is a lower bound) rather than a guess at what standbys cost.
+   */
+  databaseNodes: {
+    "db-s-1vcpu-1gb": 15,
+    "db-s-1vcpu-2gb": 30,
+    "db-s-2vcpu-4gb": 60,
+    "db-s-4vcpu-8gb": 120,
+  } as Record<string, number>,
   /** Container registry subscription by tier slug; one per account, shared by every stack. */
   registryTiers: {
     starter: 0,

@@ -4,22 +4,44 @@
  * The rules themselves live in rules.ts, where `npm run policy` runs them offline too.
  */
 import { PolicyPack } from "@pulumi/policy";
-import { rules, stackOfUrn } from "./rules";
+import { PolicyResource, rules, stackOfUrn } from "./rules";
+
+/** A resource as the rules see it. */
+const asResource = (args: {
+  type: string;
+  name: string;
+  props: Record<string, unknown>;
+  urn: string;
+  opts: { protect?: boolean };
+}): PolicyResource => ({
+  type: args.type,
+  name: args.name,
+  props: args.props,
+  protect: args.opts.protect ?? false,
+  stack: stackOfUrn(args.urn),
+});
 
 new PolicyPack("dropstack", {
-  policies: rules.map((rule) => ({
-    name: rule.name,
-    description: rule.description,
-    enforcementLevel: rule.enforcementLevel,
-    validateResource: (args, reportViolation) => {
-      const resource = {
-        type: args.type,
-        name: args.name,
-        props: args.props,
-        protect: args.opts.protect ?? false,
-        stack: stackOfUrn(args.urn),
-      };
-      for (const message of rule.check(resource)) reportViolation(message);
-    },
-  })),
+  policies: rules.map((rule) => {
+    const { check, checkStack } = rule;
+    const common = {
+      name: rule.name,
+      description: rule.description,
+      enforcementLevel: rule.enforcementLevel,
+    };
+    return checkStack
+      ? {
+          ...common,
+          validateStack: (args, reportViolation) => {
+            for (const message of checkStack(args.resources.map(asResource)))
+              reportViolation(message);
+          },
+        }
+      : {
+          ...common,
+          validateResource: (args, reportViolation) => {
+            for (const message of check!(asResource(args))) reportViolation(message);
+          },
+        };
+  }),
 });

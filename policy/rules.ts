@@ -22,7 +22,10 @@ export interface Rule {
   readonly name: string;
   readonly description: string;
   readonly enforcementLevel: EnforcementLevel;
-  readonly check: (resource: PolicyResource) => string[];
+  /** A rule over one resource at a time... */
+  readonly check?: (resource: PolicyResource) => string[];
+  /** ...or over the whole stack, for what one resource's absence breaks. */
+  readonly checkStack?: (resources: readonly PolicyResource[]) => string[];
 }
 
 /** Droplet sizes each kind of environment is expected to use. */
@@ -102,6 +105,30 @@ export const rules: Rule[] = [
         : [],
   },
   {
+    name: "production-database-admits-only-its-droplets",
+    // A managed database without trusted sources accepts any address that has its password.
+    description:
+      "Every production database cluster has a firewall that admits only the stack's droplet tag.",
+    enforcementLevel: "mandatory",
+    checkStack: (resources) => {
+      const ofType = (type: string) => resources.filter((r) => r.type === type && production(r));
+      const firewalls = new Map(ofType(T.databaseFirewall).map((f) => [f.name, f]));
+      return ofType(T.databaseCluster).flatMap((cluster) => {
+        // components/BackingService.ts names them `<service>-cluster` and `<service>-firewall`.
+        const firewall = firewalls.get(cluster.name.replace(/-cluster$/, "-firewall"));
+        if (!firewall) return [`${cluster.name}: a production database cluster without a firewall`];
+        const tag = `dropstack-${cluster.stack}`;
+        const rules = (firewall.props.rules ?? []) as { type?: unknown; value?: unknown }[];
+        const others = rules.filter((rule) => rule.type !== "tag" || rule.value !== tag);
+        if (rules.length === 0) return [`${firewall.name}: admits every address (no rules)`];
+        return others.map(
+          (rule) =>
+            `${firewall.name}: admits ${String(rule.type)} ${String(rule.value)}, not only the tag ${tag}`,
+        );
+      });
+    },
+  },
+  {
     name: "droplet-size-allowed",
     description: "Droplet sizes stay within the allow-list for their kind of environment.",
     enforcementLevel: "advisory",
@@ -128,13 +155,17 @@ export interface Violation {
 
 /** Every rule over every resource. */
 export function evaluate(resources: PolicyResource[]): Violation[] {
-  return resources.flatMap((resource) =>
-    rules.flatMap((rule) =>
-      rule
-        .check(resource)
-        .map((message) => ({ rule: rule.name, enforcementLevel: rule.enforcementLevel, message })),
-    ),
-  );
+  return rules.flatMap((rule) => {
+    const messages = [
+      ...(rule.check ? resources.flatMap(rule.check) : []),
+      ...(rule.checkStack ? rule.checkStack(resources) : []),
+    ];
+    return messages.map((message) => ({
+      rule: rule.name,
+      enforcementLevel: rule.enforcementLevel,
+      message,
+    }));
+  });
 }
 
 /** The stack name in a resource URN: `urn:pulumi:<stack>::<project>::...`. */

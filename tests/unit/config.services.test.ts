@@ -91,6 +91,13 @@ const invalid: Case[] = [
     lines: ["dropstack:services.db.nodes: must be an integer from 1 to 3, got 4"],
   },
   {
+    name: "a standby node on the smallest plan",
+    overrides: { services: { db: { engine: "postgres", nodes: "2" } } },
+    lines: [
+      'dropstack:services.db.nodes: must be 1 on db-s-1vcpu-1gb (standby nodes need a plan with 2 GB or more), got "2"',
+    ],
+  },
+  {
     name: "a service name with capitals",
     overrides: { services: { MainDb: { engine: "postgres" } } },
     lines: [
@@ -100,7 +107,7 @@ const invalid: Case[] = [
   {
     name: "an unknown key in a service",
     overrides: { services: { db: { engine: "postgres", nodez: 2 } } },
-    lines: ['dropstack:services.db.nodez: unknown key (did you mean services.db.nodes?), got 2'],
+    lines: ["dropstack:services.db.nodez: unknown key (did you mean services.db.nodes?), got 2"],
   },
   {
     name: "two PostgreSQL services both on DATABASE_URL",

@@ -27,6 +27,18 @@ test.each([
   ["production", { "droplet.count": 20 }, 20 * (24 + 4.8) + 12 + 2, 21.07],
   ["production", { "droplet.count": 20, "loadBalancer.sizeUnit": 3 }, 20 * 28.8 + 36 + 2, 21.93],
   ["review-pr-42", {}, 4, 0.14], // s-1vcpu-512mb-10gb, no alerts
+  // + a PostgreSQL cluster db-s-1vcpu-2gb $30 and a cache db-s-1vcpu-1gb $15, one node each
+  [
+    "staging",
+    {
+      services: {
+        db: { engine: "postgres", size: "db-s-1vcpu-2gb" },
+        cache: { engine: "redis-compatible" },
+      },
+    },
+    12 + 1 + 30 + 15,
+    2.07,
+  ],
 ] as const)("%s %j: $%d a month", async (stack, edits, monthly, daily) => {
   const plan = await planStack(stack, withConfig(committedStack(stack), edits));
   const estimate = estimateCost(planCostResources(plan.resources));
@@ -248,4 +260,19 @@ describe("reserved IPs against the account's default limit of three", () => {
     if (count === 0) expect(notes).not.toMatch(/reserved IP/);
     else expect(notes).toContain(`takes ${count} reserved IP `);
   });
+});
+
+test("a database cluster with standby nodes has no price: the total says it is a lower bound", () => {
+  const cluster = (nodeCount: number) => ({
+    type: T.databaseCluster,
+    name: `db-${nodeCount}`,
+    inputs: { engine: "pg", size: "db-s-2vcpu-4gb", nodeCount },
+  });
+  const estimate = estimateCost(costed([cluster(1), cluster(3)]));
+  expect(estimate.lines.map((l) => [l.what, l.monthly])).toEqual([
+    ["PostgreSQL db-s-2vcpu-4gb, 1 node", 60],
+    ["PostgreSQL db-s-2vcpu-4gb, 3 nodes (standbys not priced)", undefined],
+  ]);
+  expect(estimate.complete).toBe(false);
+  expect(estimate.monthly).toBe(60);
 });

@@ -75,8 +75,8 @@ test.each([
     "production-web-1-droplet: size s-1vcpu-512mb-10gb is not in the production allow-list (s-2vcpu-4gb, s-4vcpu-8gb, s-8vcpu-16gb, c-2, c-4, g-2vcpu-8gb)",
   ],
 ])("%s: passes a good resource, reports a bad one", (name, good, bad, message) => {
-  expect(ruleOf(name).check(good)).toEqual([]);
-  expect(ruleOf(name).check(bad)).toEqual([message]);
+  expect(ruleOf(name).check!(good)).toEqual([]);
+  expect(ruleOf(name).check!(bad)).toEqual([message]);
 });
 
 test("only the size rule is advisory", () => {
@@ -112,4 +112,55 @@ test("an unprotected production plan breaks the protection rule for its first dr
     "production-web-1-droplet: Droplet in production is not protected",
     "production-web-1-ip: ReservedIp in production is not protected",
   ]);
+});
+
+describe("production-database-admits-only-its-droplets", () => {
+  const rule = ruleOf("production-database-admits-only-its-droplets");
+  const resource = (type: string, name: string, props: Record<string, unknown> = {}) => ({
+    type,
+    name,
+    stack: "production",
+    protect: true,
+    props,
+  });
+  const cluster = resource(T.databaseCluster, "production-db-cluster", { engine: "pg" });
+  const own = { type: "tag", value: "dropstack-production" };
+  const withRules = (rules: unknown[]) =>
+    resource(T.databaseFirewall, "production-db-firewall", { rules });
+
+  test.each([
+    [
+      "no firewall",
+      [cluster],
+      ["production-db-cluster: a production database cluster without a firewall"],
+    ],
+    [
+      "a firewall without rules",
+      [cluster, withRules([])],
+      ["production-db-firewall: admits every address (no rules)"],
+    ],
+    [
+      "an address beside the tag",
+      [cluster, withRules([own, { type: "ip_addr", value: "0.0.0.0/0" }])],
+      ["production-db-firewall: admits ip_addr 0.0.0.0/0, not only the tag dropstack-production"],
+    ],
+    [
+      "review droplets",
+      [cluster, withRules([own, { type: "tag", value: "review" }])],
+      ["production-db-firewall: admits tag review, not only the tag dropstack-production"],
+    ],
+    ["only its own droplets", [cluster, withRules([own])], []],
+  ])("%s", (_, resources, messages) => {
+    expect(rule.checkStack!(resources)).toEqual(messages);
+  });
+
+  test("the program's production database passes; staging's (review droplets admitted) is not judged", async () => {
+    for (const stack of ["production", "staging"]) {
+      const services = { services: { db: { engine: "postgres" } } };
+      const plan = await planStack(stack, withConfig(committedStack(stack), services));
+      const resources = planPolicyResources(plan);
+      expect(resources.filter((r) => r.type === T.databaseCluster)).toHaveLength(1);
+      expect(evaluate(resources).filter((v) => v.rule === rule.name)).toEqual([]);
+    }
+  });
 });

@@ -18,6 +18,12 @@
  * - tag/resource_tag.go: ForceNew name.
  * - uptime/, monitoring/resource_monitor_alert.go: in place.
  * - registry/resource_container_registry_docker_credentials.go: ForceNew registry_name.
+ * - database/resource_database_cluster.go: ForceNew name, engine, private_network_uuid,
+ *   project_id. Update: size, node_count, storage_size_mib resize it (Databases.Resize, then it
+ *   waits for "online"); region migrates it (Databases.Migrate); version upgrades the major
+ *   version in place (Databases.UpgradeMajorVersion); tags, maintenance window in place.
+ * - database/resource_database_firewall.go: ForceNew cluster_id; the rules in place.
+ * - database/resource_database_db.go, resource_database_user.go: ForceNew name, cluster_id.
  * The TLS provider's PrivateKey (hashicorp/terraform-provider-tls @b49f7040,
  *   internal/provider/resource_private_key.go): algorithm, rsa_bits, ecdsa_curve and
  *   openssh_comment RequiresReplace; Update and Delete do nothing outside the state.
@@ -83,6 +89,26 @@ const RULES: Readonly<Record<string, ProviderRule>> = {
   [T.uptimeAlert]: { replaces: [] },
   [T.monitorAlert]: { replaces: [] },
   [T.registryCredentials]: { replaces: ["registryName"] },
+  [T.databaseCluster]: {
+    replaces: ["name", "engine", "privateNetworkUuid", "projectId"],
+    onUpdate: {
+      size: ["resizes the cluster, waiting until it is online again"],
+      nodeCount: ["resizes the cluster, waiting until it is online again"],
+      region: ["migrates the cluster to the new region, waiting until it is online again"],
+      version: ["upgrades the cluster's major version in place"],
+    },
+    onReplace: [
+      "a new, empty cluster with a new address and password; the old one and its data are deleted after",
+    ],
+    onDelete: ["deletes the cluster and its data"],
+  },
+  [T.databaseFirewall]: { replaces: ["clusterId"] },
+  [T.databaseDb]: {
+    replaces: ["name", "clusterId"],
+    onReplace: ["a new, empty database; the old one and its tables are dropped after"],
+    onDelete: ["drops the database and its tables"],
+  },
+  [T.databaseUser]: { replaces: ["name", "clusterId"] },
   [T.command]: {
     replaces: ["triggers"],
     onAnyUpdate: ["runs again over SSH"],

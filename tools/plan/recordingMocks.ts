@@ -10,7 +10,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { PROVIDER_FUNCTIONS, RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import { ExistingDroplet, lookUpDroplets } from "./existingDroplets";
 import { inventedHostKey } from "./inventedHostKey";
-import { revealSecrets } from "./mockSecrets";
+import { revealSecrets, secretWrapper } from "./mockSecrets";
 import { userDataHash } from "../../templates";
 
 export interface RecordedResource {
@@ -181,6 +181,18 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       const filters = args.inputs.filters as Parameters<typeof lookUpDroplets>[1];
       return { droplets: lookUpDroplets(this.existingDroplets, filters) };
     }
+    if (args.token === PROVIDER_FUNCTIONS.getDatabaseCluster) {
+      // A review stack's base cluster, as DigitalOcean describes it (read at preview: known).
+      const name = String(args.inputs.name);
+      const host = `private-${name}.db.ondigitalocean.com`;
+      return {
+        id: `cluster-${digest(name).slice(0, 8)}`,
+        name,
+        privateHost: host,
+        port: 25060,
+        privateUri: `rediss://default:${digest(name).slice(0, 16)}@${host}:25061`,
+      };
+    }
     throw new Error(
       `unexpected provider call ${args.token}: stub it in tools/plan/recordingMocks.ts`,
     );
@@ -260,6 +272,24 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
           repoDigest: `${repository}@sha256:${this.remember(digest(imageName), "repoDigest")}`,
         };
       }
+      case T.databaseCluster: {
+        const host = this.remember(`private-${inputs.name}.db.ondigitalocean.com`, "privateHost");
+        const password = this.remember(`doadmin-${digest(name).slice(0, 16)}`, "password");
+        const port = inputs.engine === "valkey" ? 25061 : 25060;
+        const scheme = inputs.engine === "valkey" ? "rediss://default" : "postgresql://doadmin";
+        return {
+          privateHost: host,
+          port,
+          password: secretWrapper(password),
+          privateUri: secretWrapper(
+            this.remember(`${scheme}:${password}@${host}:${port}`, "privateUri"),
+          ),
+        };
+      }
+      case T.databaseUser:
+        return {
+          password: secretWrapper(this.remember(`pw-${digest(name).slice(0, 16)}`, "password")),
+        };
       case T.hostKey:
         return inventedHostKey(name, (value, field) => this.remember(value, field));
       case T.command:

@@ -1,0 +1,120 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+import type { Service } from "../config";
+import { SERVICE_ENGINES } from "../config/rules";
+import { RESOURCE_TYPES } from "./resourceTypes";
+
+export interface BackingServiceArgs {
+  /** The stack's name: a created cluster is `<stack>-<service>`. */
+  readonly stack: string;
+  /** What to create or attach to, from `services.<name>`. */
+  readonly service: Service;
+  /** The stack's region: the cluster's, so droplets reach it over the region's private network. */
+  readonly region: string;
+  /** The app's name: its database and user on a cluster of its own. */
+  readonly appName: string;
+  /**
+   * The droplet tags the cluster's firewall admits: the stack's first (the cluster carries it
+   * too), then review droplets' on a review base.
+   */
+  readonly clientTags: pulumi.Input<string>[];
+  /** Production: `pulumi up` refuses to delete the cluster, its firewall, database or user. */
+  readonly protect: boolean;
+}
+
+/** The name of the database and user a stack gets: the app's, or with the stack's on a shared cluster. */
+export const databaseNameOf = (appName: string, stack: string, shared: boolean) =>
+  shared ? `${appName}_${stack}`.replace(/-/g, "_") : appName.replace(/-/g, "_");
+
+/** What the program reads of a cluster, created or looked up. */
+interface ClusterView {
+  readonly id: pulumi.Output<string>;
+  readonly privateHost: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  readonly privateUri: pulumi.Output<string>;
+}
+
+/**
+ * A backing service the API reaches over the region's private network: a DigitalOcean managed
+ * database cluster with a firewall admitting only the stack's droplets (or, with `cluster`, an
+ * existing cluster looked up by name), and on PostgreSQL a database and user of the app's own.
+ * `url` is the connection string, a secret, for the API's secret env file.
+ */
+export class BackingService extends pulumi.ComponentResource {
+  /** `postgresql://…?sslmode=require` or `rediss://…`: a secret. */
+  public readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: BackingServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(RESOURCE_TYPES.backingService, name, {}, opts);
+    const { service } = args;
+    const protect = args.protect && service.cluster === undefined;
+    const cluster =
+      service.cluster === undefined ? this.cluster(name, args) : this.lookUp(service.cluster);
+    if (service.engine === "redis-compatible") {
+      // DigitalOcean's Valkey has one user, its admin (the API's user management is not offered
+      // for it): the API gets the cluster's own private URI, rediss:// (TLS).
+      this.url = pulumi.secret(cluster.privateUri);
+    } else {
+      const dbName = databaseNameOf(args.appName, args.stack, service.cluster !== undefined);
+      const database = new digitalocean.DatabaseDb(
+        `${name}-database`,
+        { clusterId: cluster.id, name: dbName },
+        { parent: this, protect },
+      );
+      const user = new digitalocean.DatabaseUser(
+        `${name}-user`,
+        { clusterId: cluster.id, name: dbName },
+        { parent: this, protect },
+      );
+      this.url = pulumi.secret(
+        pulumi
+          .all([user.name, user.password, cluster.privateHost, cluster.port, database.name])
+          .apply(
+            ([u, password, host, port, db]) =>
+              `postgresql://${encodeURIComponent(u)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(db)}?sslmode=require`,
+          ),
+      );
+    }
+    this.registerOutputs({ url: this.url });
+  }
+
+  /** A cluster of the stack's own, in its region, closed to all but the client tags. */
+  private cluster(name: string, args: BackingServiceArgs): ClusterView {
+    const create = args.service.create!;
+    // Its own name: the plan's tools know a resource by name, and the component has this one.
+    const cluster = new digitalocean.DatabaseCluster(
+      `${name}-cluster`,
+      {
+        name: `${args.stack}-${args.service.name}`,
+        engine: SERVICE_ENGINES[args.service.engine],
+        version: create.version,
+        size: create.size,
+        nodeCount: create.nodes,
+        region: args.region,
+        tags: [args.clientTags[0]],
+      },
+      { parent: this, protect: args.protect },
+    );
+    // Without trusted sources a managed database accepts any address that knows its password.
+    new digitalocean.DatabaseFirewall(
+      `${name}-firewall`,
+      {
+        clusterId: cluster.id,
+        rules: args.clientTags.map((value) => ({ type: "tag", value })),
+      },
+      { parent: this, protect: args.protect },
+    );
+    return cluster;
+  }
+
+  /** An existing cluster (a review stack's base's): referenced, never created or deleted. */
+  private lookUp(clusterName: string): ClusterView {
+    const found = digitalocean.getDatabaseClusterOutput({ name: clusterName }, { parent: this });
+    return {
+      id: found.id,
+      privateHost: found.privateHost,
+      port: found.port,
+      privateUri: pulumi.secret(found.privateUri),
+    };
+  }
+}

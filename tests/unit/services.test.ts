@@ -1,0 +1,113 @@
+/**
+ * `services` under the recording mocks: each backing service's resources and inputs, its
+ * connection string reaching the API only as a secret, review stacks attaching to their base's
+ * clusters instead of creating their own, and nothing else of a stack changing.
+ */
+import { deriveReviewConfig } from "../../config";
+import { planJson, plannedFiles, planTree } from "../../tools/plan/planOutput";
+import { revealSecrets } from "../../tools/plan/mockSecrets";
+import { T, committedStack, only, one, planStack, withConfig } from "../helpers/planHelpers";
+
+const SERVICES = {
+  services: { db: { engine: "postgres", version: "16" }, cache: { engine: "redis-compatible" } },
+};
+type Plan = Awaited<ReturnType<typeof planStack>>;
+const byName = (plan: Plan, type: string) =>
+  Object.fromEntries(only(plan, type).map((r) => [r.name, r]));
+
+describe("staging with a database and a cache", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planStack("staging", withConfig(committedStack("staging"), SERVICES));
+  });
+
+  test("each service is a managed cluster in the stack's region, tagged with the stack", () => {
+    const clusters = byName(plan, T.databaseCluster);
+    expect(Object.keys(clusters).sort()).toEqual(["staging-cache-cluster", "staging-db-cluster"]);
+    expect(clusters["staging-db-cluster"].inputs).toMatchObject({
+      name: "staging-db",
+      engine: "pg",
+      version: "16",
+      size: "db-s-1vcpu-1gb",
+      nodeCount: 1,
+      region: "fra1",
+      tags: ["dropstack-staging"],
+    });
+    expect(clusters["staging-cache-cluster"].inputs).toMatchObject({
+      engine: "valkey",
+      version: "8",
+    });
+    expect(clusters["staging-db-cluster"].protect).toBeFalsy();
+  });
+
+  test("each cluster's firewall admits the stack's droplets and, on the review base, review droplets only", () => {
+    const firewalls = only(plan, T.databaseFirewall);
+    expect(firewalls.map((f) => f.name).sort()).toEqual([
+      "staging-cache-firewall",
+      "staging-db-firewall",
+    ]);
+    for (const firewall of firewalls)
+      expect(firewall.inputs.rules).toEqual([
+        { type: "tag", value: "dropstack-staging" },
+        { type: "tag", value: "review" },
+      ]);
+    expect(one(plan, T.tag, "staging-review-tag").inputs.name).toBe("review");
+  });
+
+  test("PostgreSQL gets a database and a user of the app's own; the cache has neither", () => {
+    expect(only(plan, T.databaseDb).map((r) => [r.name, r.inputs.name])).toEqual([
+      ["staging-db-database", "api"],
+    ]);
+    expect(only(plan, T.databaseUser).map((r) => [r.name, r.inputs.name])).toEqual([
+      ["staging-db-user", "api"],
+    ]);
+  });
+
+  test("the connection strings reach the API's secret env file, never the plain one", () => {
+    const secretEnv = only(plan, T.command).filter((c) => c.name.endsWith("secret-env-install"));
+    expect(secretEnv).toHaveLength(1);
+    const stdin = String(revealSecrets(secretEnv[0].inputs.stdin));
+    const password = [...plan.mocks.computed].find((v) => v.startsWith("pw-"))!;
+    expect(stdin).toContain(
+      `DATABASE_URL=postgresql://api:${password}@private-staging-db.db.ondigitalocean.com:25060/api?sslmode=require`,
+    );
+    expect(stdin).toMatch(/^REDIS_URL=rediss:\/\/default:doadmin-\w+@private-staging-cache\./m);
+    const plain = plannedFiles(plan).find((f) => f.path === "staging-web-1/env/api.env")!;
+    expect(plain.content).not.toMatch(/DATABASE_URL|REDIS_URL/);
+  });
+
+  test("no password or connection string in the tree, the JSON or any file --out writes", () => {
+    const secrets = [...plan.mocks.computed].filter((v) => /^(pw|doadmin)-/.test(v));
+    expect(secrets).toHaveLength(3); // the user's, and each cluster's admin
+    const texts = [planTree(plan), JSON.stringify(planJson(plan))];
+    for (const file of plannedFiles(plan)) texts.push(file.content);
+    for (const text of texts) for (const secret of secrets) expect(text).not.toContain(secret);
+  });
+
+  test("the droplets' user data is the same as without services (no droplet is replaced)", async () => {
+    const without = await planStack("staging");
+    const userData = (p: Plan) => only(p, T.droplet).map((d) => revealSecrets(d.inputs.userData));
+    expect(userData(plan)).toEqual(userData(without));
+  });
+});
+
+test("production protects each cluster, its firewall, database and user, and admits no review droplets", async () => {
+  const plan = await planStack("production", withConfig(committedStack("production"), SERVICES));
+  for (const type of [T.databaseCluster, T.databaseFirewall, T.databaseDb, T.databaseUser])
+    for (const r of only(plan, type)) expect([r.name, r.protect]).toEqual([r.name, true]);
+  for (const firewall of only(plan, T.databaseFirewall))
+    expect(firewall.inputs.rules).toEqual([{ type: "tag", value: "dropstack-production" }]);
+});
+
+test("a review stack creates no cluster: a database and user of its own on each of the base's", async () => {
+  const base = withConfig(committedStack("staging"), SERVICES);
+  const config = deriveReviewConfig(base.config, { pr: 7, now: new Date("2026-12-01") });
+  const plan = await planStack("review-pr-7", { ...base, config });
+  expect(only(plan, T.databaseCluster)).toEqual([]);
+  expect(only(plan, T.databaseFirewall)).toEqual([]);
+  expect(only(plan, T.databaseDb).map((r) => r.inputs.name)).toEqual(["api_review_pr_7"]);
+  const user = one(plan, T.databaseUser, "review-pr-7-db-user");
+  expect(user.inputs.name).toBe("api_review_pr_7");
+  expect(String(user.inputs.clusterId)).toMatch(/^cluster-/);
+  expect(user.protect).toBeFalsy();
+});
