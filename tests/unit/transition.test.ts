@@ -459,3 +459,56 @@ test("moving droplets of bootstrap version 1 to the current one: one in-place up
     "create staging-web-1-bootstrap-upgrade",
   ]);
 });
+
+describe("backing services, by the database provider's rules", () => {
+  const db = (settings: Record<string, unknown>) => ({
+    services: { db: { engine: "postgres", ...settings } },
+  });
+
+  test("adding a service creates its cluster, firewall, database and user, and re-releases the API on its new secret env file, touching nothing else", async () => {
+    const t = await edit("staging", {}, db({}));
+    expect(names(t, "create").sort()).toEqual([
+      "staging-db-cluster",
+      "staging-db-database",
+      "staging-db-firewall",
+      "staging-db-user",
+      "staging-review-tag",
+    ]);
+    // The new variable reaches the API as a release does: the secret env file's install (its
+    // content is its trigger) and the release that restarts the API on it. Nothing else moves.
+    expect(names(t, "replace")).toEqual([
+      "staging-web-1-api-secret-env-install",
+      "staging-web-1-api-release-run",
+    ]);
+    expect(names(t, "delete")).toEqual([]);
+    expect(names(t, "update")).toEqual([]);
+  });
+
+  test("a bigger size resizes the cluster in place", async () => {
+    const t = await edit("staging", db({}), db({ size: "db-s-1vcpu-2gb" }));
+    expect(t.steps.map((s) => [s.action, s.name, s.changed])).toEqual([
+      ["update", "staging-db-cluster", ["size"]],
+    ]);
+    expect(step(t, "staging-db-cluster").effects).toEqual([
+      "resizes the cluster, waiting until it is online again",
+    ]);
+  });
+
+  test("a new major version upgrades in place; another engine replaces the cluster (empty), refused in production", async () => {
+    const upgrade = await edit("staging", db({ version: "16" }), db({ version: "17" }));
+    expect(step(upgrade, "staging-db-cluster")).toMatchObject({
+      action: "update",
+      effects: ["upgrades the cluster's major version in place"],
+    });
+    const engine = await edit(
+      "production",
+      { services: { db: { engine: "postgres" } } },
+      { services: { db: { engine: "redis-compatible" } } },
+    );
+    expect(step(engine, "production-db-cluster")).toMatchObject({
+      action: "replace",
+      replacedBy: ["engine"],
+      blocked: true,
+    });
+  });
+});
