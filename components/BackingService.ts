@@ -26,6 +26,18 @@ export interface BackingServiceArgs {
 export const databaseNameOf = (appName: string, stack: string, shared: boolean) =>
   shared ? `${appName}_${stack}`.replace(/-/g, "_") : appName.replace(/-/g, "_");
 
+/** The API's PostgreSQL URL: TLS required, every part that may hold `@ : / %` encoded. */
+export function postgresUrl(p: {
+  user: string;
+  password: string;
+  host: string;
+  port: number;
+  database: string;
+}): string {
+  const e = encodeURIComponent;
+  return `postgresql://${e(p.user)}:${e(p.password)}@${p.host}:${p.port}/${e(p.database)}?sslmode=require`;
+}
+
 /** What the program reads of a cluster, created or looked up. */
 interface ClusterView {
   readonly id: pulumi.Output<string>;
@@ -47,7 +59,8 @@ export class BackingService extends pulumi.ComponentResource {
   constructor(name: string, args: BackingServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(RESOURCE_TYPES.backingService, name, {}, opts);
     const { service } = args;
-    const protect = args.protect && service.cluster === undefined;
+    // On a cluster it attaches to too: deleting the database drops the stack's data.
+    const { protect } = args;
     const cluster =
       service.cluster === undefined ? this.cluster(name, args) : this.lookUp(service.cluster);
     if (service.engine === "redis-compatible") {
@@ -69,9 +82,8 @@ export class BackingService extends pulumi.ComponentResource {
       this.url = pulumi.secret(
         pulumi
           .all([user.name, user.password, cluster.privateHost, cluster.port, database.name])
-          .apply(
-            ([u, password, host, port, db]) =>
-              `postgresql://${encodeURIComponent(u)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(db)}?sslmode=require`,
+          .apply(([user, password, host, port, database]) =>
+            postgresUrl({ user, password, host, port, database }),
           ),
       );
     }

@@ -239,10 +239,11 @@ export class Environment extends pulumi.ComponentResource {
     const clientTags: pulumi.Input<string>[] = [tag.name];
     if (config.stack === REVIEW_BASE_STACK && config.services.some((s) => !s.cluster)) {
       // The firewall's rule may only name a tag that exists, before any review droplet has it.
+      // Kept when staging goes (retainOnDelete): deleting a tag untags every review droplet.
       const reviewTag = new digitalocean.Tag(
         `${name}-review-tag`,
         { name: REVIEW_TAG },
-        { parent: this },
+        { parent: this, retainOnDelete: true },
       );
       clientTags.push(reviewTag.name);
     }

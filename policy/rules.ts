@@ -113,19 +113,22 @@ export const rules: Rule[] = [
     checkStack: (resources) => {
       const ofType = (type: string) => resources.filter((r) => r.type === type && production(r));
       const firewalls = new Map(ofType(T.databaseFirewall).map((f) => [f.name, f]));
-      return ofType(T.databaseCluster).flatMap((cluster) => {
-        // components/BackingService.ts names them `<service>-cluster` and `<service>-firewall`.
-        const firewall = firewalls.get(cluster.name.replace(/-cluster$/, "-firewall"));
-        if (!firewall) return [`${cluster.name}: a production database cluster without a firewall`];
-        const tag = `dropstack-${cluster.stack}`;
+      const judge = (firewall: PolicyResource): string[] => {
+        const tag = `dropstack-${firewall.stack}`;
         const rules = (firewall.props.rules ?? []) as { type?: unknown; value?: unknown }[];
-        const others = rules.filter((rule) => rule.type !== "tag" || rule.value !== tag);
         if (rules.length === 0) return [`${firewall.name}: admits every address (no rules)`];
-        return others.map(
-          (rule) =>
-            `${firewall.name}: admits ${String(rule.type)} ${String(rule.value)}, not only the tag ${tag}`,
-        );
-      });
+        return rules
+          .filter((rule) => rule.type !== "tag" || rule.value !== tag)
+          .map(
+            (rule) =>
+              `${firewall.name}: admits ${String(rule.type)} ${String(rule.value)}, not only the tag ${tag}`,
+          );
+      };
+      // Every production database firewall, and every cluster has one.
+      const missing = ofType(T.databaseCluster)
+        .filter((cluster) => !firewalls.has(cluster.name.replace(/-cluster$/, "-firewall")))
+        .map((cluster) => `${cluster.name}: a production database cluster without a firewall`);
+      return [...missing, ...[...firewalls.values()].flatMap(judge)];
     },
   },
   {

@@ -149,6 +149,17 @@ describe("production-database-admits-only-its-droplets", () => {
       [cluster, withRules([own, { type: "tag", value: "review" }])],
       ["production-db-firewall: admits tag review, not only the tag dropstack-production"],
     ],
+    [
+      "a second firewall on the cluster admitting an address",
+      [
+        cluster,
+        withRules([own]),
+        resource(T.databaseFirewall, "extra-firewall", {
+          rules: [{ type: "ip_addr", value: "198.51.100.7" }],
+        }),
+      ],
+      ["extra-firewall: admits ip_addr 198.51.100.7, not only the tag dropstack-production"],
+    ],
     ["only its own droplets", [cluster, withRules([own])], []],
   ])("%s", (_, resources, messages) => {
     expect(rule.checkStack!(resources)).toEqual(messages);

@@ -3,6 +3,8 @@
  * connection string reaching the API only as a secret, review stacks attaching to their base's
  * clusters instead of creating their own, and nothing else of a stack changing.
  */
+import { createHash } from "node:crypto";
+import { postgresUrl } from "../../components/BackingService";
 import { deriveReviewConfig } from "../../config";
 import { planJson, plannedFiles, planTree } from "../../tools/plan/planOutput";
 import { revealSecrets } from "../../tools/plan/mockSecrets";
@@ -93,8 +95,15 @@ describe("staging with a database and a cache", () => {
 
 test("production protects each cluster, its firewall, database and user, and admits no review droplets", async () => {
   const plan = await planStack("production", withConfig(committedStack("production"), SERVICES));
-  for (const type of [T.databaseCluster, T.databaseFirewall, T.databaseDb, T.databaseUser])
+  for (const [type, count] of [
+    [T.databaseCluster, 2],
+    [T.databaseFirewall, 2],
+    [T.databaseDb, 1],
+    [T.databaseUser, 1],
+  ] as const) {
+    expect(only(plan, type)).toHaveLength(count);
     for (const r of only(plan, type)) expect([r.name, r.protect]).toEqual([r.name, true]);
+  }
   for (const firewall of only(plan, T.databaseFirewall))
     expect(firewall.inputs.rules).toEqual([{ type: "tag", value: "dropstack-production" }]);
 });
@@ -106,8 +115,31 @@ test("a review stack creates no cluster: a database and user of its own on each 
   expect(only(plan, T.databaseCluster)).toEqual([]);
   expect(only(plan, T.databaseFirewall)).toEqual([]);
   expect(only(plan, T.databaseDb).map((r) => r.inputs.name)).toEqual(["api_review_pr_7"]);
+  // The cluster looked up is staging's, by name (the mocks' id for it is made from the name).
+  const stagingDb = `cluster-${createHash("sha256").update("staging-db").digest("hex").slice(0, 8)}`;
   const user = one(plan, T.databaseUser, "review-pr-7-db-user");
   expect(user.inputs.name).toBe("api_review_pr_7");
-  expect(String(user.inputs.clusterId)).toMatch(/^cluster-/);
+  expect(user.inputs.clusterId).toBe(stagingDb);
+  expect(one(plan, T.databaseDb, "review-pr-7-db-database").inputs.clusterId).toBe(stagingDb);
   expect(user.protect).toBeFalsy();
+  const secretEnv = only(plan, T.command).find((c) => c.name.endsWith("secret-env-install"))!;
+  const stdin = String(revealSecrets(secretEnv.inputs.stdin));
+  expect(stdin).toMatch(
+    /^DATABASE_URL=postgresql:\/\/api_review_pr_7:pw-\w+@private-staging-db\.db\.ondigitalocean\.com:25060\/api_review_pr_7\?sslmode=require$/m,
+  );
+  expect(stdin).toMatch(/^REDIS_URL=rediss:\/\/default:\w+@private-staging-cache\./m);
+});
+
+test("the PostgreSQL URL encodes what a password may hold, and requires TLS", () => {
+  const url = postgresUrl({
+    user: "api",
+    password: "p@ss/w:rd%?#",
+    host: "private-db.example",
+    port: 25060,
+    database: "api",
+  });
+  expect(url).toBe(
+    "postgresql://api:p%40ss%2Fw%3Ard%25%3F%23@private-db.example:25060/api?sslmode=require",
+  );
+  expect(decodeURIComponent(new URL(url).password)).toBe("p@ss/w:rd%?#");
 });
