@@ -282,6 +282,11 @@ export function stackSchema(stack: string, secretKeys: ReadonlySet<string> = new
       const fail = (path: (string | number)[], message: string) =>
         ctx.addIssue({ code: "custom", path, message });
       const c = data as unknown as Loose;
+      // A stack's own tags: `dropstack-<stack>` is what firewalls (a database's too) admit by.
+      strings(c.tags).forEach((tag, i) => {
+        if (tag !== undefined && /^dropstack(-|$)/.test(tag))
+          fail(["tags", i], "must not start with dropstack (dropstack sets its own tags)");
+      });
       const hosts = strings(c.hosts);
       hosts.forEach((host, i) => {
         const first = hosts.indexOf(host);

@@ -455,6 +455,13 @@ const invalid: Case[] = [
     ],
   },
   {
+    name: "a tag another stack's firewalls admit by",
+    overrides: { tags: ["dropstack-production"] },
+    lines: [
+      'dropstack:tags[0]: must not start with dropstack (dropstack sets its own tags), got "dropstack-production"',
+    ],
+  },
+  {
     name: "protect not a boolean",
     overrides: { protect: "yes" },
     lines: ['dropstack:protect: must be true or false, got "yes"'],
