@@ -108,6 +108,15 @@ test("production protects each cluster, its firewall, database and user, and adm
     expect(firewall.inputs.rules).toEqual([{ type: "tag", value: "dropstack-production" }]);
 });
 
+test("in production a database on a cluster it attaches to is protected too (deleting it drops the data)", async () => {
+  const attached = { services: { db: { engine: "postgres", cluster: "shared-db" } } };
+  const plan = await planStack("production", withConfig(committedStack("production"), attached));
+  expect(only(plan, T.databaseCluster)).toEqual([]);
+  expect(
+    [...only(plan, T.databaseDb), ...only(plan, T.databaseUser)].map((r) => r.protect),
+  ).toEqual([true, true]);
+});
+
 test("a review stack creates no cluster: a database and user of its own on each of the base's", async () => {
   const base = withConfig(committedStack("staging"), SERVICES);
   const config = deriveReviewConfig(base.config, { pr: 7, now: new Date("2026-12-01") });
