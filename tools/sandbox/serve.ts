@@ -105,7 +105,29 @@ export async function serveSandbox(options: ServeOptions, out: ServeOutput): Pro
   } else if (options.tlsPort !== undefined) {
     out.note(`  note: ${stack} serves plain HTTP: --tls-port is unused`);
   }
-  await startSandbox(sandbox, installed, out.note);
+  // Ctrl-C while it starts (the first release takes a while): stop what was started, not only
+  // this process, or supervisord and nginx (their own process groups) keep running.
+  let stopping: Promise<never> | undefined;
+  const stopOnSignal = (signal: NodeJS.Signals) => {
+    out.note(`\n${signal} while starting: stopping ...`);
+    stopping = stopSandbox(sandbox, installed).then((stopped) => {
+      for (const what of stopped) out.note(`  stopped ${what}`);
+      process.exit(130);
+    });
+  };
+  process.once("SIGINT", stopOnSignal);
+  process.once("SIGTERM", stopOnSignal);
+  try {
+    await startSandbox(sandbox, installed, out.note);
+  } catch (error) {
+    // The release the signal cut short fails too: the stop, not that failure, ends the run.
+    if (stopping) await stopping;
+    throw error;
+  } finally {
+    process.off("SIGINT", stopOnSignal);
+    process.off("SIGTERM", stopOnSignal);
+  }
+  if (stopping) await stopping;
   const served = sandbox.tls
     ? `127.0.0.1:${sandbox.tls.port} (HTTPS) and 127.0.0.1:${port} (HTTP: ACME challenges, redirects)`
     : `127.0.0.1:${port}`;
