@@ -217,6 +217,31 @@ describe("the foreground sandbox", () => {
     expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
   }, 90000);
 
+  test("Ctrl-C during the first release stops what it had started too, and exits 130", async () => {
+    const port = await freePort();
+    const child: ChildProcess = spawn(TSX, [CLI, ...startArgs(port, stackFile(await freePort()))], {
+      cwd: PROJECT_DIR,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout!.on("data", (chunk) => (output += chunk));
+    child.stderr!.on("data", (chunk) => (output += chunk));
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    const deadline = Date.now() + 60000;
+    while (!output.includes("releasing ") && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(output).toContain("releasing ");
+    const sandbox = readSandbox(STACK)!;
+    const pids = [nginxPid(sandbox), supervisordPid(sandbox)];
+    expect(pids.every((pid) => isAlive(pid))).toBe(true);
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(output).toContain("SIGINT while starting: stopping ...");
+    expect(output).not.toContain("Ctrl-C stops it.");
+    expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
+  }, 90000);
+
   test("a port already in use is a clear error naming the port", async () => {
     const blocker: Server = createServer();
     const port = await freePort();
