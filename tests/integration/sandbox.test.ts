@@ -188,57 +188,48 @@ test("editing app.port and starting again serves on the new port with no other c
   expect(first.files.get("nginx/dropstack.conf")).toBe(second.files.get("nginx/dropstack.conf"));
 }, 120000);
 
+/** `start` in the foreground until its output shows `until` (or it exits, or a minute passes). */
+async function startInForeground(until: string) {
+  const port = await freePort();
+  const child: ChildProcess = spawn(TSX, [CLI, ...startArgs(port, stackFile(await freePort()))], {
+    cwd: PROJECT_DIR,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const run = { child, output: "", exited: new Promise((resolve) => child.on("exit", resolve)) };
+  child.stdout!.on("data", (chunk) => (run.output += chunk));
+  child.stderr!.on("data", (chunk) => (run.output += chunk));
+  const deadline = Date.now() + 60000;
+  while (!run.output.includes(until) && Date.now() < deadline && child.exitCode === null) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return run;
+}
+
 describe("the foreground sandbox", () => {
   test("Ctrl-C stops everything it started", async () => {
-    const port = await freePort();
-    const child: ChildProcess = spawn(TSX, [CLI, ...startArgs(port, stackFile(await freePort()))], {
-      cwd: PROJECT_DIR,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout!.on("data", (chunk) => (output += chunk));
-    child.stderr!.on("data", (chunk) => (output += chunk));
-    const deadline = Date.now() + 60000;
-    while (
-      !output.includes("Ctrl-C stops it.") &&
-      Date.now() < deadline &&
-      child.exitCode === null
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(output).toContain("Ctrl-C stops it.");
+    const run = await startInForeground("Ctrl-C stops it.");
+    const { child } = run;
+    expect(run.output).toContain("Ctrl-C stops it.");
     const sandbox = readSandbox(STACK)!;
     const pids = [nginxPid(sandbox), supervisordPid(sandbox), programPid(tools, sandbox)];
     expect(pids.every((pid) => isAlive(pid))).toBe(true);
     child.kill("SIGINT");
-    const code = await new Promise((resolve) => child.on("exit", resolve));
+    const code = await run.exited;
     expect(code).toBe(0);
-    expect(output).toMatch(/stopped nginx[\s\S]*stopped supervisord[\s\S]*stopped api-green/);
+    expect(run.output).toMatch(/stopped nginx[\s\S]*stopped supervisord[\s\S]*stopped api-green/);
     expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
   }, 90000);
 
   test("Ctrl-C during the first release stops what it had started too, and exits 130", async () => {
-    const port = await freePort();
-    const child: ChildProcess = spawn(TSX, [CLI, ...startArgs(port, stackFile(await freePort()))], {
-      cwd: PROJECT_DIR,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout!.on("data", (chunk) => (output += chunk));
-    child.stderr!.on("data", (chunk) => (output += chunk));
-    const exited = new Promise((resolve) => child.on("exit", resolve));
-    const deadline = Date.now() + 60000;
-    while (!output.includes("releasing ") && Date.now() < deadline && child.exitCode === null) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(output).toContain("releasing ");
+    const run = await startInForeground("releasing ");
+    expect(run.output).toContain("releasing ");
     const sandbox = readSandbox(STACK)!;
     const pids = [nginxPid(sandbox), supervisordPid(sandbox)];
     expect(pids.every((pid) => isAlive(pid))).toBe(true);
-    child.kill("SIGINT");
-    expect(await exited).toBe(130);
-    expect(output).toContain("SIGINT while starting: stopping ...");
-    expect(output).not.toContain("Ctrl-C stops it.");
+    run.child.kill("SIGINT");
+    expect(await run.exited).toBe(130);
+    expect(run.output).toContain("SIGINT while starting: stopping ...");
+    expect(run.output).not.toContain("Ctrl-C stops it.");
     expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
   }, 90000);
 
