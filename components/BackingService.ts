@@ -1,7 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import type { Service } from "../config";
-import { SERVICE_ENGINES } from "../config/rules";
+import { SERVICE_ENGINES, clusterNameOf } from "../config/rules";
 import { RESOURCE_TYPES } from "./resourceTypes";
 
 export interface BackingServiceArgs {
@@ -58,9 +58,8 @@ export class BackingService extends pulumi.ComponentResource {
 
   constructor(name: string, args: BackingServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(RESOURCE_TYPES.backingService, name, {}, opts);
-    const { service } = args;
-    // On a cluster it attaches to too: deleting the database drops the stack's data.
-    const { protect } = args;
+    // protect on a cluster it attaches to too: deleting the database drops the stack's data.
+    const { service, protect } = args;
     const cluster =
       service.cluster === undefined ? this.cluster(name, args) : this.lookUp(service.cluster);
     if (service.engine === "redis-compatible") {
@@ -97,7 +96,7 @@ export class BackingService extends pulumi.ComponentResource {
     const cluster = new digitalocean.DatabaseCluster(
       `${name}-cluster`,
       {
-        name: `${args.stack}-${args.service.name}`,
+        name: clusterNameOf(args.stack, args.service.name),
         engine: SERVICE_ENGINES[args.service.engine],
         version: create.version,
         size: create.size,

@@ -7,7 +7,13 @@ import { z } from "zod";
 import { decodeConfigValue } from "./configMap";
 import { ConfigError, FormatOptions, NAMESPACE, formatIssues } from "./errors";
 import { reviewPullRequest } from "./review";
-import { PRODUCTION_STACK, SERVICE_ENV_NAMES, SERVICE_VERSIONS, ServiceEngine } from "./rules";
+import {
+  DEFAULT_DATABASE_SIZE,
+  PRODUCTION_STACK,
+  SERVICE_ENV_NAMES,
+  SERVICE_VERSIONS,
+  ServiceEngine,
+} from "./rules";
 import { RawStackConfig, SECRET_PATHS, TEXT_KEYS, stackSchema, topLevel } from "./schema";
 
 /** Where the API's image comes from: a given reference, or a build pushed to a DO registry. */
@@ -201,7 +207,7 @@ function resolveService(name: string, s: RawStackConfig["services"][string]): Se
   if (s.cluster !== undefined) return { name, engine: s.engine, envName, cluster: s.cluster };
   const create = {
     version: s.version ?? SERVICE_VERSIONS[s.engine][0],
-    size: s.size ?? "db-s-1vcpu-1gb",
+    size: s.size ?? DEFAULT_DATABASE_SIZE,
     nodes: s.nodes ?? 1,
   };
   return { name, engine: s.engine, envName, create };

@@ -7,6 +7,7 @@
 import { decodeConfigValue, encodeConfigValue, qualifiedKey } from "./configMap";
 import { NAMESPACE } from "./errors";
 import { hostSlug } from "./names";
+import { CLUSTER_SETTINGS, clusterNameOf } from "./rules";
 
 export const REVIEW_BASE_STACK = "staging";
 export const DEFAULT_REVIEW_TTL_DAYS = 3;
@@ -145,9 +146,9 @@ export function deriveReviewConfig(base: ConfigMap, options: ReviewOptions): Con
           if (s.cluster !== undefined) return [name, s];
           // The cluster's own settings are the base's: an attached service may not set them.
           const attached = Object.fromEntries(
-            Object.entries(s).filter(([key]) => !["version", "size", "nodes"].includes(key)),
+            Object.entries(s).filter(([key]) => !CLUSTER_SETTINGS.includes(key as never)),
           );
-          return [name, { ...attached, cluster: `${REVIEW_BASE_STACK}-${name}` }];
+          return [name, { ...attached, cluster: clusterNameOf(REVIEW_BASE_STACK, name) }];
         }),
       ),
     );

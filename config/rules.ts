@@ -120,6 +120,12 @@ export const SERVICE_ENV_NAMES: Record<ServiceEngine, string> = {
 };
 /** A service's name: its cluster is `<stack>-<name>`, a DigitalOcean name of at most 63. */
 export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,29}$/;
+/** The smallest managed database plan, a service's default size (it takes no standby node). */
+export const DEFAULT_DATABASE_SIZE = "db-s-1vcpu-1gb";
+/** The keys of a service that size a cluster it creates: not for one it attaches to. */
+export const CLUSTER_SETTINGS = ["version", "size", "nodes"] as const;
+/** The DigitalOcean name of the cluster a stack creates for its service `service`. */
+export const clusterNameOf = (stack: string, service: string) => `${stack}-${service}`;
 /** A managed database size slug such as db-s-1vcpu-1gb. */
 export const DATABASE_SIZE = /^db-[a-z0-9]+(-[a-z0-9]+)+$/;
 /** A DigitalOcean database cluster name (an existing one a service attaches to). */

@@ -440,7 +440,7 @@ function serviceProblems(services: Loose, app: Loose, fail: Fail): void {
         `must be one of ${versions.join(", ")} for engine ${engine}`,
       );
     if (s.cluster !== undefined)
-      for (const key of ["version", "size", "nodes"] as const)
+      for (const key of rules.CLUSTER_SETTINGS)
         if (s[key] !== undefined)
           fail(
             ["services", name, key],
@@ -448,10 +448,13 @@ function serviceProblems(services: Loose, app: Loose, fail: Fail): void {
           );
     // "Standby nodes are only supported for plans with 2 GB of RAM or more" (DigitalOcean's docs,
     // products/databases/postgresql/how-to/add-standby-nodes).
-    if ([2, 3].includes(Number(s.nodes)) && (s.size ?? "db-s-1vcpu-1gb") === "db-s-1vcpu-1gb")
+    if (
+      [2, 3].includes(Number(s.nodes)) &&
+      (s.size ?? rules.DEFAULT_DATABASE_SIZE) === rules.DEFAULT_DATABASE_SIZE
+    )
       fail(
         ["services", name, "nodes"],
-        "must be 1 on db-s-1vcpu-1gb (standby nodes need a plan with 2 GB or more)",
+        `must be 1 on ${rules.DEFAULT_DATABASE_SIZE} (standby nodes need a plan with 2 GB or more)`,
       );
     const envName = typeof s.envName === "string" ? s.envName : rules.SERVICE_ENV_NAMES[engine];
     if (rules.RESERVED_ENV_NAMES.includes(envName as never))
