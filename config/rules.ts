@@ -130,3 +130,9 @@ export const clusterNameOf = (stack: string, service: string) => `${stack}-${ser
 export const DATABASE_SIZE = /^db-[a-z0-9]+(-[a-z0-9]+)+$/;
 /** A DigitalOcean database cluster name (an existing one a service attaches to). */
 export const CLUSTER_NAME = /^[a-z][a-z0-9-]{1,62}$/;
+/** A command run from the app's image (`imageCommand.ts` splits it): one line, no NUL. */
+export const IMAGE_COMMAND = /^[^\n\r\0]{1,1000}$/;
+/** A process's name: its supervisor program and container are `<app>-<name>`. */
+export const PROCESS_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+/** Names a process may not take: the colours' programs, and the migration's container. */
+export const RESERVED_PROCESS_NAMES = ["blue", "green", "migrate"] as const;

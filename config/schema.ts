@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { certificateProblems, isPemCertificate, isPemPrivateKey } from "./certificate";
 import { SECRET_MASK } from "./errors";
+import { imageCommandWords } from "./imageCommand";
 import { fqdn } from "./names";
 import * as rules from "./rules";
 
@@ -68,6 +69,25 @@ const droplet = z.strictObject(
   section("droplet"),
 );
 
+/** A program and its arguments from the app's image, on one line (`imageCommand.ts`). */
+const imageCommand = () =>
+  text(rules.IMAGE_COMMAND, "a command of one line, e.g. node migrate.js").superRefine(
+    (command, ctx) => {
+      if (!rules.IMAGE_COMMAND.test(command)) return; // the line above said what is wrong
+      const words = imageCommandWords(command);
+      if (!Array.isArray(words)) ctx.addIssue({ code: "custom", message: words.problem });
+    },
+  );
+
+const appProcess = z.strictObject(
+  {
+    command: imageCommand(),
+    /** On the stack's first droplet only (a scheduler), instead of on every droplet. */
+    singleton: flag().default(false),
+  },
+  section("process"),
+);
+
 const app = z.strictObject(
   {
     name: text(
@@ -89,6 +109,16 @@ const app = z.strictObject(
     env: envMap.default({}),
     secretEnv: envMap.default({}),
     release: text(rules.RELEASE, "a release label such as v1.4.2"),
+    /** Run from the new image, once per release, before the new release starts. */
+    migrate: imageCommand().optional(),
+    /** How long app.migrate may run before the release fails (and the old colour keeps serving). */
+    migrateTimeoutSeconds: integer(10, 7200).default(600),
+    /** Commands beside the API from the same image, without a port: workers, schedulers. */
+    processes: z
+      .record(z.string(), appProcess, {
+        error: "must be a map of process names to process settings",
+      })
+      .default({}),
   },
   section("app"),
 );
@@ -312,6 +342,18 @@ export function stackSchema(stack: string, secretKeys: ReadonlySet<string> = new
         }
       }
       serviceProblems(asSection(c.services), app, fail);
+      for (const name of Object.keys(asSection(app.processes))) {
+        if (!rules.PROCESS_NAME.test(name))
+          fail(
+            ["app", "processes", name],
+            "must be a lower-case name of letters, digits and dashes (at most 31)",
+          );
+        else if (rules.RESERVED_PROCESS_NAMES.includes(name as never))
+          fail(
+            ["app", "processes", name],
+            `is a name dropstack uses itself (${rules.RESERVED_PROCESS_NAMES.join(", ")})`,
+          );
+      }
       const tls = asSection(asSection(c.proxy).tls);
       if (tls.mode === "letsencrypt" && tls.email === undefined) {
         fail(["proxy", "tls", "email"], "is required with proxy.tls.mode letsencrypt");

@@ -48,6 +48,8 @@ describe("valid configs", () => {
       healthPath: "/health",
       healthTimeoutSeconds: 60,
       drainSeconds: 5,
+      migrateTimeoutSeconds: 600,
+      processes: {},
       env: {},
       release: "v1.4.2",
       source: { kind: "build", context: "./app", registry: "dropstack" },
