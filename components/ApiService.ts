@@ -43,6 +43,10 @@ export interface ApiServiceArgs {
   readonly siteFiles: RemoteFile[];
   /** Steps that must be done first: the previous droplet's release, in a fleet (see `Release`). */
   readonly after?: pulumi.Resource[];
+  /** `app.migrate`, given to the fleet's first droplet only: it runs once per release. */
+  readonly migrate?: { readonly command: string; readonly timeoutSeconds: number };
+  /** The processes this droplet runs beside the API (`app.processes`). */
+  readonly processes: readonly { readonly name: string; readonly command: string }[];
 }
 
 /** The release's variables, after the user's own; each colour's file adds its own PORT. */
@@ -125,6 +129,32 @@ export class ApiService extends pulumi.ComponentResource {
         { parent: this },
       );
     });
+    // Like a colour, a process reads files the release writes, so a release never edits it.
+    const processes = args.processes.map(({ name: process }) => {
+      const program = `${app}-${process}`;
+      return new SupervisorProgram(
+        `${name}-process-${process}`,
+        {
+          connection: args.connection,
+          program: {
+            stack: args.stack,
+            name: program,
+            environment: { HOME: "/root" },
+            autostart: false,
+            startSeconds: 3,
+          },
+          command: renderDockerRun({
+            name: program,
+            envFiles: [`${CONFIG_DIR}/${program}.env`, `${CONFIG_DIR}/${program}.secret.env`],
+            imageFile: `${CONFIG_DIR}/${program}.image`,
+            commandFile: `${CONFIG_DIR}/${program}.command`,
+          }),
+          appliedBy: "release",
+          removable: true,
+        },
+        { parent: this },
+      );
+    });
     this.release = new Release(
       `${name}-release`,
       {
@@ -136,9 +166,15 @@ export class ApiService extends pulumi.ComponentResource {
           healthPath: args.healthPath,
           healthTimeoutSeconds: args.healthTimeoutSeconds,
           drainSeconds: args.drainSeconds,
+          migrate: args.migrate,
+          processes: args.processes,
         },
         image: args.image,
-        files: [...files, ...programs.map((program) => program.file), ...args.siteFiles],
+        files: [
+          ...files,
+          ...[...programs, ...processes].map((program) => program.file),
+          ...args.siteFiles,
+        ],
         after: args.after,
       },
       { parent: this },

@@ -217,6 +217,17 @@ export class Environment extends pulumi.ComponentResource {
           registryCredentials: image.pullCredentials,
           // One droplet at a time: each release waits for the previous droplet's.
           after: previousRelease && [previousRelease],
+          // The first droplet releases first: it migrates for the fleet and runs the singletons.
+          ...(i === 0 &&
+            config.app.migrate !== undefined && {
+              migrate: {
+                command: config.app.migrate,
+                timeoutSeconds: config.app.migrateTimeoutSeconds,
+              },
+            }),
+          processes: Object.entries(config.app.processes)
+            .filter(([, process]) => i === 0 || !process.singleton)
+            .map(([process, { command }]) => ({ name: process, command })),
         },
         { parent: this },
       );

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { renderInstallFile } from "../templates";
+import { renderInstallFile, renderRemoveGuard } from "../templates";
 import { RESOURCE_TYPES } from "./resourceTypes";
 
 export type Connection = command.types.input.remote.ConnectionArgs;
@@ -23,6 +23,11 @@ export interface RemoteFileArgs {
   readonly apply: string;
   /** Steps that must be done first (a component's dependsOn does not reach its children). */
   readonly after?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * Run when the file leaves the program (not when a changed file replaces it): most files stay,
+   * harmless, until their droplet goes.
+   */
+  readonly remove?: string;
 }
 
 /**
@@ -36,6 +41,8 @@ export class RemoteFile extends pulumi.ComponentResource {
 
   constructor(name: string, args: RemoteFileArgs, opts?: pulumi.ComponentResourceOptions) {
     super(RESOURCE_TYPES.remoteFile, name, {}, opts);
+    const hash = pulumi.output(args.content).apply(contentHash);
+    const remove = args.remove;
     this.installed = new command.remote.Command(
       `${name}-install`,
       {
@@ -48,7 +55,10 @@ export class RemoteFile extends pulumi.ComponentResource {
           apply: args.apply,
         }),
         stdin: args.content,
-        triggers: [pulumi.output(args.content).apply(contentHash)],
+        ...(remove !== undefined && {
+          delete: hash.apply((h) => renderRemoveGuard(args.target, h) + remove),
+        }),
+        triggers: [hash],
       },
       { parent: this, dependsOn: args.after },
     );

@@ -1,5 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SUPERVISOR_DIR, SupervisorProgramView, renderSupervisorProgram } from "../templates";
+import {
+  SUPERVISOR_DIR,
+  SupervisorProgramView,
+  renderProcessRemove,
+  renderSupervisorProgram,
+} from "../templates";
 import { Connection, RemoteFile } from "./RemoteFile";
 import { RESOURCE_TYPES } from "./resourceTypes";
 
@@ -15,6 +20,8 @@ export interface SupervisorProgramArgs {
    * idle, because `update` stops a changed program and an autostart=false one stays stopped.
    */
   readonly appliedBy?: "supervisor" | "release";
+  /** Stops and removes the program when it leaves the program (a process of `app.processes`). */
+  readonly removable?: boolean;
 }
 
 /**
@@ -42,6 +49,7 @@ export class SupervisorProgram extends pulumi.ComponentResource {
         mode: "0644",
         check: "sudo supervisorctl reread",
         apply: args.appliedBy === "release" ? "true" : `sudo supervisorctl update ${programName}`,
+        ...(args.removable && { remove: renderProcessRemove(programName) }),
       },
       { parent: this },
     );

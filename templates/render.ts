@@ -6,11 +6,13 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import Mustache from "mustache";
+import { imageCommandWords } from "../config/imageCommand";
 import {
   CONFIG_DIR,
   PREVIOUS_DIR,
   STAGING_DIR,
   STATE_DIR,
+  SUPERVISOR_DIR,
   ACME_ROOT,
   TLS_CERTIFICATE,
   TLS_CERTIFICATE_KEY,
@@ -219,10 +221,13 @@ export function renderWaitForSsh(view: WaitForSshView): string {
 export interface DockerRunView {
   /** Container name; any leftover container of that name is removed first. */
   readonly name: string;
-  readonly port: number;
+  /** Published on 127.0.0.1; a process (`app.processes`) has none. */
+  readonly port?: number;
   readonly envFiles: string[];
   /** File holding the image reference (by digest), written by the release script. */
   readonly imageFile: string;
+  /** File holding a command for the image's shell (a process's), instead of the image's own. */
+  readonly commandFile?: string;
 }
 
 /**
@@ -232,10 +237,12 @@ export interface DockerRunView {
  */
 export function renderDockerRun(view: DockerRunView): string {
   const envFiles = view.envFiles.map((file) => ` --env-file ${file}`).join("");
-  return (
-    `/bin/sh -c 'docker rm -f ${view.name} >/dev/null 2>&1; exec docker run --rm --name ${view.name}` +
-    ` -p 127.0.0.1:${view.port}:${view.port}${envFiles} "$(cat ${view.imageFile})"'`
-  );
+  const publish = view.port === undefined ? "" : ` -p 127.0.0.1:${view.port}:${view.port}`;
+  const run = `docker run --rm --name ${view.name}${publish}${envFiles}`;
+  const start = `/bin/sh -c 'docker rm -f ${view.name} >/dev/null 2>&1; `;
+  if (!view.commandFile) return `${start}exec ${run} "$(cat ${view.imageFile})"'`;
+  // The file holds the command's words, each single-quoted (`quotedWords`): eval gives them back.
+  return `${start}eval "exec ${run} \\"\\$(cat ${view.imageFile})\\" $(cat ${view.commandFile})"'`;
 }
 
 export interface ReleaseScriptView {
@@ -245,12 +252,35 @@ export interface ReleaseScriptView {
   readonly healthPath: string;
   readonly healthTimeoutSeconds: number;
   readonly drainSeconds: number;
+  /** `app.migrate`, on the droplet that runs it (the first: once per release for the fleet). */
+  readonly migrate?: { readonly command: string; readonly timeoutSeconds: number };
+  /** The processes this droplet runs (`app.processes`; a singleton only on the first droplet). */
+  readonly processes?: readonly { readonly name: string; readonly command: string }[];
+}
+
+/** One word for sh, whatever the text holds: single-quoted, each ' written as '\''. */
+export function shellWord(text: string): string {
+  return `'${text.replace(/'/g, "'\\''")}'`;
+}
+
+/** A command's words, each one shellWord: sh's `eval` gives them back, expanding nothing. */
+export function quotedWords(command: string): string {
+  const words = imageCommandWords(command);
+  if (!Array.isArray(words)) throw new Error(`${JSON.stringify(command)} ${words.problem}`);
+  return words.map(shellWord).join(" ");
 }
 
 /** The blue/green release script (POSIX sh), installed as `releaseScript(app)`. */
 export function renderReleaseScript(view: ReleaseScriptView): string {
   return renderTemplate("release.sh.mustache", {
     ...view,
+    migrateCommand: shellWord(view.migrate ? quotedWords(view.migrate.command) : ""),
+    migrateTimeoutSeconds: view.migrate?.timeoutSeconds ?? 0,
+    processNames: (view.processes ?? []).map((p) => p.name).join(" "),
+    processes: (view.processes ?? []).map((p) => ({
+      name: p.name,
+      command: shellWord(quotedWords(p.command)),
+    })),
     script: releaseScript(view.app),
     bluePort: colourPort(view.appPort, "blue"),
     greenPort: colourPort(view.appPort, "green"),
@@ -260,6 +290,23 @@ export function renderReleaseScript(view: ReleaseScriptView): string {
     upstreamsFile: upstreamsFile(view.app),
     upstreamsDefaultFile: upstreamsDefaultFile(view.app),
   });
+}
+
+/** What removes a process (`app.processes`) from a droplet: its program's delete step. */
+export function renderProcessRemove(program: string): string {
+  return renderTemplate("process-remove.sh.mustache", {
+    program,
+    supervisorFile: `${SUPERVISOR_DIR}/${program}.conf`,
+    configDir: CONFIG_DIR,
+  });
+}
+
+/**
+ * Prefixed to a removable file's delete step: it only runs while the target still holds the
+ * content (by sha256) that its own step installed.
+ */
+export function renderRemoveGuard(target: string, hash: string): string {
+  return renderTemplate("remove-guard.sh.mustache", { target, hash });
 }
 
 /** The systemd unit that starts the live colour again after a reboot. */

@@ -1,5 +1,6 @@
 /** The rendered shell scripts, run for real: shellcheck on each, and the TLS placeholder in a temp dir. */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   existsSync,
   lstatSync,
@@ -21,10 +22,14 @@ import {
   renderHostKeyInstall,
   renderCertbot,
   renderDnsDrain,
+  renderDockerRun,
   renderInstallFile,
   renderLeaveRotation,
+  renderProcessRemove,
+  quotedWords,
   renderRejoinRotation,
   renderReleaseScript,
+  renderRemoveGuard,
   renderTlsDeployHook,
   renderTlsPlaceholder,
   renderWaitForAddress,
@@ -81,6 +86,18 @@ test("every rendered shell script passes shellcheck", () => {
       healthTimeoutSeconds: 60,
       drainSeconds: 5,
     }),
+    "release-with-processes.sh": renderReleaseScript({
+      stack: "s",
+      app: "api",
+      appPort: 8080,
+      healthPath: "/health",
+      healthTimeoutSeconds: 60,
+      drainSeconds: 5,
+      migrate: { command: "node migrate.js --label 'a b'", timeoutSeconds: 600 },
+      processes: [{ name: "worker", command: "node worker.js" }],
+    }),
+    "process-remove.sh":
+      renderRemoveGuard("/etc/x.conf", "ab12") + renderProcessRemove("api-worker"),
     "install-file.sh": renderInstallFile({
       file: "nginx/x.conf",
       target: "/etc/nginx/x.conf",
@@ -110,6 +127,83 @@ test("every rendered shell script passes shellcheck", () => {
     const run = spawnSync(shellcheck, ["--shell=sh", "-"], { input: text, encoding: "utf8" });
     expect(`${name}: ${run.stdout}`).toBe(`${name}: `);
     expect(run.status).toBe(0);
+  }
+});
+
+test("a process's command runs the image from its file with the words as written, through eval", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "process-command-"));
+  try {
+    mkdirSync(path.join(dir, "bin"));
+    // A stand-in docker that prints its arguments one per line (`rm` is the command's first step).
+    writeFileSync(
+      path.join(dir, "bin", "docker"),
+      `#!/bin/sh\n[ "$1" = rm ] && exit 0\nprintf '%s\\n' "$@"\n`,
+      { mode: 0o755 },
+    );
+    writeFileSync(path.join(dir, "image"), "registry.example/api@sha256:abc\n");
+    writeFileSync(
+      path.join(dir, "command"),
+      quotedWords(`node worker.js --label 'a b $HOME' "it's"`),
+    );
+    const command = renderDockerRun({
+      name: "api-worker",
+      envFiles: ["/etc/e.env"],
+      imageFile: path.join(dir, "image"),
+      commandFile: path.join(dir, "command"),
+    });
+    // supervisord splits `command=` with shlex, as python3 does here, then execs the words.
+    const split = spawnSync(
+      "python3",
+      ["-c", "import shlex,sys,json; print(json.dumps(shlex.split(sys.argv[1])))", command],
+      { encoding: "utf8" },
+    );
+    const words = JSON.parse(split.stdout) as string[];
+    const run = spawnSync(words[0], words.slice(1), {
+      encoding: "utf8",
+      env: { PATH: `${path.join(dir, "bin")}:/usr/bin:/bin`, HOME: "/nowhere" },
+    });
+    expect(run.stderr).toBe("");
+    expect(run.stdout.split("\n").slice(0, -1)).toEqual([
+      "run",
+      "--rm",
+      "--name",
+      "api-worker",
+      "--env-file",
+      "/etc/e.env",
+      "registry.example/api@sha256:abc",
+      "node",
+      "worker.js",
+      "--label",
+      "a b $HOME",
+      "it's",
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a removable file's delete step runs only while the target holds what its step installed", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "remove-guard-"));
+  try {
+    mkdirSync(path.join(dir, "bin"));
+    writeFileSync(path.join(dir, "bin", "sudo"), `#!/bin/sh\nexec "$@"\n`, { mode: 0o755 });
+    const target = path.join(dir, "program.conf");
+    const hash = createHash("sha256").update("mine\n").digest("hex");
+    const remove = () =>
+      spawnSync("sh", ["-c", `${renderRemoveGuard(target, hash)}echo removed`], {
+        encoding: "utf8",
+        env: { PATH: `${path.join(dir, "bin")}:/usr/bin:/bin` },
+      });
+    writeFileSync(target, "mine\n");
+    expect(remove().stdout).toBe("removed\n");
+    writeFileSync(target, "a newer version\n");
+    expect(remove().stdout).toBe(
+      `dropstack: ${target} was replaced by a newer version; nothing to remove\n`,
+    );
+    rmSync(target);
+    expect(remove().stdout).toBe("removed\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -57,6 +57,10 @@ export interface Sandbox {
   /** What the release script is given as the image. */
   readonly image: string;
   readonly docker: boolean;
+  /** Without an engine, what the release runs app.migrate with (DROPSTACK_IMAGE_RUN). */
+  readonly imageRun?: string;
+  /** The supervisor programs of app.processes on the first droplet, e.g. `api-worker`. */
+  readonly processPrograms: string[];
   readonly supervisorConf: string;
   readonly nginxConf: string;
   /** What differs from the droplet, one line each, for the user to read. */
@@ -160,6 +164,25 @@ export function prepareSandbox(options: PrepareOptions): Sandbox {
       substituteProgram(section, command, `${runDir}/logs`),
     );
   }
+  // Without an engine app.migrate and the processes run their commands in ./app, with node.
+  const imageRun = `sh ${path.join(PROJECT_DIR, "tools", "sandbox", "runInImage.sh")} ${path.dirname(options.nodePath ?? process.execPath)}`;
+  const processPrograms = Object.keys(config.app.processes).map((name) => `${app}-${name}`);
+  for (const program of processPrograms) {
+    const section = remapPaths(planned(`supervisor/${program}.conf`), root);
+    const file = (part: string) => path.join(root, CONFIG_DIR, `${program}.${part}`);
+    const command = options.docker
+      ? /^command=(.*)$/m.exec(section)![1]
+      : `/bin/sh -c 'eval "exec ${imageRun} ${file("env")} ${file("secret.env")} $(cat ${file("command")})"'`;
+    writeFileSync(
+      path.join(runDir, "conf.d", `${program}.conf`),
+      substituteProgram(section, command, `${runDir}/logs`),
+    );
+  }
+  if (!options.docker && (processPrograms.length > 0 || config.app.migrate !== undefined)) {
+    substitutions.push(
+      "app.migrate and app.processes run their commands in ./app with node (tools/sandbox/runInImage.sh), the env files' variables only",
+    );
+  }
   substitutions.push(
     options.docker
       ? `the containers run ${image}, built from ./app here, instead of the registry image`
@@ -207,6 +230,8 @@ export function prepareSandbox(options: PrepareOptions): Sandbox {
     releaseScript: path.join(droplet, "bin", `${app}-release`),
     image,
     docker: options.docker,
+    ...(!options.docker && { imageRun }),
+    processPrograms,
     supervisorConf: supervisorConfPath,
     nginxConf: nginxConfPath,
     substitutions,

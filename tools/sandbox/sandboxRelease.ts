@@ -74,6 +74,7 @@ export async function runRelease(
       DROPSTACK_SUPERVISORCTL: `${tools.supervisorctl} -c ${sandbox.supervisorConf}`,
       // Without an engine nothing is pulled; with one, the image was built here.
       DROPSTACK_PULL: sandbox.docker ? "docker image inspect" : "true",
+      ...(sandbox.imageRun !== undefined && { DROPSTACK_IMAGE_RUN: sandbox.imageRun }),
       // The sandbox's nginx, checked then reloaded as a droplet's (only when app.port changed).
       DROPSTACK_NGINX_RELOAD: [
         `${tools.nginx} -t -q -p ${sandbox.runDir} -c ${sandbox.nginxConf}`,
