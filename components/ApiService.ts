@@ -103,11 +103,15 @@ export class ApiService extends pulumi.ComponentResource {
         ),
       );
     }
-    const programs = COLOURS.map((colour) => {
-      const program = `${app}-${colour}`;
-      const port = colourPort(args.port, colour);
-      return new SupervisorProgram(
-        `${name}-${colour}`,
+    // A colour, or a process: its container in the foreground, reading the files a release writes
+    // (so a release never edits the program itself).
+    const container = (
+      resource: string,
+      program: string,
+      run: { port?: number; commandFile?: string; startSeconds: number; removable?: boolean },
+    ) =>
+      new SupervisorProgram(
+        resource,
         {
           connection: args.connection,
           program: {
@@ -115,46 +119,34 @@ export class ApiService extends pulumi.ComponentResource {
             name: program,
             environment: { HOME: "/root" },
             autostart: false,
-            // The release script runs its own health gate: supervisord need only see it start.
-            startSeconds: 1,
+            startSeconds: run.startSeconds,
           },
           command: renderDockerRun({
             name: program,
-            port,
+            port: run.port,
             envFiles: [`${CONFIG_DIR}/${program}.env`, `${CONFIG_DIR}/${program}.secret.env`],
             imageFile: `${CONFIG_DIR}/${program}.image`,
+            commandFile: run.commandFile,
           }),
           appliedBy: "release",
+          removable: run.removable,
         },
         { parent: this },
       );
-    });
-    // Like a colour, a process reads files the release writes, so a release never edits it.
-    const processes = args.processes.map(({ name: process }) => {
-      const program = `${app}-${process}`;
-      return new SupervisorProgram(
-        `${name}-process-${process}`,
-        {
-          connection: args.connection,
-          program: {
-            stack: args.stack,
-            name: program,
-            environment: { HOME: "/root" },
-            autostart: false,
-            startSeconds: 3,
-          },
-          command: renderDockerRun({
-            name: program,
-            envFiles: [`${CONFIG_DIR}/${program}.env`, `${CONFIG_DIR}/${program}.secret.env`],
-            imageFile: `${CONFIG_DIR}/${program}.image`,
-            commandFile: `${CONFIG_DIR}/${program}.command`,
-          }),
-          appliedBy: "release",
-          removable: true,
-        },
-        { parent: this },
-      );
-    });
+    // The release script runs its own health gate: supervisord need only see a colour start.
+    const programs = COLOURS.map((colour) =>
+      container(`${name}-${colour}`, `${app}-${colour}`, {
+        port: colourPort(args.port, colour),
+        startSeconds: 1,
+      }),
+    );
+    const processes = args.processes.map(({ name: process }) =>
+      container(`${name}-process-${process}`, `${app}-${process}`, {
+        commandFile: `${CONFIG_DIR}/${app}-${process}.command`,
+        startSeconds: 3,
+        removable: true,
+      }),
+    );
     this.release = new Release(
       `${name}-release`,
       {

@@ -77,22 +77,18 @@ test("the placeholder makes a certificate once, keeps it, and replaces links lef
 
 test("every rendered shell script passes shellcheck", () => {
   const shellcheck = requireTools(["shellcheck"]).shellcheck;
+  const release = {
+    stack: "s",
+    app: "api",
+    appPort: 8080,
+    healthPath: "/health",
+    healthTimeoutSeconds: 60,
+    drainSeconds: 5,
+  };
   const scripts = {
-    "release.sh": renderReleaseScript({
-      stack: "s",
-      app: "api",
-      appPort: 8080,
-      healthPath: "/health",
-      healthTimeoutSeconds: 60,
-      drainSeconds: 5,
-    }),
+    "release.sh": renderReleaseScript(release),
     "release-with-processes.sh": renderReleaseScript({
-      stack: "s",
-      app: "api",
-      appPort: 8080,
-      healthPath: "/health",
-      healthTimeoutSeconds: 60,
-      drainSeconds: 5,
+      ...release,
       migrate: { command: "node migrate.js --label 'a b'", timeoutSeconds: 600 },
       processes: [{ name: "worker", command: "node worker.js" }],
     }),
