@@ -132,7 +132,14 @@ export async function localDown(stack: string, note: (line: string) => void): Pr
   rmSync(dir, { recursive: true, force: true });
   if (knownStacks().length === 0) {
     note("  no stack is left: stopping the shared services (their caches stay)");
-    if (await stopDaemon(registryDaemon.pidFile)) collectGarbage();
+    if (await stopDaemon(registryDaemon.pidFile)) {
+      // A failed collection only leaves blobs in the cache: the other services must stop anyway.
+      try {
+        collectGarbage();
+      } catch (error) {
+        note(`  registry garbage collection failed (its blobs stay): ${(error as Error).message}`);
+      }
+    }
     await stopDaemon(buildEngineDaemon.pidFile, 20000);
     await stopDaemon(aptProxyDaemon.pidFile);
     removeServicesAddress();

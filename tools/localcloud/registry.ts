@@ -135,6 +135,9 @@ export async function deleteImage(repoDigest: string, dockerConfig: string): Pro
 
 /** With the registry stopped: removes the blobs no manifest references any more. */
 export function collectGarbage(): void {
+  // Nothing was ever pushed (a stack whose up failed before its image): distribution 2.8's
+  // garbage-collect fails on a store without repositories ("failed to mark: Path not found").
+  if (!existsSync(path.join(REGISTRY_STORAGE, "docker/registry/v2/repositories"))) return;
   runOrThrow("/usr/bin/docker-registry", [
     "garbage-collect",
     "--delete-untagged",
