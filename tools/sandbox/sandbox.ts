@@ -148,34 +148,36 @@ export function prepareSandbox(options: PrepareOptions): Sandbox {
   const image = options.docker
     ? `dropstack-sandbox/${app}:${config.app.release}`
     : "sandbox/no-image:node";
-  for (const colour of COLOURS) {
-    const program = `${app}-${colour}`;
+  // A colour's or a process's program as planned; without an engine, `sandboxCommand` instead.
+  const writeProgram = (
+    program: string,
+    sandboxCommand: (file: (part: string) => string) => string,
+  ) => {
     const section = remapPaths(planned(`supervisor/${program}.conf`), root);
-    const envFiles = [`${program}.env`, `${program}.secret.env`].map((f) =>
-      path.join(root, CONFIG_DIR, f),
-    );
-    const command = options.docker
-      ? /^command=(.*)$/m.exec(section)![1]
-      : `/usr/bin/env BIND_ADDRESS=127.0.0.1 ${options.nodePath ?? process.execPath}` +
-        envFiles.map((file) => ` --env-file=${file}`).join("") +
-        ` ${path.join(PROJECT_DIR, "app", "server.js")}`;
+    const file = (part: string) => path.join(root, CONFIG_DIR, `${program}.${part}`);
+    const command = options.docker ? /^command=(.*)$/m.exec(section)![1] : sandboxCommand(file);
     writeFileSync(
       path.join(runDir, "conf.d", `${program}.conf`),
       substituteProgram(section, command, `${runDir}/logs`),
+    );
+  };
+  for (const colour of COLOURS) {
+    writeProgram(
+      `${app}-${colour}`,
+      (file) =>
+        `/usr/bin/env BIND_ADDRESS=127.0.0.1 ${options.nodePath ?? process.execPath}` +
+        ` --env-file=${file("env")} --env-file=${file("secret.env")}` +
+        ` ${path.join(PROJECT_DIR, "app", "server.js")}`,
     );
   }
   // Without an engine app.migrate and the processes run their commands in ./app, with node.
   const imageRun = `sh ${path.join(PROJECT_DIR, "tools", "sandbox", "runInImage.sh")} ${path.dirname(options.nodePath ?? process.execPath)}`;
   const processPrograms = Object.keys(config.app.processes).map((name) => `${app}-${name}`);
   for (const program of processPrograms) {
-    const section = remapPaths(planned(`supervisor/${program}.conf`), root);
-    const file = (part: string) => path.join(root, CONFIG_DIR, `${program}.${part}`);
-    const command = options.docker
-      ? /^command=(.*)$/m.exec(section)![1]
-      : `/bin/sh -c 'eval "exec ${imageRun} ${file("env")} ${file("secret.env")} $(cat ${file("command")})"'`;
-    writeFileSync(
-      path.join(runDir, "conf.d", `${program}.conf`),
-      substituteProgram(section, command, `${runDir}/logs`),
+    writeProgram(
+      program,
+      (file) =>
+        `/bin/sh -c 'eval "exec ${imageRun} ${file("env")} ${file("secret.env")} $(cat ${file("command")})"'`,
     );
   }
   if (!options.docker && (processPrograms.length > 0 || config.app.migrate !== undefined)) {
