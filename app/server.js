@@ -1,7 +1,7 @@
 "use strict";
 /*
  * dropstack sample REST API — the container that dropstack deploys behind nginx.
- * Node 20 built-ins only: no npm dependencies, nothing from the rest of the repo.
+ * Node built-ins, and the clients of its backing services (backing.js) only when they are set.
  *
  * Environment variables (all optional):
  *   PORT                 TCP port to listen on. Integer 1..65535, default 8080.
@@ -21,10 +21,14 @@
  *   ECHO_DELAY_MS        Test-only: /echo waits this long before answering, so tests
  *                        can have a request in flight during shutdown. Default 0.
  *
- * Routes: GET /health, GET /version, GET|POST /echo; everything else is a 404.
+ *   DATABASE_URL, REDIS_URL
+ *                       Backing services (backing.js): GET /ready reaches each one set.
+ *
+ * Routes: GET /health, GET /ready, GET /version, GET|POST /echo; everything else is a 404.
  * Every response is JSON and carries x-release. One JSON log line per request on stdout.
  */
 const http = require("node:http");
+const { readiness } = require("./backing");
 
 // nginx keeps idle upstream connections for 60 s by default (keepalive_timeout).
 // The app must hold sockets open longer than that, otherwise nginx may reuse a
@@ -105,6 +109,17 @@ function createServer(options = {}) {
         res,
         healthStatus,
         { status: healthStatus === 200 ? "ok" : "unhealthy" },
+        release,
+      );
+    }
+    // Readiness, apart from liveness (/health, the release's gate): the backing services answer.
+    if (req.method === "GET" && path === "/ready") {
+      await countBody(req);
+      const { ready, services } = await readiness();
+      return sendJson(
+        res,
+        ready ? 200 : 503,
+        { status: ready ? "ready" : "not ready", services },
         release,
       );
     }

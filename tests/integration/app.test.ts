@@ -195,6 +195,31 @@ describe("routes", () => {
     expect(del.status).toBe(404);
   });
 
+  test("GET /ready is ready with no backing service, and not ready, naming why, with one it cannot reach", async () => {
+    const none = await startApp();
+    const ready = await fetch(`${none.base}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready", services: {} });
+    // Nothing listens on port 1: both clients fail fast, and the answer says which and why.
+    const unreachable = await startApp({
+      DATABASE_URL: "postgresql://api:secret-pw@127.0.0.1:1/api?sslmode=require",
+      REDIS_URL: "rediss://default:secret-pw@127.0.0.1:1",
+    });
+    const res = await fetch(`${unreachable.base}/ready`);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { status: string; services: Record<string, unknown> };
+    expect(body.status).toBe("not ready");
+    expect(body.services.database).toEqual({
+      ok: false,
+      error: expect.stringMatching(/ECONNREFUSED/),
+    });
+    expect(body.services.cache).toEqual({
+      ok: false,
+      error: expect.stringMatching(/ECONNREFUSED|Connection is closed|max retries/i),
+    });
+    expect(JSON.stringify(body)).not.toContain("secret-pw");
+  });
+
   test("HEALTH_STATUS=503 makes /health answer 503", async () => {
     const app = await startApp({ HEALTH_STATUS: "503" });
     const res = await fetch(`${app.base}/health`);

@@ -54,6 +54,31 @@ describe("the router's rules", () => {
     expect(open).not.toContain("jump");
     expect(open).toContain("ip daddr 198.51.100.0/24 accept");
   });
+
+  test("a database firewall admits its trusted sources to the cluster's port, and nothing else", () => {
+    const forwardOf = (databases: { address: string; port: number; clients?: string[] }[]) => {
+      const all = renderRouterRules(1, { reservedIps: {}, firewalls: [firewall], databases });
+      return all.slice(all.indexOf("chain forward"), all.indexOf("chain in_")).split("\n");
+    };
+    const forward = forwardOf([
+      { address: "198.51.100.71", port: 25060, clients: ["198.51.100.11", "198.51.100.12"] },
+      { address: "198.51.100.72", port: 25061, clients: [] },
+      { address: "198.51.100.73", port: 25060 },
+    ]);
+    const at = (line: string) => forward.indexOf(`    ${line}`);
+    const admit =
+      "ip daddr 198.51.100.71 ip saddr { 198.51.100.11, 198.51.100.12 } tcp dport 25060 accept";
+    // The trusted sources first, then a drop for everything else, all before the stack's accept.
+    expect(at(admit)).toBeGreaterThan(0);
+    expect(at("ip daddr 198.51.100.71 counter drop")).toBe(at(admit) + 1);
+    expect(at("ip daddr 198.51.100.72 counter drop")).toBeGreaterThan(0);
+    expect(forward.filter((l) => l.includes("198.51.100.72 ip saddr"))).toEqual([]);
+    expect(at("ip daddr 198.51.100.0/24 accept")).toBeGreaterThan(
+      at("ip daddr 198.51.100.72 counter drop"),
+    );
+    // A cluster with no database firewall admits any address, as DigitalOcean's does.
+    expect(forward.filter((l) => l.includes("198.51.100.73"))).toEqual([]);
+  });
 });
 
 test("a zone has DigitalOcean's SOA and NS and the records as declared", () => {

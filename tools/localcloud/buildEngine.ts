@@ -5,7 +5,7 @@
  * registry through a hosts file and trusts the local CA, both in a mount namespace of its own.
  * Docker Hub is out of reach, so the Dockerfile's base image comes from Debian's Node.js instead.
  */
-import { existsSync, mkdirSync, writeFileSync, copyFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, writeFileSync, copyFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { runOrThrow, runAsync } from "../shared/runCommand";
 import { APT_PROXY_URL } from "./aptProxy";
@@ -17,8 +17,10 @@ import { LOCAL_CA } from "./localCa";
 const dir = path.join(SHARED_DIR, "docker");
 const SOCKET = path.join(dir, "docker.sock");
 /** The base image the sample API's Dockerfile builds FROM here (its NODE_IMAGE build argument). */
-export const LOCAL_NODE_IMAGE = "dropstack-local/node:debian-12";
-const NODE_ROOTFS_TAR = path.join(CACHE_DIR, "images", "node-debian-12.tar");
+export const LOCAL_NODE_IMAGE = "dropstack-local/node:debian-12-npm";
+const NODE_ROOTFS_TAR = path.join(CACHE_DIR, "images", "node-debian-12-npm.tar");
+/** Where Debian keeps the CAs a machine's admin added (update-ca-certificates reads them). */
+const LOCAL_CAS = "/usr/local/share/ca-certificates";
 
 export const buildEngineDaemon: Daemon = {
   what: "the build engine (dockerd)",
@@ -63,18 +65,22 @@ export async function startBuildEngine(): Promise<void> {
 }
 
 /**
- * The Node base image, from Debian's own nodejs package (debootstrap through the apt proxy), with
- * the official image's unprivileged `node` user (uid 1000); built once, imported once.
+ * The Node base image, from Debian's own nodejs and npm packages (debootstrap through the apt
+ * proxy), with the official image's unprivileged `node` user (uid 1000); built once, imported
+ * once. npm, as the official image has it: the sample app's Dockerfile runs `npm ci` (its backing
+ * services' clients), against the npm registry through the build's host network.
  */
 export async function ensureNodeImage(mirror: string, log: (line: string) => void): Promise<void> {
   if ((await dockerAsync(["image", "inspect", LOCAL_NODE_IMAGE])).status === 0) return;
   if (!existsSync(NODE_ROOTFS_TAR)) {
-    const root = path.join(CACHE_DIR, "images", "node-debian-12.building");
+    const root = path.join(CACHE_DIR, "images", "node-debian-12-npm.building");
     rmSync(root, { recursive: true, force: true });
-    log("  node base image: debootstrap --variant=minbase --include=nodejs bookworm");
+    log(
+      "  node base image: debootstrap --variant=minbase bookworm, then apt-get install nodejs npm",
+    );
     await runAsync(
       "debootstrap",
-      ["--variant=minbase", "--include=nodejs,ca-certificates", "bookworm", root, mirror],
+      ["--variant=minbase", "--include=ca-certificates", "bookworm", root, mirror],
       {
         env: { ...process.env, http_proxy: APT_PROXY_URL },
       },
@@ -82,16 +88,36 @@ export async function ensureNodeImage(mirror: string, log: (line: string) => voi
       if (r.status !== 0)
         throw new Error(`debootstrap of the node base image failed:\n${r.stderr.slice(-2000)}`);
     });
-    runOrThrow("chroot", [
-      root,
-      "/bin/sh",
-      "-euc",
-      "groupadd -g 1000 node && useradd -u 1000 -g node -m -s /bin/sh node && apt-get clean",
-    ]);
+    // The build reaches the npm registry as this machine does: a machine whose traffic goes through
+    // a proxy with a CA of its own (this one's, or a company's) trusts it from here.
+    cpSync(LOCAL_CAS, path.join(root, LOCAL_CAS), { recursive: true });
+    // debootstrap's --include fails on virtual dependencies (../shared/local-cloud-notes.md).
+    runOrThrow(
+      "chroot",
+      [
+        root,
+        "/bin/sh",
+        "-euc",
+        "apt-get update -q && apt-get install -y -q --no-install-recommends nodejs npm && " +
+          "update-ca-certificates && " +
+          "groupadd -g 1000 node && useradd -u 1000 -g node -m -s /bin/sh node && apt-get clean",
+      ],
+      {
+        env: {
+          PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
+          DEBIAN_FRONTEND: "noninteractive",
+          http_proxy: APT_PROXY_URL,
+        },
+      },
+    );
     runOrThrow("tar", ["-C", root, "-cf", `${NODE_ROOTFS_TAR}.part`, "."]);
     runOrThrow("mv", [`${NODE_ROOTFS_TAR}.part`, NODE_ROOTFS_TAR]);
     rmSync(root, { recursive: true, force: true });
   }
   log(`  node base image: docker import as ${LOCAL_NODE_IMAGE}`);
-  docker(["import", "--change", 'CMD ["node"]', NODE_ROOTFS_TAR, LOCAL_NODE_IMAGE]);
+  // Node reads its own CA list, not the system's: npm in the build trusts the system's through this.
+  docker([
+    ...["import", "--change", "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt"],
+    ...["--change", 'CMD ["node"]', NODE_ROOTFS_TAR, LOCAL_NODE_IMAGE],
+  ]);
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run local -- down`: everything of one stack, gone: every Command's `delete` run, then its
- * droplets (powered off, disks unmounted and removed), DNS server and zones, namespaces with their
+ * droplets (powered off, disks unmounted and removed), database clusters, DNS server and zones, namespaces with their
  * nftables table, registry logins and the images only it pushed. When no stack is left, the shared services stop too
  * (their caches stay, so the next `up` is fast).
  */
@@ -10,6 +10,7 @@ import { docker } from "./buildEngine";
 import { buildEngineDaemon } from "./buildEngine";
 import { aptProxyDaemon } from "./aptProxy";
 import { stopDaemon } from "./daemons";
+import { stopClusters } from "./databaseServers";
 import { destroyDroplet, dropletMachine } from "./dropletMachine";
 import { removeServicesAddress } from "./hostNetwork";
 import { names, stackDir } from "./localPaths";
@@ -94,6 +95,10 @@ export async function localDown(stack: string, note: (line: string) => void): Pr
     if (await stopAcmeServer(stack, state.index)) removed.push("its ACME server");
     removeBalancerCertificates(stack);
     if (await stopUptimeChecks(stack, state.index)) removed.push("its uptime checker");
+    const clusters = state.clusters ?? [];
+    if (await stopClusters(stack, clusters)) {
+      removed.push(...clusters.map((c) => `database cluster ${c.name}`));
+    }
     const balancers = state.balancers ?? [];
     if (
       await stopBalancers(

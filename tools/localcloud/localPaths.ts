@@ -37,6 +37,8 @@ export const ADDRESSES = {
   services: `${HOST_PREFIX}.0.1`,
   droplet: (i: number) => `${PUBLIC_PREFIX}.${10 + i}`,
   reservedIp: (i: number) => `${PUBLIC_PREFIX}.${100 + i}`,
+  /** Database cluster `n`'s (its public and private host alike, as a droplet's). */
+  cluster: (n: number) => `${PUBLIC_PREFIX}.${70 + n}`,
   /** The stack's load balancer (a stack has one at most). */
   balancer: `${PUBLIC_PREFIX}.60`,
   /** The ACME server (pebble), a host on the stack's internet like Let's Encrypt's. */
@@ -59,6 +61,8 @@ export function names(index: number) {
     operator: `${base}-operator`,
     acme: `${base}-acme`,
     balancer: `${base}-lb`,
+    /** Database cluster `n`'s namespace. */
+    cluster: (n: number) => `${base}-db${n}`,
     /** The host's end of the router link. */
     hostVeth: `${base}h`,
     /** The machine name systemd-nspawn gives droplet `i`. */

@@ -12,6 +12,7 @@ import {
 } from "node:fs";
 import * as path from "node:path";
 import type { PlanState } from "../plan/planState";
+import type { ClusterState } from "./databaseServers";
 import type { AppliedResource, TakenStep } from "./localMocks";
 import type { DnsRecordSpec } from "./stackDns";
 import type { FirewallRule } from "./stackFirewall";
@@ -78,6 +79,10 @@ export interface LocalState {
   }[];
   /** Certificates issued for the balancer: the PEM (chain and key) HAProxy binds. */
   certificates: { resource: string; name: string; id: string; domains: string[]; pem: string }[];
+  /** Managed database clusters: real servers on the stack's network (databaseServers.ts). */
+  clusters?: ClusterState[];
+  /** Clusters made so far, deleted ones included: a new one never takes a gone one's address. */
+  clustersMade?: number;
   /** Uptime checks and their alerts, probed from the visitor's namespace. */
   uptimeChecks: UptimeCheckSpec[];
   uptimeAlerts: UptimeAlertSpec[];

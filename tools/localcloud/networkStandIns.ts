@@ -36,7 +36,18 @@ export function routerRulesOf(state: LocalState): RouterRules {
     inbound: f.inbound,
     outbound: f.outbound,
   }));
-  return { reservedIps, firewalls };
+  // A database firewall's rules by tag, droplet id or address, as DigitalOcean's trusted sources.
+  const databases = (state.clusters ?? []).map((c) => ({
+    address: c.address,
+    port: c.port,
+    clients: c.trusted?.flatMap((rule) => {
+      if (rule.type === "ip_addr") return [rule.value];
+      return state.droplets
+        .filter((d) => (rule.type === "tag" ? d.tags.includes(rule.value) : d.id === rule.value))
+        .map((d) => d.address);
+    }),
+  }));
+  return { reservedIps, firewalls, databases };
 }
 
 export function reapplyRules(state: LocalState): void {

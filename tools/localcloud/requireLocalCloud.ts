@@ -21,6 +21,10 @@ export const LOCAL_CLOUD_TOOLS = [
   "pebble",
   "haproxy",
   "certbot",
+  "postgres",
+  "psql",
+  "redis-server",
+  "redis-cli",
 ] as const;
 
 /** Fails with one line unless this process runs as root. */

@@ -3,7 +3,8 @@
  * reserved IPs as destination NAT, and DigitalOcean's cloud firewall as DigitalOcean applies it to
  * every droplet carrying a target tag: inbound only the declared ports from the declared sources,
  * outbound only the declared destinations, everything else dropped; a droplet no firewall targets
- * is open. Traffic leaves the stack only for the host's apt proxy and registry. Pure: tested alone.
+ * is open; and a database firewall as its trusted sources (only they reach the cluster's port).
+ * Traffic leaves the stack only for the host's apt proxy and registry. Pure: tested alone.
  */
 import { runOrThrow } from "../shared/runCommand";
 import { ADDRESSES, PUBLIC_PREFIX, names } from "./localPaths";
@@ -24,10 +25,19 @@ export interface FirewallSpec {
   readonly outbound: readonly FirewallRule[];
 }
 
+/** A database cluster's address and port, and the addresses its database firewall admits. */
+export interface DatabaseAccess {
+  readonly address: string;
+  readonly port: number;
+  /** None: no database firewall, any address may connect (DigitalOcean's default). */
+  readonly clients?: readonly string[];
+}
+
 export interface RouterRules {
   /** Reserved IP → the droplet address it is assigned to. */
   readonly reservedIps: Readonly<Record<string, string>>;
   readonly firewalls: readonly FirewallSpec[];
+  readonly databases?: readonly DatabaseAccess[];
 }
 
 /** Ports the host's shared services answer on: the apt proxy and the registry. */
@@ -81,6 +91,15 @@ export function renderRouterRules(index: number, rules: RouterRules): string {
   );
   for (const droplet of covered.keys())
     lines.push(`    ip daddr ${droplet} jump ${chainName("in", droplet)}`);
+  // A database firewall's trusted sources reach the cluster's port; nothing else reaches it.
+  for (const db of rules.databases ?? []) {
+    if (db.clients === undefined) continue;
+    if (db.clients.length > 0)
+      lines.push(
+        `    ip daddr ${db.address} ip saddr { ${db.clients.join(", ")} } tcp dport ${db.port} accept`,
+      );
+    lines.push(`    ip daddr ${db.address} counter drop`);
+  }
   lines.push(`    ip daddr ${PUBLIC_PREFIX}.0/24 accept`, "  }");
   for (const [droplet, firewalls] of covered) {
     // Any firewall that admits the packet admits it, as with several DigitalOcean firewalls.

@@ -86,6 +86,14 @@ export function addDropletNetwork(index: number, i: number): string {
   return netns;
 }
 
+/** Database cluster `n`'s namespace and link: a host on the stack's network, as DigitalOcean's are. */
+export function addClusterNetwork(index: number, n: number): string {
+  const netns = names(index).cluster(n);
+  addNetns(netns);
+  linkToRouter(index, netns, `db${n}`, ADDRESSES.cluster(n));
+  return netns;
+}
+
 /**
  * A client "on the internet" (the visitor, the operator) at `address`, resolving names through
  * the stack's DNS server: `ip netns exec` binds /etc/netns/<ns>/resolv.conf over /etc/resolv.conf.

@@ -3,7 +3,8 @@
  * token: droplets are machines booted from their own user data, reserved IPs and the firewall are
  * the router's rules, DNS records are zones Knot serves, registry logins and images are the local
  * registry's, every remote.Command runs over SSH and every local.Command in the operator's
- * namespace. Each saves the state before it returns.
+ * namespace, database clusters are real PostgreSQL and Redis servers on the stack's network. Each
+ * saves the state before it returns.
  * What they do when a resource changes or goes is in standInChanges.ts and resourceDeletes.ts.
  */
 import * as path from "node:path";
@@ -14,6 +15,7 @@ import { LOCAL_NODE_IMAGE, docker, dockerAsync } from "./buildEngine";
 import { bootDroplet, dropletMachine, REGISTRY_HOST } from "./dropletMachine";
 import type { StandIn, StandIns } from "./localMocks";
 import { commandRunner } from "./commandStandIn";
+import { databaseStandIns } from "./databaseStandIns";
 import { makeHostKey } from "./hostKeyStandIn";
 import { localCommandStandIns } from "./localCommandStandIn";
 import { resourceDeletes } from "./resourceDeletes";
@@ -38,8 +40,10 @@ export function standIns(context: StandInContext): StandIns {
   const refreshBalancers = balancerRefresher(context);
   const runCommand = commandRunner(context);
   const localCommands = localCommandStandIns(context);
+  const databases = databaseStandIns(context);
   const create: Record<string, StandIn> = {
     ...networkStandIns(context, refreshBalancers),
+    ...databases.create,
     ...localCommands.create,
     [T.tag]: async (inputs) => ({ id: String(inputs.name), outputs: {} }),
     [T.hostKey]: async (inputs, resource) => makeHostKey(inputs, resource.name),
@@ -169,11 +173,13 @@ export function standIns(context: StandInContext): StandIns {
     update: {
       ...changes.update,
       ...localCommands.update,
+      ...databases.update,
       [T.loadBalancer]: balancerUpdate(context, refreshBalancers),
     },
     delete: {
       ...changes.delete,
       ...localCommands.delete,
+      ...databases.delete,
       ...resourceDeletes(context, refreshBalancers),
     },
   };

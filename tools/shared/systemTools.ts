@@ -39,6 +39,11 @@ export const TOOLS = {
   wrk: { path: "/usr/bin/wrk", pkg: "wrk" },
   pebble: { path: "/usr/bin/pebble", pkg: "pebble" },
   haproxy: { path: "/usr/sbin/haproxy", pkg: "haproxy" },
+  // The stand-ins of managed database clusters, and the clients their admin steps use.
+  postgres: { path: "/usr/lib/postgresql/15/bin/postgres", pkg: "postgresql-15" },
+  psql: { path: "/usr/bin/psql", pkg: "postgresql-client-15" },
+  "redis-server": { path: "/usr/bin/redis-server", pkg: "redis-server" },
+  "redis-cli": { path: "/usr/bin/redis-cli", pkg: "redis-tools" },
   /** Asks the local ACME server for the balancer's certificates. */
   certbot: { path: "/usr/bin/certbot", pkg: "certbot" },
 } as const;
