@@ -1,10 +1,10 @@
 "use strict";
 /*
  * dropstack sample migration: what `app.migrate` runs (`node migrate.js`) from the new image,
- * once per release, before the new release starts. It applies no schema (on PostgreSQL 15 and
- * later the app's user may not create in schema public until granted: see the README); with
- * DATABASE_URL set it connects as the app's user, proving the new image reaches the database, and
- * says which release it migrates for.
+ * once per release, before the new release starts. With DATABASE_URL set it connects as the app's
+ * user and records the release in a table of its own (creating it the first time: on PostgreSQL 15
+ * and later that takes the grant dropstack's first droplet gives the user); it says which release
+ * it migrated for.
  *
  * Environment variables (all optional):
  *   RELEASE           The release it migrates for, printed.
@@ -20,6 +20,13 @@ async function migrate() {
   if (process.env.MIGRATE_FAIL === "1") throw new Error("MIGRATE_FAIL=1");
   const as = process.env.DATABASE_URL
     ? await withDatabase(process.env.DATABASE_URL, async (db) => {
+        await db.query(
+          "create table if not exists dropstack_migrations (release text primary key, at timestamptz not null default now())",
+        );
+        await db.query(
+          "insert into dropstack_migrations (release) values ($1) on conflict do nothing",
+          [release],
+        );
         const { rows } = await db.query("select current_user as user");
         return ` as ${rows[0].user}`;
       })

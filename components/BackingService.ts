@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Service } from "../config";
 import { SERVICE_ENGINES, clusterNameOf } from "../config/rules";
 import { RESOURCE_TYPES } from "./resourceTypes";
+import type { SchemaGrantTarget } from "./SchemaGrant";
 
 export interface BackingServiceArgs {
   /** The stack's name: a created cluster is `<stack>-<service>`. */
@@ -44,6 +45,9 @@ interface ClusterView {
   readonly privateHost: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
   readonly privateUri: pulumi.Output<string>;
+  /** The cluster's admin (doadmin) and password: what the schema grant connects as. */
+  readonly user: pulumi.Output<string>;
+  readonly password: pulumi.Output<string>;
 }
 
 /**
@@ -55,6 +59,8 @@ interface ClusterView {
 export class BackingService extends pulumi.ComponentResource {
   /** `postgresql://…?sslmode=require` or `rediss://…`: a secret. */
   public readonly url: pulumi.Output<string>;
+  /** PostgreSQL: what the first droplet grants its user (components/SchemaGrant.ts). */
+  public readonly grant?: SchemaGrantTarget;
 
   constructor(name: string, args: BackingServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(RESOURCE_TYPES.backingService, name, {}, opts);
@@ -78,6 +84,14 @@ export class BackingService extends pulumi.ComponentResource {
         { clusterId: cluster.id, name: dbName },
         { parent: this, protect },
       );
+      this.grant = {
+        host: cluster.privateHost,
+        port: cluster.port,
+        adminUser: cluster.user,
+        adminPassword: pulumi.secret(cluster.password),
+        database: database.name,
+        user: user.name,
+      };
       this.url = pulumi.secret(
         pulumi
           .all([user.name, user.password, cluster.privateHost, cluster.port, database.name])
@@ -126,6 +140,8 @@ export class BackingService extends pulumi.ComponentResource {
       privateHost: found.privateHost,
       port: found.port,
       privateUri: pulumi.secret(found.privateUri),
+      user: found.user,
+      password: pulumi.secret(found.password),
     };
   }
 }

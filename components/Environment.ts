@@ -6,6 +6,7 @@ import { acmeDirectory } from "../config/rules";
 import { ApiImage } from "./ApiImage";
 import { ApiService } from "./ApiService";
 import { BackingService } from "./BackingService";
+import { SchemaGrant, type SchemaGrantTarget } from "./SchemaGrant";
 import { CertbotCertificate } from "./CertbotCertificate";
 import { DnsRecords } from "./DnsRecords";
 import { Firewall } from "./Firewall";
@@ -72,7 +73,8 @@ export class Environment extends pulumi.ComponentResource {
       config.proxy.tls.mode === "custom"
         ? { certificate: certificate!, privateKey: privateKey! }
         : undefined;
-    const secretEnv = { ...config.app.secretEnv, ...this.services(name, config, tag) };
+    const services = this.services(name, config, tag);
+    const secretEnv = { ...config.app.secretEnv, ...services.env };
     const webHosts = this.webHosts(name, config, tags, balanced);
     this.urls = this.hosts.map((host) => `${https ? "https" : "http"}://${host}/`);
     if (!balanced) {
@@ -83,6 +85,7 @@ export class Environment extends pulumi.ComponentResource {
       const servers = this.servers(name, config, webHosts, image, {
         custom,
         secretEnv,
+        grants: services.grants,
         after: [dns.moved],
       });
       const email = config.proxy.tls.email;
@@ -106,7 +109,12 @@ export class Environment extends pulumi.ComponentResource {
         }
       }
     } else {
-      const servers = this.servers(name, config, webHosts, image, { custom, secretEnv, after: [] });
+      const servers = this.servers(name, config, webHosts, image, {
+        custom,
+        secretEnv,
+        grants: services.grants,
+        after: [],
+      });
       // More than one droplet: a load balancer in front, which also terminates TLS. A droplet
       // joins it once released (the releases roll: the last one is after every other).
       const balancer = new LoadBalancer(
@@ -167,13 +175,22 @@ export class Environment extends pulumi.ComponentResource {
     options: {
       custom?: CustomCertificate;
       secretEnv: Record<string, pulumi.Output<string>>;
+      grants: { service: string; target: SchemaGrantTarget }[];
       after: pulumi.Resource[];
     },
   ) {
     const balanced = webHosts.length > 1;
     const https = config.proxy.tls.mode !== "off";
     const { custom } = options;
-    let previousRelease: pulumi.Resource | undefined;
+    // The first release waits for the first droplet to grant the app's user its schemas.
+    let previousRelease: pulumi.Resource[] | undefined = options.grants.map(
+      ({ service, target }) =>
+        new SchemaGrant(
+          `${name}-web-1-${service}-grant`,
+          { connection: webHosts[0].connection, target },
+          { parent: this },
+        ).granted,
+    );
     return webHosts.map((webHost, i) => {
       const hostName = `${name}-web-${i + 1}`;
       const site = new NginxSite(
@@ -216,7 +233,7 @@ export class Environment extends pulumi.ComponentResource {
           image: image.imageRef,
           registryCredentials: image.pullCredentials,
           // One droplet at a time: each release waits for the previous droplet's.
-          after: previousRelease && [previousRelease],
+          after: previousRelease,
           // The first droplet releases first: it migrates for the fleet and runs the singletons.
           ...(i === 0 &&
             config.app.migrate !== undefined && {
@@ -231,7 +248,7 @@ export class Environment extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      previousRelease = service.release.run;
+      previousRelease = [service.release.run];
       const assignment = webHost.assignReservedIp([site, service]);
       return { hostName, webHost, site, assignment, release: service.release.run };
     });
@@ -246,7 +263,10 @@ export class Environment extends pulumi.ComponentResource {
     name: string,
     config: EnvironmentArgs,
     tag: digitalocean.Tag,
-  ): Record<string, pulumi.Output<string>> {
+  ): {
+    env: Record<string, pulumi.Output<string>>;
+    grants: { service: string; target: SchemaGrantTarget }[];
+  } {
     const clientTags: pulumi.Input<string>[] = [tag.name];
     if (config.stack === REVIEW_BASE_STACK && config.services.some((s) => !s.cluster)) {
       // The firewall's rule may only name a tag that exists, before any review droplet has it.
@@ -258,23 +278,27 @@ export class Environment extends pulumi.ComponentResource {
       );
       clientTags.push(reviewTag.name);
     }
-    return Object.fromEntries(
-      config.services.map((service) => {
-        const backing = new BackingService(
-          `${name}-${service.name}`,
-          {
-            stack: config.stack,
-            service,
-            region: config.region,
-            appName: config.app.name,
-            clientTags,
-            protect: config.protect,
-          },
-          { parent: this },
-        );
-        return [service.envName, backing.url];
-      }),
-    );
+    const backings = config.services.map((service) => {
+      const backing = new BackingService(
+        `${name}-${service.name}`,
+        {
+          stack: config.stack,
+          service,
+          region: config.region,
+          appName: config.app.name,
+          clientTags,
+          protect: config.protect,
+        },
+        { parent: this },
+      );
+      return { service: service.name, envName: service.envName, backing };
+    });
+    return {
+      env: Object.fromEntries(backings.map((b) => [b.envName, b.backing.url])),
+      grants: backings.flatMap(({ service, backing }) =>
+        backing.grant ? [{ service, target: backing.grant }] : [],
+      ),
+    };
   }
 
   /**

@@ -19,6 +19,7 @@ export const RESOURCE_TYPES = {
   certbot: "dropstack:tls:CertbotCertificate",
   monitoring: "dropstack:monitoring:Monitoring",
   backingService: "dropstack:data:BackingService",
+  schemaGrant: "dropstack:data:SchemaGrant",
   // DigitalOcean.
   droplet: "digitalocean:index/droplet:Droplet",
   tag: "digitalocean:index/tag:Tag",

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import Mustache from "mustache";
 import { imageCommandWords } from "../config/imageCommand";
 import {
+  APT_RETRY_FILE,
   CONFIG_DIR,
   PREVIOUS_DIR,
   STAGING_DIR,
@@ -299,6 +300,11 @@ export function renderProcessRemove(program: string): string {
     supervisorFile: `${SUPERVISOR_DIR}/${program}.conf`,
     configDir: CONFIG_DIR,
   });
+}
+
+/** Grants the app's user CREATE in schema public of its database (PostgreSQL 15 and later). */
+export function renderSchemaGrant(): string {
+  return renderTemplate("schema-grant.sh.mustache", { aptRetryFile: APT_RETRY_FILE });
 }
 
 /**

@@ -30,6 +30,7 @@ import {
   renderRejoinRotation,
   renderReleaseScript,
   renderRemoveGuard,
+  renderSchemaGrant,
   renderTlsDeployHook,
   renderTlsPlaceholder,
   renderWaitForAddress,
@@ -94,6 +95,7 @@ test("every rendered shell script passes shellcheck", () => {
     }),
     "process-remove.sh":
       renderRemoveGuard("/etc/x.conf", "ab12") + renderProcessRemove("api-worker"),
+    "schema-grant.sh": renderSchemaGrant(),
     "install-file.sh": renderInstallFile({
       file: "nginx/x.conf",
       target: "/etc/nginx/x.conf",

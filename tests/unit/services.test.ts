@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { postgresUrl } from "../../components/BackingService";
 import { deriveReviewConfig } from "../../config";
 import { planJson, plannedFiles, planTree } from "../../tools/plan/planOutput";
-import { revealSecrets } from "../../tools/plan/mockSecrets";
+import { isSecretWrapper, revealSecrets } from "../../tools/plan/mockSecrets";
 import { T, committedStack, only, one, planStack, withConfig } from "../helpers/planHelpers";
 
 const SERVICES = {
@@ -86,6 +86,34 @@ describe("staging with a database and a cache", () => {
     for (const text of texts) for (const secret of secrets) expect(text).not.toContain(secret);
   });
 
+  test("the first droplet grants the app's user schema public, as the cluster's admin, before its first release", () => {
+    const grants = only(plan, T.command).filter((c) => c.name.endsWith("-grant-run"));
+    // PostgreSQL only: the cache has no schemas.
+    expect(grants.map((g) => g.name)).toEqual(["staging-web-1-db-grant-run"]);
+    const grant = grants[0];
+    expect(String(grant.inputs.create)).toContain(
+      'GRANT USAGE, CREATE ON SCHEMA public TO :"role";',
+    );
+    // Credentials on stdin, a secret; never on a command line.
+    expect(isSecretWrapper(grant.inputs.stdin)).toBe(true);
+    const admin = [...plan.mocks.computed].find((v) => v.startsWith("doadmin-"))!;
+    const lines = String(revealSecrets(grant.inputs.stdin)).split("\n");
+    expect(lines).toEqual([
+      "private-staging-db.db.ondigitalocean.com",
+      "25060",
+      "doadmin",
+      expect.stringMatching(/^doadmin-\w+$/),
+      "api",
+      "api",
+      "",
+    ]);
+    expect(admin).toMatch(/^doadmin-/);
+    expect(String(grant.inputs.create)).not.toContain(lines[3]);
+    // A new database or user is granted again; nothing else re-runs it.
+    expect(grant.inputs.triggers).toEqual(["api", "api"]);
+    expect(one(plan, T.command, "staging-web-1-api-release-run").dependsOn).toContain(grant.name);
+  });
+
   test("the droplets' user data is the same as without services (no droplet is replaced)", async () => {
     const without = await planStack("staging");
     const userData = (p: Plan) => only(p, T.droplet).map((d) => revealSecrets(d.inputs.userData));
@@ -137,6 +165,15 @@ test("a review stack creates no cluster: a database and user of its own on each 
     /^DATABASE_URL=postgresql:\/\/api_review_pr_7:pw-\w+@private-staging-db\.db\.ondigitalocean\.com:25060\/api_review_pr_7\?sslmode=require$/m,
   );
   expect(stdin).toMatch(/^REDIS_URL=rediss:\/\/default:\w+@private-staging-cache\./m);
+  // Its own user is granted on its own database, with the base cluster's admin looked up.
+  const grant = one(plan, T.command, "review-pr-7-web-1-db-grant-run");
+  const lines = String(revealSecrets(grant.inputs.stdin)).split("\n");
+  expect([lines[0], lines[2], lines[4], lines[5]]).toEqual([
+    "private-staging-db.db.ondigitalocean.com",
+    "doadmin",
+    "api_review_pr_7",
+    "api_review_pr_7",
+  ]);
 });
 
 test("the PostgreSQL URL encodes what a password may hold, and requires TLS", () => {

@@ -191,6 +191,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         privateHost: host,
         port: 25060,
         privateUri: `rediss://default:${digest(name).slice(0, 16)}@${host}:25061`,
+        user: "doadmin",
+        password: `doadmin-${digest(name).slice(0, 16)}`,
       };
     }
     throw new Error(
@@ -280,6 +282,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         return {
           privateHost: host,
           port,
+          user: inputs.engine === "valkey" ? "default" : "doadmin",
           password: secretWrapper(password),
           privateUri: secretWrapper(
             this.remember(`${scheme}:${password}@${host}:${port}`, "privateUri"),
