@@ -18,6 +18,7 @@ export interface SchemaGrantTarget {
 export interface SchemaGrantArgs {
   /** SSH connection to the first droplet (the database firewall admits droplets only). */
   readonly connection: pulumi.Input<Connection>;
+  /** The database, its user, and the cluster's admin who grants. */
   readonly target: SchemaGrantTarget;
 }
 

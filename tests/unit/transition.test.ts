@@ -465,7 +465,7 @@ describe("backing services, by the database provider's rules", () => {
     services: { db: { engine: "postgres", ...settings } },
   });
 
-  test("adding a service creates its cluster, firewall, database and user, and re-releases the API on its new secret env file, touching nothing else", async () => {
+  test("adding a service creates its cluster, firewall, database and user and the grant, and re-releases the API on its new secret env file, touching nothing else", async () => {
     const t = await edit("staging", {}, db({}));
     expect(names(t, "create").sort()).toEqual([
       "staging-db-cluster",
@@ -473,6 +473,7 @@ describe("backing services, by the database provider's rules", () => {
       "staging-db-firewall",
       "staging-db-user",
       "staging-review-tag",
+      "staging-web-1-db-grant-run",
     ]);
     // The new variable reaches the API as a release does: the secret env file's install (its
     // content is its trigger) and the release that restarts the API on it. Nothing else moves.
