@@ -134,24 +134,25 @@ export function deriveReviewConfig(base: ConfigMap, options: ReviewOptions): Con
   }
   // No cluster of its own (one per pull request would cost what staging's does, and take minutes
   // to create): a database and user on each of the base's, which the base's firewall opens to
-  // review droplets (components/Environment.ts). A service already attached stays as it is.
-  const services = read(base, "services");
-  if (isObject(services))
-    write(
-      config,
-      "services",
-      Object.fromEntries(
-        Object.entries(services).map(([name, value]) => {
-          const s = isObject(value) ? value : {};
-          if (s.cluster !== undefined) return [name, s];
-          // The cluster's own settings are the base's: an attached service may not set them.
-          const attached = Object.fromEntries(
-            Object.entries(s).filter(([key]) => !CLUSTER_SETTINGS.includes(key as never)),
-          );
-          return [name, { ...attached, cluster: clusterNameOf(REVIEW_BASE_STACK, name) }];
-        }),
-      ),
+  // review droplets (components/Environment.ts). The base cluster's own settings are dropped (an
+  // attached service may not set them); the review's own file then merges on top, so a setting of
+  // its own (an envName) stays, a cluster setting there is refused by name, and a service only
+  // the own file declares is as it wrote it. A service already attached stays as it is.
+  const baseServices = read(base, "services");
+  const ownServices = read(options.overrides ?? {}, "services");
+  if (isObject(baseServices) || isObject(ownServices)) {
+    const attached = Object.entries(isObject(baseServices) ? baseServices : {}).map(
+      ([name, value]) => {
+        const s = isObject(value) ? value : {};
+        if (s.cluster !== undefined) return [name, s] as const;
+        const kept = Object.fromEntries(
+          Object.entries(s).filter(([key]) => !CLUSTER_SETTINGS.includes(key as never)),
+        );
+        return [name, { ...kept, cluster: clusterNameOf(REVIEW_BASE_STACK, name) }] as const;
+      },
     );
+    write(config, "services", deepMerge(Object.fromEntries(attached), ownServices ?? {}));
+  }
   // The review tags come last, so an override of `tags` adds to them and never drops the expiry.
   const tags = read(config, "tags");
   const ownTags = (Array.isArray(tags) ? tags.map(String) : []).filter(

@@ -126,8 +126,13 @@ export const DEFAULT_DATABASE_SIZE = "db-s-1vcpu-1gb";
 export const CLUSTER_SETTINGS = ["version", "size", "nodes"] as const;
 /** The DigitalOcean name of the cluster a stack creates for its service `service`. */
 export const clusterNameOf = (stack: string, service: string) => `${stack}-${service}`;
-/** A managed database size slug such as db-s-1vcpu-1gb. */
-export const DATABASE_SIZE = /^db-[a-z0-9]+(-[a-z0-9]+)+$/;
+/**
+ * A managed database size slug: basic (`db-s-`, and the premium `db-amd-`, `db-intel-`), general
+ * purpose (`gd-`), memory-optimized (`m-`) or storage-optimized (`so1_5-`) nodes, then vCPUs and
+ * memory (DigitalOcean: "each slug denotes the node's identifier, CPU count, and amount of RAM").
+ * A basic droplet's `s-1vcpu-1gb` is refused: it is the mistake this catches.
+ */
+export const DATABASE_SIZE = /^(db-(s|amd|intel)|gd|m|so1_5)-\d+vcpu-\d+gb$/;
 /** A DigitalOcean database cluster name (an existing one a service attaches to). */
 export const CLUSTER_NAME = /^[a-z][a-z0-9-]{1,62}$/;
 /** A command run from the app's image (`imageCommand.ts` splits it): one line, no NUL. */

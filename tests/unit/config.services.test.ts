@@ -41,6 +41,17 @@ test("a service's own settings win, as `pulumi config set --path` stores them (n
   ]);
 });
 
+test.each([
+  "db-s-2vcpu-4gb",
+  "db-amd-1vcpu-2gb",
+  "gd-2vcpu-8gb",
+  "m-2vcpu-16gb",
+  "so1_5-2vcpu-16gb",
+])("the database size %s is one of DigitalOcean's node types", (size) => {
+  const config = parse({ services: { db: { engine: "postgres", size } } });
+  expect(config.services[0].create?.size).toBe(size);
+});
+
 test("a service on an existing cluster creates none: it names the cluster", () => {
   const config = parse({ services: { db: { engine: "postgres", cluster: "staging-db" } } });
   expect(config.services).toEqual([

@@ -74,6 +74,36 @@ test("values from a Pulumi.review-pr-<N>.yaml override the derived ones, objects
   expect(json(config, "hosts")).toEqual(["demo"]);
 });
 
+test("a review's own file keeps its settings of a base service and adds services of its own", () => {
+  const withServices = {
+    ...base,
+    "dropstack:services": JSON.stringify({ db: { engine: "postgres", size: "db-s-2vcpu-4gb" } }),
+  };
+  const config = deriveReviewConfig(withServices, {
+    pr: 42,
+    now: NOW,
+    overrides: {
+      "dropstack:services": JSON.stringify({
+        db: { envName: "PRIMARY_DATABASE_URL" },
+        search: { engine: "postgres", cluster: "shared-search" },
+      }),
+    },
+  });
+  expect(json(config, "services")).toEqual({
+    db: { engine: "postgres", envName: "PRIMARY_DATABASE_URL", cluster: "staging-db" },
+    search: { engine: "postgres", cluster: "shared-search" },
+  });
+  // A cluster setting of its own on an attached service is refused by name, not dropped.
+  const resized = deriveReviewConfig(withServices, {
+    pr: 42,
+    now: NOW,
+    overrides: { "dropstack:services": JSON.stringify({ db: { size: "db-s-4vcpu-8gb" } }) },
+  });
+  expect(() => parseStackConfig("review-pr-42", resized)).toThrow(
+    /dropstack:services\.db\.size: is only used for a cluster the stack creates/,
+  );
+});
+
 test("overridden tags add to the review tags and never drop the expiry", () => {
   const config = deriveReviewConfig(base, {
     pr: 42,
