@@ -9,7 +9,8 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { transitionUnderLoad } from "../../tools/bench/transitions";
-import { psqlAdmin } from "../../tools/localcloud/databaseServers";
+import { clusterServer } from "../../tools/localcloud/databaseServers";
+import { psqlAdmin } from "../../tools/shared/databaseServer";
 import { stackDir } from "../../tools/localcloud/localPaths";
 import type { LocalState } from "../../tools/localcloud/localState";
 import { writeDerivedStackFile } from "../../tools/plan/stackFiles";
@@ -68,7 +69,11 @@ const connects = (where: "visitor" | "droplet", address: string, port: number) =
 };
 /** The releases the sample migration recorded in its table, read as the cluster's admin. */
 const migrated = () =>
-  psqlAdmin(STACK, cluster("db"), "select release from dropstack_migrations order by 1", "api")
+  psqlAdmin(
+    clusterServer(STACK, cluster("db")),
+    "select release from dropstack_migrations order by 1",
+    "api",
+  )
     .trim()
     .split("\n");
 const container = (name: string, format: string) =>

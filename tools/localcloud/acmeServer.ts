@@ -8,7 +8,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { runOrThrow } from "../shared/runCommand";
-import { Daemon, startDaemon, stopDaemon, waitReady } from "./daemons";
+import { Daemon, startDaemon, stopDaemon, waitReady } from "../shared/daemons";
 import { issueCertificate, localCaPem } from "./localCa";
 import { ADDRESSES, names, stackDir } from "./localPaths";
 

@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync
 import { connect } from "node:net";
 import * as path from "node:path";
 import { ADDRESSES, CACHE_DIR, SHARED_DIR } from "./localPaths";
-import { Daemon, startDaemon, waitReady } from "./daemons";
+import { Daemon, startDaemon, waitReady } from "../shared/daemons";
 
 export const APT_PROXY_PORT = 3142;
 /** What droplets and debootstrap put in `http_proxy` / apt's `Acquire::http::Proxy`. */

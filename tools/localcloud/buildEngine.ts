@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, writeFileSync, copyFileSync, rmSync } fr
 import * as path from "node:path";
 import { runOrThrow, runAsync } from "../shared/runCommand";
 import { APT_PROXY_URL } from "./aptProxy";
-import { Daemon, startDaemon, waitReady } from "./daemons";
+import { Daemon, startDaemon, waitReady } from "../shared/daemons";
 import { REGISTRY_HOST } from "./dropletMachine";
 import { ADDRESSES, CACHE_DIR, SHARED_DIR } from "./localPaths";
 import { LOCAL_CA } from "./localCa";

@@ -8,15 +8,20 @@
 import { randomUUID } from "node:crypto";
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import {
-  CLUSTER_PORTS,
-  ClusterEngine,
-  ClusterState,
-  clusterOutputs,
-  destroyCluster,
+  DATABASE_PORTS,
+  DatabaseEngine,
   newPassword,
   psqlAdmin,
-  startCluster,
+  sqlIdent as ident,
+  sqlLiteral as literal,
   STAND_IN_VERSIONS,
+} from "../shared/databaseServer";
+import {
+  ClusterState,
+  clusterOutputs,
+  clusterServer,
+  destroyCluster,
+  startCluster,
 } from "./databaseServers";
 import type { Deleter, StandIn, Updater } from "./localMocks";
 import { ADDRESSES } from "./localPaths";
@@ -24,10 +29,6 @@ import { writeState } from "./localState";
 import { reapplyRules } from "./networkStandIns";
 import type { StandInContext } from "./standInContext";
 import { addClusterNetwork, removeNetns } from "./stackNetwork";
-
-/** An identifier in SQL: the program's names are `[a-z0-9_]`, quoted all the same. */
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 type Rules = { type: string; value: string }[];
 const rulesOf = (inputs: Record<string, unknown>): Rules =>
@@ -61,8 +62,8 @@ export function databaseStandIns(context: StandInContext) {
   const create: Record<string, StandIn> = {
     [T.databaseCluster]: async (inputs, resource) => {
       const started = Date.now();
-      const engine = String(inputs.engine) as ClusterEngine;
-      if (!(engine in CLUSTER_PORTS))
+      const engine = String(inputs.engine) as DatabaseEngine;
+      if (!(engine in DATABASE_PORTS))
         throw new Error(`the local cloud has pg and valkey clusters only, not ${engine}`);
       state.clustersMade = (state.clustersMade ?? 0) + 1;
       const n = state.clustersMade;
@@ -73,7 +74,7 @@ export function databaseStandIns(context: StandInContext) {
         engine,
         n,
         address: ADDRESSES.cluster(n),
-        port: CLUSTER_PORTS[engine],
+        port: DATABASE_PORTS[engine],
         netns: addClusterNetwork(state.index, n),
         adminPassword: newPassword(),
       };
@@ -95,7 +96,10 @@ export function databaseStandIns(context: StandInContext) {
     },
     [T.databaseDb]: async (inputs) => {
       const cluster = postgresOf(inputs.clusterId, "database");
-      psqlAdmin(state.stack, cluster, `create database ${ident(String(inputs.name))}`);
+      psqlAdmin(
+        clusterServer(state.stack, cluster),
+        `create database ${ident(String(inputs.name))}`,
+      );
       context.note(`  database ${String(inputs.name)} on ${cluster.name}`);
       // The provider's id (database/resource_database_db.go, makeDatabaseDbID).
       return { id: `${cluster.id}/database/${String(inputs.name)}`, outputs: {} };
@@ -104,8 +108,7 @@ export function databaseStandIns(context: StandInContext) {
       const cluster = postgresOf(inputs.clusterId, "user");
       const password = newPassword();
       psqlAdmin(
-        state.stack,
-        cluster,
+        clusterServer(state.stack, cluster),
         `create role ${ident(String(inputs.name))} login password ${literal(password)}`,
       );
       context.note(`  database user ${String(inputs.name)} on ${cluster.name}`);
@@ -151,15 +154,17 @@ export function databaseStandIns(context: StandInContext) {
       const cluster = (state.clusters ?? []).find((c) => c.id === previous.inputs.clusterId);
       if (!cluster) return;
       psqlAdmin(
-        state.stack,
-        cluster,
+        clusterServer(state.stack, cluster),
         `drop database if exists ${ident(String(previous.inputs.name))} with (force)`,
       );
     },
     [T.databaseUser]: async (previous) => {
       const cluster = (state.clusters ?? []).find((c) => c.id === previous.inputs.clusterId);
       if (!cluster) return;
-      psqlAdmin(state.stack, cluster, `drop role if exists ${ident(String(previous.inputs.name))}`);
+      psqlAdmin(
+        clusterServer(state.stack, cluster),
+        `drop role if exists ${ident(String(previous.inputs.name))}`,
+      );
     },
   };
   return { create, update, delete: remove };

@@ -18,7 +18,7 @@ import {
 import * as path from "node:path";
 import { runOrThrow } from "../shared/runCommand";
 import { BASE_IMAGE_DIR } from "./baseImage";
-import { Daemon, daemonPid, startDaemon, stopDaemon, waitReady } from "./daemons";
+import { Daemon, daemonPid, startDaemon, stopDaemon, waitReady } from "../shared/daemons";
 import { ADDRESSES, stackDir } from "./localPaths";
 
 export interface DropletMachine {

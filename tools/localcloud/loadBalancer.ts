@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { Daemon, daemonPid, startDaemon, stopDaemon, waitReady } from "./daemons";
+import { Daemon, daemonPid, startDaemon, stopDaemon, waitReady } from "../shared/daemons";
 import { names, stackDir } from "./localPaths";
 import { runOrThrow } from "../shared/runCommand";
 

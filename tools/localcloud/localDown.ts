@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { docker } from "./buildEngine";
 import { buildEngineDaemon } from "./buildEngine";
 import { aptProxyDaemon } from "./aptProxy";
-import { stopDaemon } from "./daemons";
+import { stopDaemon } from "../shared/daemons";
 import { stopClusters } from "./databaseServers";
 import { destroyDroplet, dropletMachine } from "./dropletMachine";
 import { removeServicesAddress } from "./hostNetwork";

@@ -17,7 +17,7 @@ import {
 import * as path from "node:path";
 import { runOrThrow } from "../shared/runCommand";
 import { portAnswers } from "./aptProxy";
-import { Daemon, startDaemon, stopDaemon, waitReady } from "./daemons";
+import { Daemon, startDaemon, stopDaemon, waitReady } from "../shared/daemons";
 import { REGISTRY_HOST } from "./dropletMachine";
 import { issueCertificate, localCaPem } from "./localCa";
 import { ADDRESSES, CACHE_DIR, SHARED_DIR } from "./localPaths";

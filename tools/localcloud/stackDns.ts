@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { runOrThrow } from "../shared/runCommand";
-import { Daemon, daemonPid, startDaemon, stopDaemon, waitReady } from "./daemons";
+import { Daemon, daemonPid, startDaemon, stopDaemon, waitReady } from "../shared/daemons";
 import { REGISTRY_HOST } from "./dropletMachine";
 
 /** The zone of the local cloud's own hosts (the ACME server). */

@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { Daemon, startDaemon, stopDaemon } from "./daemons";
+import { Daemon, startDaemon, stopDaemon } from "../shared/daemons";
 import { names, stackDir } from "./localPaths";
 
 /** How often the local checker probes (DigitalOcean probes from several regions about as often). */

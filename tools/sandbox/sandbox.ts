@@ -33,6 +33,7 @@ import {
   substituteProgram,
   supervisordConf,
 } from "./sandboxConfigs";
+import { SandboxService, sandboxServicesOf } from "./sandboxServices";
 import { SandboxTls, defaultTlsPort, prepareTls, remapTlsPaths, servesHttps } from "./sandboxTls";
 
 export const SANDBOX_ROOT = path.join(PROJECT_DIR, ".sandbox");
@@ -67,6 +68,8 @@ export interface Sandbox {
   readonly substitutions: string[];
   /** Set when the stack's site serves HTTPS (proxy.tls letsencrypt on one droplet). */
   readonly tls?: SandboxTls;
+  /** The stack's `services`, each a real server on 127.0.0.1 (sandboxServices.ts). */
+  readonly services?: SandboxService[];
 }
 
 export function sandboxDir(stack: string): string {
@@ -142,6 +145,12 @@ export function prepareSandbox(options: PrepareOptions): Sandbox {
   if (Object.keys(config.app.secretEnv).length > 0) {
     substitutions.push(
       "app.secretEnv is not decrypted offline: the API runs without those variables",
+    );
+  }
+  const services = sandboxServicesOf(config.services);
+  if (services.length > 0) {
+    substitutions.push(
+      "each of services is a real server on 127.0.0.1 (PostgreSQL 15, Redis 7) instead of a managed cluster, open to this machine (no database firewall)",
     );
   }
 
@@ -238,6 +247,7 @@ export function prepareSandbox(options: PrepareOptions): Sandbox {
     nginxConf: nginxConfPath,
     substitutions,
     ...(tls && { tls }),
+    ...(services.length > 0 && { services }),
   };
   writeFileSync(path.join(runDir, "sandbox.json"), JSON.stringify(sandbox, null, 2));
   return sandbox;

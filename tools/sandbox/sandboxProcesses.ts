@@ -13,6 +13,7 @@ import { PROJECT_DIR } from "../shared/projectPaths";
 import { assertPortFree, Sandbox } from "./sandbox";
 import { programPid, runRelease, supervisorctl, type Tools } from "./sandboxRelease";
 import { probe } from "./sandboxRequests";
+import { startSandboxServices, stopSandboxServices } from "./sandboxServices";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export type { Tools } from "./sandboxRelease";
@@ -79,6 +80,10 @@ export async function startSandbox(
         },
       );
       if (build.status !== 0) throw new Error("docker build of ./app failed");
+    }
+    if (sandbox.services) {
+      log("starting the backing services");
+      for (const line of await startSandboxServices(sandbox, sandbox.services)) log(`  ${line}`);
     }
     log(`starting supervisord (programs ${COLOURS.map((c) => `${sandbox.app}-${c}`).join(", ")})`);
     const supervisord = spawnSync(tools.supervisord, ["-c", sandbox.supervisorConf], {
@@ -166,6 +171,8 @@ export async function stopSandbox(sandbox: Sandbox, tools: Tools): Promise<strin
     if (!(await waitUntil(() => !isAlive(pid), 10000))) process.kill(pid, "SIGKILL");
     stopped.push(`${sandbox.app}-${colour} (pid ${pid})`);
   }
+  // Last: what the API and the processes used, once they are gone.
+  stopped.push(...(await stopSandboxServices(sandbox.runDir, sandbox.services ?? [])));
   return stopped;
 }
 

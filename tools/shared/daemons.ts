@@ -1,12 +1,12 @@
 /**
- * Long-running programs the local cloud starts (the apt proxy, the registry, the build engine, a
+ * Long-running programs the tools start (the local cloud's apt proxy, registry, build engine, a
  * stack's DNS server, a droplet's systemd-nspawn): started detached with a pid file and a log, so
  * they outlive `up`, and stopped by `down` with TERM, then KILL.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { isAlive } from "../shared/runCommand";
+import { isAlive } from "./runCommand";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export interface Daemon {
