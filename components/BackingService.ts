@@ -1,6 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import type { Service } from "../config";
+import { REVIEW_BASE_STACK, REVIEW_TAG } from "../config/review";
 import { SERVICE_ENGINES, clusterNameOf } from "../config/rules";
 import { RESOURCE_TYPES } from "./resourceTypes";
 import type { SchemaGrantTarget } from "./SchemaGrant";
@@ -144,4 +145,59 @@ export class BackingService extends pulumi.ComponentResource {
       password: pulumi.secret(found.password),
     };
   }
+}
+
+/** What the stack's services give the rest of it. */
+export interface BackingServices {
+  /** Each connection string under its variable, for the API's secret env file. */
+  readonly env: Record<string, pulumi.Output<string>>;
+  /** What the first droplet grants on each PostgreSQL service (components/SchemaGrant.ts). */
+  readonly grants: { service: string; target: SchemaGrantTarget }[];
+}
+
+/**
+ * The stack's backing services, children of `parent`. The review base's clusters also admit
+ * review droplets, which get a database of their own on them (config/review.ts).
+ */
+export function backingServices(
+  parent: pulumi.Resource,
+  name: string,
+  args: Omit<BackingServiceArgs, "service" | "clientTags"> & {
+    readonly services: readonly Service[];
+    /** The stack's droplet tag: the one every cluster's firewall admits. */
+    readonly tag: digitalocean.Tag;
+  },
+): BackingServices {
+  const clientTags: pulumi.Input<string>[] = [args.tag.name];
+  if (args.stack === REVIEW_BASE_STACK && args.services.some((s) => !s.cluster)) {
+    // The firewall's rule may only name a tag that exists, before any review droplet has it.
+    // Kept when staging goes (retainOnDelete): deleting a tag untags every review droplet.
+    const reviewTag = new digitalocean.Tag(
+      `${name}-review-tag`,
+      { name: REVIEW_TAG },
+      { parent, retainOnDelete: true },
+    );
+    clientTags.push(reviewTag.name);
+  }
+  const backings = args.services.map((service) => ({
+    service,
+    backing: new BackingService(
+      `${name}-${service.name}`,
+      {
+        stack: args.stack,
+        service,
+        region: args.region,
+        appName: args.appName,
+        clientTags,
+        protect: args.protect,
+      },
+      { parent },
+    ),
+  }));
+  return {
+    env: Object.fromEntries(backings.map((b) => [b.service.envName, b.backing.url])),
+    grants: backings.flatMap(({ service, backing }) =>
+      backing.grant ? [{ service: service.name, target: backing.grant }] : [],
+    ),
+  };
 }

@@ -1,11 +1,10 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, fqdn } from "../config";
-import { REVIEW_BASE_STACK, REVIEW_TAG } from "../config/review";
 import { acmeDirectory } from "../config/rules";
 import { ApiImage } from "./ApiImage";
 import { ApiService } from "./ApiService";
-import { BackingService } from "./BackingService";
+import { backingServices } from "./BackingService";
 import { SchemaGrant, type SchemaGrantTarget } from "./SchemaGrant";
 import { CertbotCertificate } from "./CertbotCertificate";
 import { DnsRecords } from "./DnsRecords";
@@ -73,7 +72,14 @@ export class Environment extends pulumi.ComponentResource {
       config.proxy.tls.mode === "custom"
         ? { certificate: certificate!, privateKey: privateKey! }
         : undefined;
-    const services = this.services(name, config, tag);
+    const services = backingServices(this, name, {
+      stack: config.stack,
+      services: config.services,
+      region: config.region,
+      appName: config.app.name,
+      protect: config.protect,
+      tag,
+    });
     const secretEnv = { ...config.app.secretEnv, ...services.env };
     const webHosts = this.webHosts(name, config, tags, balanced);
     this.urls = this.hosts.map((host) => `${https ? "https" : "http"}://${host}/`);
@@ -252,53 +258,6 @@ export class Environment extends pulumi.ComponentResource {
       const assignment = webHost.assignReservedIp([site, service]);
       return { hostName, webHost, site, assignment, release: service.release.run };
     });
-  }
-
-  /**
-   * The backing services, each connection string under its variable for the API's secret env
-   * file. The review base's clusters also admit review droplets, which get a database of their
-   * own on them (config/review.ts).
-   */
-  private services(
-    name: string,
-    config: EnvironmentArgs,
-    tag: digitalocean.Tag,
-  ): {
-    env: Record<string, pulumi.Output<string>>;
-    grants: { service: string; target: SchemaGrantTarget }[];
-  } {
-    const clientTags: pulumi.Input<string>[] = [tag.name];
-    if (config.stack === REVIEW_BASE_STACK && config.services.some((s) => !s.cluster)) {
-      // The firewall's rule may only name a tag that exists, before any review droplet has it.
-      // Kept when staging goes (retainOnDelete): deleting a tag untags every review droplet.
-      const reviewTag = new digitalocean.Tag(
-        `${name}-review-tag`,
-        { name: REVIEW_TAG },
-        { parent: this, retainOnDelete: true },
-      );
-      clientTags.push(reviewTag.name);
-    }
-    const backings = config.services.map((service) => {
-      const backing = new BackingService(
-        `${name}-${service.name}`,
-        {
-          stack: config.stack,
-          service,
-          region: config.region,
-          appName: config.app.name,
-          clientTags,
-          protect: config.protect,
-        },
-        { parent: this },
-      );
-      return { service: service.name, envName: service.envName, backing };
-    });
-    return {
-      env: Object.fromEntries(backings.map((b) => [b.envName, b.backing.url])),
-      grants: backings.flatMap(({ service, backing }) =>
-        backing.grant ? [{ service, target: backing.grant }] : [],
-      ),
-    };
   }
 
   /**
