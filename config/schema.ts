@@ -8,6 +8,14 @@ import { SECRET_MASK } from "./errors";
 import { imageCommandWords } from "./imageCommand";
 import { fqdn } from "./names";
 import * as rules from "./rules";
+import {
+  DEFAULT_SSH_EXPOSURE_LIMIT,
+  exposureLimit,
+  exposureLimitPrefix,
+  FAMILY_BITS,
+  type Family,
+  sshExposureProblems,
+} from "./sshExposure";
 
 /** `pulumi config set --path` stores numbers and booleans as strings; accept both spellings. */
 const fromString = (parse: (s: string) => unknown) => (v: unknown) =>
@@ -207,6 +215,15 @@ const alerts = z.strictObject(
   section("alerts"),
 );
 
+/** How much of a family's internet production's SSH may admit: a prefix length such as /16. */
+const exposureLimitText = (family: Family) => {
+  const error = `must be a prefix length from /1 to /${FAMILY_BITS[family]} such as /${DEFAULT_SSH_EXPOSURE_LIMIT[family]} (production's SSH sources may admit that block's worth of ${family} addresses in total)`;
+  return z
+    .string({ error })
+    .refine((v) => exposureLimitPrefix(family, v) !== undefined, { error })
+    .optional();
+};
+
 const firewall = z.strictObject(
   {
     sshSourceAddresses: list(
@@ -215,6 +232,13 @@ const firewall = z.strictObject(
         .refine(rules.isCidr, { error: "must be an IPv4 or IPv6 CIDR" }),
       "CIDRs",
     ).optional(),
+    /** Raises production's limit on what the SSH sources admit in total (sshExposure.ts). */
+    sshExposureLimit: z
+      .strictObject(
+        { ipv4: exposureLimitText("ipv4"), ipv6: exposureLimitText("ipv6") },
+        section("firewall.sshExposureLimit"),
+      )
+      .optional(),
   },
   section("firewall"),
 );
@@ -443,6 +467,7 @@ export function stackSchema(stack: string, secretKeys: ReadonlySet<string> = new
             "is required in production (the CIDRs allowed to reach port 22)",
           );
         }
+        const cidrs = strings(ssh).filter((cidr) => cidr !== undefined && rules.isCidr(cidr));
         strings(ssh).forEach((cidr, i) => {
           if (cidr !== undefined && rules.isCidr(cidr) && rules.isAnywhere(cidr)) {
             fail(
@@ -451,6 +476,11 @@ export function stackSchema(stack: string, secretKeys: ReadonlySet<string> = new
             );
           }
         });
+        // What the rest admit together: pieces may cover as much as one /0 does.
+        const limit = exposureLimit(asSection(asSection(c.firewall).sshExposureLimit));
+        const pieces = (cidrs as string[]).filter((cidr) => !rules.isAnywhere(cidr));
+        for (const problem of sshExposureProblems(pieces, limit))
+          fail(["firewall", "sshSourceAddresses"], problem);
       }
     },
     { when: () => true },

@@ -4,7 +4,7 @@
  * The rules themselves live in rules.ts, where `npm run policy` runs them offline too.
  */
 import { PolicyPack } from "@pulumi/policy";
-import { PolicyResource, rules, stackOfUrn } from "./rules";
+import { PolicyConfig, PolicyResource, rules, stackOfUrn } from "./rules";
 
 /** A resource as the rules see it. */
 const asResource = (args: {
@@ -28,6 +28,7 @@ new PolicyPack("dropstack", {
       name: rule.name,
       description: rule.description,
       enforcementLevel: rule.enforcementLevel,
+      ...(rule.configSchema && { configSchema: rule.configSchema }),
     };
     return checkStack
       ? {
@@ -40,7 +41,8 @@ new PolicyPack("dropstack", {
       : {
           ...common,
           validateResource: (args, reportViolation) => {
-            for (const message of check!(asResource(args))) reportViolation(message);
+            const config = rule.configSchema ? args.getConfig<PolicyConfig>() : {};
+            for (const message of check!(asResource(args), config)) reportViolation(message);
           },
         };
   }),

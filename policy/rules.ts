@@ -5,7 +5,8 @@
  */
 import { RESOURCE_TYPES as T } from "../components/resourceTypes";
 import { reviewPullRequest } from "../config/review";
-import { PRODUCTION_STACK, isAnywhere } from "../config/rules";
+import { PRODUCTION_STACK, isAnywhere, isCidr } from "../config/rules";
+import { exposureLimit, sshExposureProblems } from "../config/sshExposure";
 
 export interface PolicyResource {
   readonly type: string;
@@ -18,12 +19,20 @@ export interface PolicyResource {
 
 export type EnforcementLevel = "mandatory" | "advisory";
 
+/** The pack's own config (`pulumi preview --policy-pack-config <file>`): a deliberate raise. */
+export interface PolicyConfig {
+  /** Production SSH's limit per family, as a prefix length such as "/12" (sshExposure.ts). */
+  readonly sshExposureLimit?: { readonly ipv4?: string; readonly ipv6?: string };
+}
+
 export interface Rule {
   readonly name: string;
   readonly description: string;
   readonly enforcementLevel: EnforcementLevel;
-  /** A rule over one resource at a time... */
-  readonly check?: (resource: PolicyResource) => string[];
+  /** A rule over one resource at a time (with the pack's config)... */
+  readonly check?: (resource: PolicyResource, config: PolicyConfig) => string[];
+  /** The JSON schema of the config keys a rule reads, for the Pulumi policy runner. */
+  readonly configSchema?: { properties: Record<string, object> };
   /** ...or over the whole stack, for what one resource's absence breaks. */
   readonly checkStack?: (resources: readonly PolicyResource[]) => string[];
 }
@@ -37,6 +46,13 @@ export const SIZE_ALLOW_LIST: Record<"review" | "dev" | "staging" | "production"
 };
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+type InboundRule = { portRange?: string; protocol?: string; sourceAddresses?: unknown };
+/** Whether a firewall rule's port range (`22`, `1-65535`, `all`, none) includes `port`. */
+const coversPort = (range: string | undefined, port: number) => {
+  if (range === undefined || range === "all") return true;
+  const [low, high = low] = range.split("-").map(Number);
+  return low <= port && port <= high;
+};
 const production = (r: PolicyResource) => r.stack === PRODUCTION_STACK;
 
 export const rules: Rule[] = [
@@ -62,6 +78,32 @@ export const rules: Rule[] = [
           (rule) =>
             `${r.name}: ${rule.protocol ?? "tcp"} port ${rule.portRange ?? "all"} is open to ${strings(rule.sourceAddresses).filter(isAnywhere).join(", ")}`,
         );
+    },
+  },
+  {
+    name: "production-ssh-exposure-within-limit",
+    description:
+      "No production firewall admits more than a /16's worth of IPv4 or a /32's worth of IPv6 addresses to SSH in total, however its sources are split (the pack's config sshExposureLimit raises it).",
+    enforcementLevel: "mandatory",
+    configSchema: {
+      properties: {
+        sshExposureLimit: {
+          type: "object",
+          properties: { ipv4: { type: "string" }, ipv6: { type: "string" } },
+        },
+      },
+    },
+    check: (r, config) => {
+      if (r.type !== T.firewall || !production(r)) return [];
+      const inbound = (r.props.inboundRules ?? []) as InboundRule[];
+      const sources = inbound
+        .filter((rule) => (rule.protocol ?? "tcp") === "tcp" && coversPort(rule.portRange, 22))
+        .flatMap((rule) => strings(rule.sourceAddresses))
+        .filter(isCidr);
+      const limit = exposureLimit(config.sshExposureLimit);
+      return sshExposureProblems(sources, limit, "the policy pack's config sshExposureLimit").map(
+        (problem) => `${r.name}: SSH (tcp port 22) ${problem}`,
+      );
     },
   },
   {
@@ -157,10 +199,11 @@ export interface Violation {
 }
 
 /** Every rule over every resource. */
-export function evaluate(resources: PolicyResource[]): Violation[] {
+export function evaluate(resources: PolicyResource[], config: PolicyConfig = {}): Violation[] {
   return rules.flatMap((rule) => {
+    const check = rule.check;
     const messages = [
-      ...(rule.check ? resources.flatMap(rule.check) : []),
+      ...(check ? resources.flatMap((r) => check(r, config)) : []),
       ...(rule.checkStack ? rule.checkStack(resources) : []),
     ];
     return messages.map((message) => ({

@@ -238,6 +238,28 @@ const invalid: Case[] = [
       'dropstack:firewall.sshSourceAddresses[1]: must not open SSH to the whole internet in production, got "::/0"',
     ],
   },
+  {
+    name: "production with the IPv4 internet in two halves",
+    stack: "production",
+    overrides: { "firewall.sshSourceAddresses": ["0.0.0.0/1", "128.0.0.0/1"] },
+    lines: [
+      `dropstack:firewall.sshSourceAddresses: admits 4,294,967,296 IPv4 addresses (a /0's worth) in total, more than production's limit of 65,536 IPv4 addresses (a /16's worth): narrow the list, or raise firewall.sshExposureLimit.ipv4 if that is meant, got ["0.0.0.0/1","128.0.0.0/1"]`,
+    ],
+  },
+  {
+    name: "production with more IPv6 than its limit, and a raised IPv4 limit that is not a prefix",
+    stack: "production",
+    overrides: {
+      firewall: {
+        sshSourceAddresses: ["2001:db8::/31", "203.0.113.0/24"],
+        sshExposureLimit: { ipv4: "/0" },
+      },
+    },
+    lines: [
+      `dropstack:firewall.sshExposureLimit.ipv4: must be a prefix length from /1 to /32 such as /16 (production's SSH sources may admit that block's worth of ipv4 addresses in total), got "/0"`,
+      `dropstack:firewall.sshSourceAddresses: admits 2^97 IPv6 addresses (a /31's worth) in total, more than production's limit of 2^96 IPv6 addresses (a /32's worth): narrow the list, or raise firewall.sshExposureLimit.ipv6 if that is meant, got ["2001:db8::/31","203.0.113.0/24"]`,
+    ],
+  },
   // TLS, the load balancer, alerts.
   {
     name: "proxy.tls mode unknown",

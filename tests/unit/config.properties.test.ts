@@ -86,8 +86,16 @@ const ipv4Cidr = fc
 const ipv6Cidr = fc
   .tuple(fc.ipV6(), fc.option(fc.integer({ min: 1, max: 128 }), { nil: undefined }))
   .map(([a, p]) => (p === undefined ? a : `${a}/${p}`));
-/** CIDRs that production accepts: never a /0. */
-const narrowCidrs = fc.array(fc.oneof(ipv4Cidr, ipv6Cidr), { minLength: 1, maxLength: 3 });
+/**
+ * CIDRs that production accepts: three at most, each narrow enough that together they stay within
+ * its limit (a /16's worth of IPv4, a /32's worth of IPv6: config/sshExposure.ts).
+ */
+const narrowCidr = fc.oneof(
+  fc.tuple(fc.ipV4(), fc.integer({ min: 18, max: 32 })).map(([a, p]) => `${a}/${p}`),
+  fc.tuple(fc.ipV6(), fc.integer({ min: 34, max: 128 })).map(([a, p]) => `${a}/${p}`),
+  fc.oneof(fc.ipV4(), fc.ipV6()),
+);
+const narrowCidrs = fc.array(narrowCidr, { minLength: 1, maxLength: 3 });
 const singleLine = fc
   .string({ unit: "grapheme", maxLength: 20 })
   .filter((s) => !/[\n\r\0]/.test(s));

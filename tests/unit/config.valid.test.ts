@@ -94,6 +94,21 @@ describe("valid configs", () => {
     expect(c.firewall.sshSourceAddresses).toEqual(["203.0.113.0/24"]);
   });
 
+  test("production takes a wider SSH list once firewall.sshExposureLimit is raised to cover it", () => {
+    const wide = { "firewall.sshSourceAddresses": ["10.0.0.0/13", "10.8.0.0/13"] };
+    expect(() => parse(wide, { stack: "production" })).toThrow(/admits 1,048,576 IPv4 addresses/);
+    const raised = parse(
+      {
+        firewall: {
+          ...{ sshSourceAddresses: wide["firewall.sshSourceAddresses"] },
+          sshExposureLimit: { ipv4: "/12" },
+        },
+      },
+      { stack: "production" },
+    );
+    expect(raised.firewall.sshSourceAddresses).toEqual(["10.0.0.0/13", "10.8.0.0/13"]);
+  });
+
   test.each(["dev", "staging", "pr-42"])(
     "stack %s is not protected and leaves SSH open by default",
     (stack) => {

@@ -42,6 +42,19 @@ test.each([
     "production-firewall-rules: tcp port 22 is open to ::/0",
   ],
   [
+    "production-ssh-exposure-within-limit",
+    firewall("production", [
+      { protocol: "tcp", portRange: "22", sourceAddresses: ["203.0.113.0/24", "2001:db8::/48"] },
+      { protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/1", "128.0.0.0/1"] },
+    ]),
+    // Two halves of the IPv4 internet: no /0 in sight, every address admitted.
+    firewall("production", [
+      { protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/1"] },
+      { protocol: "tcp", portRange: "1-1024", sourceAddresses: ["128.0.0.0/1"] },
+    ]),
+    "production-firewall-rules: SSH (tcp port 22) admits 4,294,967,296 IPv4 addresses (a /0's worth) in total, more than production's limit of 65,536 IPv4 addresses (a /16's worth): narrow the list, or raise the policy pack's config sshExposureLimit.ipv4 if that is meant",
+  ],
+  [
     "droplet-monitored-and-tagged",
     droplet("staging"),
     droplet("staging", { monitoring: false }),
@@ -75,8 +88,20 @@ test.each([
     "production-web-1-droplet: size s-1vcpu-512mb-10gb is not in the production allow-list (s-2vcpu-4gb, s-4vcpu-8gb, s-8vcpu-16gb, c-2, c-4, g-2vcpu-8gb)",
   ],
 ])("%s: passes a good resource, reports a bad one", (name, good, bad, message) => {
-  expect(ruleOf(name).check!(good)).toEqual([]);
-  expect(ruleOf(name).check!(bad)).toEqual([message]);
+  expect(ruleOf(name).check!(good, {})).toEqual([]);
+  expect(ruleOf(name).check!(bad, {})).toEqual([message]);
+});
+
+test("the pack's config raises production's SSH limit deliberately; a raise that is not a prefix is ignored", () => {
+  const wide = firewall("production", [
+    { protocol: "tcp", portRange: "22", sourceAddresses: ["10.0.0.0/12"] },
+  ]);
+  const rule = ruleOf("production-ssh-exposure-within-limit");
+  expect(rule.check!(wide, {})).toHaveLength(1);
+  expect(rule.check!(wide, { sshExposureLimit: { ipv4: "/12" } })).toEqual([]);
+  expect(rule.check!(wide, { sshExposureLimit: { ipv4: "12" } })).toHaveLength(1);
+  // Another stack's firewall, or another port, is not this rule's.
+  expect(rule.check!({ ...wide, stack: "staging" }, {})).toEqual([]);
 });
 
 test("only the size rule is advisory", () => {
