@@ -63,11 +63,22 @@ async function withCache(url, use) {
 
 const failure = (err) => ({ ok: false, error: String((err && err.message) || err) });
 
+/** How long one check's answer serves /ready: requests in that time open no connection. */
+const READY_CACHE_MS = 1000;
+let lastCheck = { at: 0, answer: undefined };
+
 /**
  * What /ready answers: each configured service reached (database: who we are; cache: the worker's
- * count of units), `ready` only when every one answered.
+ * count of units), `ready` only when every one answered. One check at a time, its answer reused
+ * for a second: a flood of /ready cannot use up the cluster's connections.
  */
-async function readiness(env = process.env) {
+function readiness(env = process.env) {
+  if (Date.now() - lastCheck.at >= READY_CACHE_MS || lastCheck.answer === undefined)
+    lastCheck = { at: Date.now(), answer: check(env) };
+  return lastCheck.answer;
+}
+
+async function check(env) {
   const services = {};
   if (env.DATABASE_URL) {
     services.database = await withDatabase(env.DATABASE_URL, async (db) => {

@@ -29,8 +29,9 @@ async function unitOfWork() {
 }
 
 log("started");
+let inHand = Promise.resolve();
 const timer = setInterval(() => {
-  unitOfWork().catch((err) => log(`unit failed: ${err.message}`));
+  inHand = unitOfWork().catch((err) => log(`unit failed: ${err.message}`));
 }, interval);
 
 for (const signal of ["SIGTERM", "SIGINT"]) {
@@ -39,7 +40,10 @@ for (const signal of ["SIGTERM", "SIGINT"]) {
     stopping = true;
     clearInterval(timer);
     log(`stopping on ${signal}`);
-    cache?.disconnect();
-    process.exit(0);
+    // The unit in hand is finished (its increment counted), then the connection closed.
+    inHand
+      .then(() => cache?.quit())
+      .catch(() => undefined)
+      .finally(() => process.exit(0));
   });
 }

@@ -75,15 +75,17 @@ export class BackingService extends pulumi.ComponentResource {
       this.url = pulumi.secret(cluster.privateUri);
     } else {
       const dbName = databaseNameOf(args.appName, args.stack, service.cluster !== undefined);
-      const database = new digitalocean.DatabaseDb(
-        `${name}-database`,
-        { clusterId: cluster.id, name: dbName },
-        { parent: this, protect },
-      );
       const user = new digitalocean.DatabaseUser(
         `${name}-user`,
         { clusterId: cluster.id, name: dbName },
         { parent: this, protect },
+      );
+      // After the user, so deleted before it: the user's tables and its grant live in the
+      // database, and PostgreSQL refuses to drop a role that still owns or holds anything.
+      const database = new digitalocean.DatabaseDb(
+        `${name}-database`,
+        { clusterId: cluster.id, name: dbName },
+        { parent: this, protect, dependsOn: [user] },
       );
       this.grant = {
         host: cluster.privateHost,

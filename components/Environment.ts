@@ -193,7 +193,7 @@ export class Environment extends pulumi.ComponentResource {
       ({ service, target }) =>
         new SchemaGrant(
           `${name}-web-1-${service}-grant`,
-          { connection: webHosts[0].connection, target },
+          { connection: webHosts[0].connection, target, after: [webHosts[0].upgraded] },
           { parent: this },
         ).granted,
     );

@@ -20,6 +20,8 @@ export interface SchemaGrantArgs {
   readonly connection: pulumi.Input<Connection>;
   /** The database, its user, and the cluster's admin who grants. */
   readonly target: SchemaGrantTarget;
+  /** The droplet's bootstrap upgrade: it installs the apt-get wrapper the grant may use. */
+  readonly after: pulumi.Resource[];
 }
 
 /**
@@ -46,7 +48,7 @@ export class SchemaGrant extends pulumi.ComponentResource {
         ),
         triggers: [t.database, t.user],
       },
-      { parent: this },
+      { parent: this, dependsOn: args.after },
     );
     this.registerOutputs({ granted: this.granted.stdout });
   }

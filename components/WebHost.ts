@@ -85,6 +85,8 @@ export class WebHost extends pulumi.ComponentResource {
    */
   public readonly connection: pulumi.Output<Connection>;
   public readonly ready: command.remote.Command;
+  /** The bootstrap's upgrade to the current version: what a step needing its tools waits for. */
+  public readonly upgraded: command.remote.Command;
   /** With `rotation`: done once a resized droplet is back in the balancer's rotation. */
   public readonly rejoined?: command.remote.Command;
 
@@ -210,7 +212,7 @@ export class WebHost extends pulumi.ComponentResource {
     // earlier version, it makes the new version's changes over SSH; replaced (so run again) when
     // the version is. Beside the other steps, not before them: none needs what it changes, and
     // through `connection` a bump would show every step as changing in `pulumi preview`.
-    new command.remote.Command(
+    this.upgraded = new command.remote.Command(
       `${name}-bootstrap-upgrade`,
       { connection, create: renderBootstrapUpgrade(), triggers: [BOOTSTRAP_VERSION] },
       { parent: this, dependsOn: [this.ready] },

@@ -56,6 +56,10 @@ describe("staging with a database and a cache", () => {
     expect(one(plan, T.tag, "staging-review-tag").inputs.name).toBe("review");
   });
 
+  test("the database goes before its user: the user's tables and grant live in it, and a role that holds any cannot be dropped", () => {
+    expect(one(plan, T.databaseDb, "staging-db-database").dependsOn).toContain("staging-db-user");
+  });
+
   test("PostgreSQL gets a database and a user of the app's own; the cache has neither", () => {
     expect(only(plan, T.databaseDb).map((r) => [r.name, r.inputs.name])).toEqual([
       ["staging-db-database", "api"],
@@ -112,6 +116,8 @@ describe("staging with a database and a cache", () => {
     // A new database or user is granted again; nothing else re-runs it.
     expect(grant.inputs.triggers).toEqual(["api", "api"]);
     expect(one(plan, T.command, "staging-web-1-api-release-run").dependsOn).toContain(grant.name);
+    // It may install psql with the apt-get wrapper an old droplet gets from its bootstrap upgrade.
+    expect(grant.dependsOn).toContain("staging-web-1-bootstrap-upgrade");
   });
 
   test("the droplets' user data is the same as without services (no droplet is replaced)", async () => {

@@ -65,6 +65,10 @@ export function databaseStandIns(context: StandInContext) {
       const engine = String(inputs.engine) as DatabaseEngine;
       if (!(engine in DATABASE_PORTS))
         throw new Error(`the local cloud has pg and valkey clusters only, not ${engine}`);
+      // DigitalOcean refuses a second cluster of a name (a replacement made before the old one
+      // goes, too): the stand-in's folder is the name's.
+      if ((state.clusters ?? []).some((c) => c.name === String(inputs.name)))
+        throw new Error(`a database cluster named ${String(inputs.name)} exists already`);
       state.clustersMade = (state.clustersMade ?? 0) + 1;
       const n = state.clustersMade;
       const cluster: ClusterState = {

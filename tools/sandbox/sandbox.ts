@@ -150,7 +150,7 @@ export function prepareSandbox(options: PrepareOptions): Sandbox {
   const services = sandboxServicesOf(config.services);
   if (services.length > 0) {
     substitutions.push(
-      "each of services is a real server on 127.0.0.1 (PostgreSQL 15, Redis 7) instead of a managed cluster, open to this machine (no database firewall)",
+      "each of services is a real server on 127.0.0.1 (PostgreSQL 15, Redis 7) instead of a managed cluster, open to this machine (no database firewall); the API runs with node even where Docker answers (a container could not reach this machine's loopback)",
     );
   }
 

@@ -91,7 +91,8 @@ export async function serveSandbox(options: ServeOptions, out: ServeOutput): Pro
     files: plannedFiles(plan),
     port,
     tlsPort,
-    docker: dockerEngineAnswers(),
+    // Containers on Docker's bridge cannot reach the services on this machine's loopback.
+    docker: dockerEngineAnswers() && config.services.length === 0,
   });
   out.note(`  wrote ${stack}-web-1's files under ${path.relative(PROJECT_DIR, sandbox.dir)}/`);
   for (const line of sandbox.substitutions) out.note(`  substituted: ${line}`);

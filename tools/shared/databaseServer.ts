@@ -5,7 +5,7 @@
  * network, DigitalOcean's admin user (`doadmin`, `default`) and default database (`defaultdb`).
  * The tools' own admin commands go through a unix socket in the server's folder.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Daemon, daemonPid, startDaemon, stopDaemon, waitReady } from "./daemons";
@@ -86,6 +86,10 @@ function writePostgresConfig(s: DatabaseServer) {
     `listen_addresses = '${s.address}'`,
     `port = ${s.port}`,
     `unix_socket_directories = '${socketDir(s)}'`,
+    // The admin socket trusts doadmin: only its owner (and root) may connect to it.
+    "unix_socket_permissions = 0700",
+    // A failing statement may hold a password (CREATE ROLE): never copied into the log.
+    "log_min_error_statement = panic",
     "ssl = on",
     `ssl_cert_file = '${s.tls.cert}'`,
     `ssl_key_file = '${s.tls.key}'`,
@@ -124,16 +128,23 @@ function writeRedisConfig(s: DatabaseServer) {
   writeFileSync(path.join(s.dir, "redis.conf"), conf.join("\n"), { mode: 0o600 });
 }
 
-/** psql as doadmin on the server's admin socket; its output. */
+/**
+ * psql as doadmin on the server's admin socket; its output. The SQL goes on stdin: it may hold a
+ * password, which a command line would show to every user of the machine (and to an error).
+ */
 export function psqlAdmin(
   s: Pick<DatabaseServer, "dir" | "port">,
   sql: string,
   database = DEFAULT_DB,
 ) {
-  return runOrThrow("psql", [
-    ...["-h", socketDir(s), "-p", String(s.port), "-U", "doadmin", "-d", database],
-    ...["-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql],
-  ]);
+  return runOrThrow(
+    "psql",
+    [
+      ...["-h", socketDir(s), "-p", String(s.port), "-U", "doadmin", "-d", database],
+      ...["-v", "ON_ERROR_STOP=1", "-qAt", "-f", "-"],
+    ],
+    { input: `${sql};\n` },
+  );
 }
 
 /** redis-cli as `default` on the server's admin socket; its output. */
@@ -158,7 +169,10 @@ const answers = (run: () => string) => {
  * by the postgres user when this runs as root.
  */
 export async function startDatabaseServer(s: DatabaseServer): Promise<void> {
-  mkdirSync(socketDir(s), { recursive: true });
+  // Its data, config, socket and log are its own: nobody else on the machine reads them.
+  mkdirSync(socketDir(s), { recursive: true, mode: 0o700 });
+  chmodSync(s.dir, 0o700);
+  writeFileSync(path.join(s.dir, "server.log"), "", { flag: "a", mode: 0o600 });
   if (s.engine === "pg") {
     const owner = process.getuid?.() === 0 ? ["chown", "-R", "postgres:postgres", s.dir] : [];
     if (!existsSync(path.join(s.dir, "data", "PG_VERSION"))) {
