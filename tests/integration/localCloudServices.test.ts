@@ -6,7 +6,7 @@
  * with the URLs the program put in the secret env file. Releases run under a visitor's load.
  * Needs root (CI has it).
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { transitionUnderLoad } from "../../tools/bench/transitions";
 import { clusterServer } from "../../tools/localcloud/databaseServers";
@@ -14,6 +14,7 @@ import { psqlAdmin } from "../../tools/shared/databaseServer";
 import { stackDir } from "../../tools/localcloud/localPaths";
 import type { LocalState } from "../../tools/localcloud/localState";
 import { writeDerivedStackFile } from "../../tools/plan/stackFiles";
+import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import {
   eventually,
   expectNoFailedRequest,
@@ -21,6 +22,7 @@ import {
   onDroplet,
   runAs,
   sleep,
+  stepSummary,
 } from "../helpers/localCloudHelpers";
 
 jest.setTimeout(30 * 60 * 1000);
@@ -98,8 +100,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  const down = local("down", "--stack", STACK);
-  expect(down.stdout).toContain(`database cluster ${STACK}-db`);
+  local("down", "--stack", STACK);
 });
 
 test("the API reaches both services with the URLs the program put in its secret env file", () => {
@@ -201,4 +202,22 @@ test("a failing migration fails the release and leaves the old one serving under
   expect(container(WORKER, "{{.State.Pid}}")).toBe(pid);
   expect(migrated()).toEqual(["v0.1.0", "v0.2.0"]);
   expect(ready().status).toBe("200");
+});
+
+test("after the failed release, removing the services deletes the database, the user and both clusters; the API serves on", async () => {
+  // `up` goes on from what the failed transition applied, as `pulumi up` does.
+  const edited = writeDerivedStackFile({ stack: STACK, app: { ...APP, release: "v0.2.0" } });
+  const up = local("up", "--stack", STACK, "--config", edited);
+  expect(up.stderr).not.toMatch(/✗/);
+  expect(up.status).toBe(0);
+  for (const step of [
+    `delete ${T.databaseDb}::${STACK}-db-database`,
+    `delete ${T.databaseUser}::${STACK}-db-user`,
+    `delete ${T.databaseCluster}::${STACK}-db-cluster`,
+    `delete ${T.databaseCluster}::${STACK}-cache-cluster`,
+  ])
+    expect(stepSummary(state().lastTransition!.taken)).toContain(step);
+  expect(state().clusters).toEqual([]);
+  expect(existsSync(path.join(stackDir(STACK), "clusters", `${STACK}-db`))).toBe(false);
+  expect(ready()).toEqual({ status: "200", body: { status: "ready", services: {} } });
 });

@@ -92,9 +92,11 @@ export async function localUp(options: UpOptions, out: Out): Promise<LocalStatus
     out.note(`${stack} is up with this config already: nothing to do`);
     return localStatus(stack);
   }
-  if (previous && !previous.complete) {
+  // A stack whose last transition failed goes on from what it applied, as `pulumi up` does; only
+  // a first up that never finished must go first.
+  if (previous && !previous.complete && previous.configHash === undefined) {
     throw new UserError(
-      `an earlier up of ${stack} did not finish: npm run local -- down --stack ${stack} first`,
+      `the first up of ${stack} did not finish: npm run local -- down --stack ${stack} first`,
     );
   }
   if (previous && options.fromOutside && !previous.operatorOutside) {
