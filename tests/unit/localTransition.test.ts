@@ -149,6 +149,17 @@ test("a host removed: its record and checks are deleted after everything else, l
   expect(check).toBe(deleted.length - 1);
 });
 
+test("after a failed run that replaced a command, the next one diffs against the new one and deletes the old", async () => {
+  const edited = { "app.env": { LOG_LEVEL: "debug" } };
+  const second = await localRun("staging", edited, first.applied);
+  const key = `${T.command}::staging-web-1-api-env-install`;
+  const stale = first.applied.find((r) => r.key === key)!;
+  // As a failed run leaves it (appliedSoFar): what it made, then the old one still to delete.
+  const third = await localRun("staging", edited, [...second.applied, stale]);
+  expect(third.steps).toEqual([]);
+  expect(third.calls).toEqual([{ action: "delete", name: "staging-web-1-api-env-install" }]);
+});
+
 test("a replaced command runs its new create before the old one's delete", async () => {
   const run = await localRun("staging", { "app.release": "v0.2.0" }, first.applied);
   const release = run.calls.filter((c) => c.name === "staging-web-1-api-release-run");

@@ -127,7 +127,14 @@ export class LocalCloudMocks extends RecordingMocks {
         .filter((r) => r.type === T.droplet)
         .map((r) => existingDroplet(r.inputs, String(r.outputs.ipv4Address))),
     );
-    this.previous = new Map(before.map((r) => [r.key, r]));
+    // After a failed run a key may be there twice: the resource it made first, then the one that
+    // replacement was to delete. The new one is the resource; the old one is deleted at the end of
+    // this run, as the engine's pending deletes are.
+    this.previous = new Map();
+    for (const r of before) {
+      if (this.previous.has(r.key)) this.replaced.push(r);
+      else this.previous.set(r.key, r);
+    }
     for (const r of before) if (r.skipped) this.inventAfter(r.id);
   }
 
