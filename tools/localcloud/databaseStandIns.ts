@@ -8,12 +8,13 @@
 import { randomUUID } from "node:crypto";
 import { RESOURCE_TYPES as T } from "../../components/resourceTypes";
 import {
+  createDatabase,
+  createLoginUser,
   DATABASE_PORTS,
   DatabaseEngine,
   newPassword,
   psqlAdmin,
   sqlIdent as ident,
-  sqlLiteral as literal,
   STAND_IN_VERSIONS,
 } from "../shared/databaseServer";
 import {
@@ -40,8 +41,10 @@ const rulesOf = (inputs: Record<string, unknown>): Rules =>
 export function databaseStandIns(context: StandInContext) {
   const { state } = context;
   const save = () => writeState(state);
+  /** The cluster a resource belongs to, if it is still there (a delete finds none). */
+  const clusterIfAny = (id: unknown) => (state.clusters ?? []).find((c) => c.id === String(id));
   const clusterOf = (id: unknown) => {
-    const cluster = (state.clusters ?? []).find((c) => c.id === String(id));
+    const cluster = clusterIfAny(id);
     if (!cluster) throw new Error(`no database cluster ${String(id)} in this stack`);
     return cluster;
   };
@@ -100,21 +103,14 @@ export function databaseStandIns(context: StandInContext) {
     },
     [T.databaseDb]: async (inputs) => {
       const cluster = postgresOf(inputs.clusterId, "database");
-      psqlAdmin(
-        clusterServer(state.stack, cluster),
-        `create database ${ident(String(inputs.name))}`,
-      );
+      createDatabase(clusterServer(state.stack, cluster), String(inputs.name));
       context.note(`  database ${String(inputs.name)} on ${cluster.name}`);
       // The provider's id (database/resource_database_db.go, makeDatabaseDbID).
       return { id: `${cluster.id}/database/${String(inputs.name)}`, outputs: {} };
     },
     [T.databaseUser]: async (inputs) => {
       const cluster = postgresOf(inputs.clusterId, "user");
-      const password = newPassword();
-      psqlAdmin(
-        clusterServer(state.stack, cluster),
-        `create role ${ident(String(inputs.name))} login password ${literal(password)}`,
-      );
+      const password = createLoginUser(clusterServer(state.stack, cluster), String(inputs.name));
       context.note(`  database user ${String(inputs.name)} on ${cluster.name}`);
       return {
         id: `${cluster.id}/user/${String(inputs.name)}`,
@@ -140,7 +136,7 @@ export function databaseStandIns(context: StandInContext) {
 
   const remove: Record<string, Deleter> = {
     [T.databaseCluster]: async (previous) => {
-      const cluster = (state.clusters ?? []).find((c) => c.id === previous.id);
+      const cluster = clusterIfAny(previous.id);
       if (!cluster) return;
       state.clusters = state.clusters!.filter((c) => c !== cluster);
       save();
@@ -151,11 +147,11 @@ export function databaseStandIns(context: StandInContext) {
     },
     // Without trusted sources a cluster admits any address again, as DigitalOcean's.
     [T.databaseFirewall]: async (previous) => {
-      const cluster = (state.clusters ?? []).find((c) => c.id === previous.inputs.clusterId);
+      const cluster = clusterIfAny(previous.inputs.clusterId);
       if (cluster) firewall(cluster, undefined);
     },
     [T.databaseDb]: async (previous) => {
-      const cluster = (state.clusters ?? []).find((c) => c.id === previous.inputs.clusterId);
+      const cluster = clusterIfAny(previous.inputs.clusterId);
       if (!cluster) return;
       psqlAdmin(
         clusterServer(state.stack, cluster),
@@ -163,7 +159,7 @@ export function databaseStandIns(context: StandInContext) {
       );
     },
     [T.databaseUser]: async (previous) => {
-      const cluster = (state.clusters ?? []).find((c) => c.id === previous.inputs.clusterId);
+      const cluster = clusterIfAny(previous.inputs.clusterId);
       if (!cluster) return;
       psqlAdmin(
         clusterServer(state.stack, cluster),

@@ -221,10 +221,20 @@ export async function stopDatabaseServer(s: Pick<DatabaseServer, "dir" | "engine
 export const sqlIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export const sqlLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
-/** A database and a login user as DigitalOcean's API makes them: no grants, the user owns nothing. */
-export function createDatabaseAndUser(s: DatabaseServer, database: string, user: string) {
-  const password = newPassword();
+/** A database as DigitalOcean's API makes one: doadmin's. */
+export function createDatabase(s: DatabaseServer, database: string): void {
   psqlAdmin(s, `create database ${sqlIdent(database)}`);
+}
+
+/** A login user as DigitalOcean's API makes one: a generated password, no grants; the password. */
+export function createLoginUser(s: DatabaseServer, user: string): string {
+  const password = newPassword();
   psqlAdmin(s, `create role ${sqlIdent(user)} login password ${sqlLiteral(password)}`);
   return password;
+}
+
+/** A database and a login user as DigitalOcean's API makes them: no grants, the user owns nothing. */
+export function createDatabaseAndUser(s: DatabaseServer, database: string, user: string) {
+  createDatabase(s, database);
+  return createLoginUser(s, user);
 }
