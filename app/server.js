@@ -20,11 +20,15 @@
  *                        release, e.g. 503). Default 200.
  *   ECHO_DELAY_MS        Test-only: /echo waits this long before answering, so tests
  *                        can have a request in flight during shutdown. Default 0.
+ *   ALLOCATE_ROUTE       Test-only: "true" adds POST /allocate?mb=N, which holds N MiB
+ *                        more (touched, never freed), so tests can push the container
+ *                        past its memory limit. Never set it on a stack visitors reach.
  *
  *   DATABASE_URL, REDIS_URL
  *                       Backing services (backing.js): GET /ready reaches each one set.
  *
- * Routes: GET /health, GET /ready, GET /version, GET|POST /echo; everything else is a 404.
+ * Routes: GET /health, GET /ready, GET /version, GET|POST /echo (and POST /allocate with
+ * ALLOCATE_ROUTE); everything else is a 404.
  * Every response is JSON and carries x-release. One JSON log line per request on stdout.
  */
 const http = require("node:http");
@@ -62,6 +66,7 @@ function loadConfig(env = process.env) {
   const config = {
     bindAddress: env.BIND_ADDRESS || "0.0.0.0",
     release: env.RELEASE || "unknown",
+    allocateRoute: env.ALLOCATE_ROUTE === "true",
   };
   for (const [key, r] of Object.entries(fields)) {
     if (r.error) throw new Error(r.error);
@@ -101,6 +106,16 @@ function createServer(options = {}) {
   const healthStatus = options.healthStatus || 200;
   const echoDelayMs = options.echoDelayMs || 0;
   const log = options.log || ((obj) => process.stdout.write(JSON.stringify(obj) + "\n"));
+  const held = []; // what POST /allocate holds on to
+
+  /** N MiB more, 16 MiB at a time with a turn of the event loop between: pages written, kept. */
+  async function allocate(mb) {
+    for (let left = mb; left > 0; left -= 16) {
+      held.push(Buffer.allocUnsafe(Math.min(16, left) * 1024 * 1024).fill(1));
+      await sleep(1);
+    }
+    return held.reduce((sum, b) => sum + b.length, 0) / (1024 * 1024);
+  }
 
   async function route(req, res, path) {
     if (req.method === "GET" && path === "/health") {
@@ -143,6 +158,13 @@ function createServer(options = {}) {
         },
         release,
       );
+    }
+    if (options.allocateRoute && req.method === "POST" && path === "/allocate") {
+      await countBody(req);
+      const mb = Number(new URL(req.url, "http://x").searchParams.get("mb"));
+      if (!Number.isInteger(mb) || mb < 1 || mb > 65536)
+        return sendJson(res, 400, { error: "mb must be an integer from 1 to 65536" }, release);
+      return sendJson(res, 200, { heldMiB: await allocate(mb) }, release);
     }
     req.resume(); // discard any body so the socket can be reused
     return sendJson(res, 404, { error: "not_found", path }, release);

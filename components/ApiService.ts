@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { ContainerLimits } from "../config/containerLimits";
 import {
   COLOURS,
   CONFIG_DIR,
@@ -47,6 +48,8 @@ export interface ApiServiceArgs {
   readonly migrate?: { readonly command: string; readonly timeoutSeconds: number };
   /** The processes this droplet runs beside the API (`app.processes`). */
   readonly processes: readonly { readonly name: string; readonly command: string }[];
+  /** What every container of the API runs under (`app.container`, from the droplet's size). */
+  readonly limits: ContainerLimits;
 }
 
 /** The release's variables, after the user's own; each colour's file adds its own PORT. */
@@ -127,6 +130,7 @@ export class ApiService extends pulumi.ComponentResource {
             envFiles: [`${CONFIG_DIR}/${program}.env`, `${CONFIG_DIR}/${program}.secret.env`],
             imageFile: `${CONFIG_DIR}/${program}.image`,
             commandFile: run.commandFile,
+            limits: args.limits,
           }),
           appliedBy: "release",
           removable: run.removable,
@@ -160,6 +164,7 @@ export class ApiService extends pulumi.ComponentResource {
           drainSeconds: args.drainSeconds,
           migrate: args.migrate,
           processes: args.processes,
+          limits: args.limits,
         },
         image: args.image,
         files: [

@@ -1,6 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, fqdn } from "../config";
+import { stackContainerLimits } from "../config/containerLimits";
 import { acmeDirectory } from "../config/rules";
 import { ApiImage } from "./ApiImage";
 import { ApiService } from "./ApiService";
@@ -188,6 +189,7 @@ export class Environment extends pulumi.ComponentResource {
     const balanced = webHosts.length > 1;
     const https = config.proxy.tls.mode !== "off";
     const { custom } = options;
+    const limits = stackContainerLimits(config);
     // The first release waits for the first droplet to grant the app's user its schemas.
     let previousRelease: pulumi.Resource[] | undefined = options.grants.map(
       ({ service, target }) =>
@@ -251,6 +253,7 @@ export class Environment extends pulumi.ComponentResource {
           processes: Object.entries(config.app.processes)
             .filter(([, process]) => i === 0 || !process.singleton)
             .map(([process, { command }]) => ({ name: process, command })),
+          limits,
         },
         { parent: this },
       );

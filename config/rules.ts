@@ -43,6 +43,12 @@ export const RELEASE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A path and optional query, without quotes, `;` or `$`: it lands in nginx and shell. */
 export const HEALTH_PATH = /^\/[A-Za-z0-9._~%/-]*(\?[A-Za-z0-9._~%&=+/-]*)?$/;
+/** A docker memory size in MiB or GiB (`app.container.memory`, `tmpfsSize`). */
+export const CONTAINER_MEMORY = /^[1-9][0-9]{0,5}[mg]$/;
+/** An absolute path inside the container, not / itself and without . or .. parts. */
+export const CONTAINER_PATH = /^(\/(?!\.\.?(\/|$))[A-Za-z0-9._-]+)+$/;
+/** uid:gid, neither of them 0 (root). */
+export const CONTAINER_USER = /^[1-9][0-9]{0,9}:[1-9][0-9]{0,9}$/;
 export const NGINX_SIZE = /^[0-9]+[kKmMgG]?$/;
 /** An email address with a plain local part: it is quoted into a root shell command (certbot). */
 export const EMAIL = /^[A-Za-z0-9._%+-]+@([a-z0-9-]+\.)+[a-z]{2,63}$/i;

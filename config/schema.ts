@@ -3,6 +3,7 @@
  * a valid value is; `errors.ts` adds the key path and the value that was given.
  */
 import { z } from "zod";
+import { containerLimits } from "./containerLimits";
 import { certificateProblems, isPemCertificate, isPemPrivateKey } from "./certificate";
 import { SECRET_MASK } from "./errors";
 import { imageCommandWords } from "./imageCommand";
@@ -51,11 +52,13 @@ const section = (what: string) => ({ error: `must be a map of ${what} settings` 
 /** Blue runs on app.port and green on app.port + 1, so both must fit below 65536. */
 const portMessage = `must be an integer from 1024 to 65534 (green runs on app.port + 1; the droplet itself serves ${rules.HOST_PORTS.join(", ")})`;
 
+const DEFAULT_DROPLET_SIZE = "s-1vcpu-1gb";
+
 const droplet = z.strictObject(
   {
     /** Droplet size slug. */
     size: text(rules.DROPLET_SIZE, "a DigitalOcean size slug such as s-1vcpu-1gb").default(
-      "s-1vcpu-1gb",
+      DEFAULT_DROPLET_SIZE,
     ),
     image: text(rules.DROPLET_IMAGE, "a DigitalOcean image slug or id").default("debian-12-x64"),
     count: integer(1, 20).default(1),
@@ -86,6 +89,34 @@ const imageCommand = () =>
       if (!Array.isArray(words)) ctx.addIssue({ code: "custom", message: words.problem });
     },
   );
+
+/** `pulumi config set --path` stores a number as text; a decimal such as 0.5 either way. */
+const decimal = (min: number, max: number) =>
+  z.preprocess(
+    fromString((s) => (/^\d+(\.\d+)?$/.test(s) ? Number(s) : s)),
+    z
+      .number({ error: `must be a number from ${min} to ${max}` })
+      .min(min, { error: `must be a number from ${min} to ${max}` })
+      .max(max, { error: `must be a number from ${min} to ${max}` }),
+  );
+
+/** What bounds the API's containers; unset memory and cpus are a share of droplet.size's. */
+const container = z.strictObject(
+  {
+    memory: text(rules.CONTAINER_MEMORY, "a size in MiB or GiB such as 384m or 1g").optional(),
+    cpus: decimal(0.1, 64).optional(),
+    pids: integer(32, 32768).optional(),
+    tmpfs: list(
+      text(rules.CONTAINER_PATH, "an absolute path other than / such as /tmp"),
+      "absolute paths",
+    )
+      .min(1, { error: "must list at least one path (the root filesystem is read-only)" })
+      .optional(),
+    tmpfsSize: text(rules.CONTAINER_MEMORY, "a size in MiB or GiB such as 64m").optional(),
+    user: text(rules.CONTAINER_USER, "a uid:gid other than root's, such as 10001:10001").optional(),
+  },
+  section("container"),
+);
 
 const appProcess = z.strictObject(
   {
@@ -127,6 +158,7 @@ const app = z.strictObject(
         error: "must be a map of process names to process settings",
       })
       .default({}),
+    container: container.default({}),
   },
   section("app"),
 );
@@ -366,6 +398,7 @@ export function stackSchema(stack: string, secretKeys: ReadonlySet<string> = new
         }
       }
       serviceProblems(asSection(c.services), app, fail);
+      containerProblems(asSection(c.droplet).size, app, fail);
       for (const name of Object.keys(asSection(app.processes))) {
         if (!rules.PROCESS_NAME.test(name))
           fail(
@@ -488,6 +521,28 @@ export function stackSchema(stack: string, secretKeys: ReadonlySet<string> = new
 }
 
 type Fail = (path: (string | number)[], message: string) => void;
+
+/** app.container against the droplet size, once both are well-formed (their own checks say otherwise). */
+function containerProblems(size: unknown, app: Loose, fail: Fail): void {
+  const given = asSection(app.container);
+  const slug = size ?? DEFAULT_DROPLET_SIZE;
+  if (typeof slug !== "string" || !rules.DROPLET_SIZE.test(slug)) return;
+  const memory =
+    typeof given.memory === "string" && rules.CONTAINER_MEMORY.test(given.memory)
+      ? given.memory
+      : undefined;
+  const cpus = Number(given.cpus);
+  const settings = {
+    memory,
+    cpus: Number.isFinite(cpus) && cpus >= 0.1 && cpus <= 64 ? cpus : undefined,
+  };
+  const limits = containerLimits(slug, Object.keys(asSection(app.processes)).length, settings);
+  if (!("problems" in limits)) return;
+  for (const { key, message } of limits.problems)
+    // A value given but malformed has its own message already.
+    if (given[key] === undefined || settings[key as keyof typeof settings] !== undefined)
+      fail(["app", "container", key], message);
+}
 
 /** The rules of `services` that span a service's keys, other services and app's environment. */
 function serviceProblems(services: Loose, app: Loose, fail: Fail): void {

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import Mustache from "mustache";
+import type { ContainerLimits } from "../config/containerLimits";
 import { imageCommandWords } from "../config/imageCommand";
 import {
   APT_RETRY_FILE,
@@ -219,6 +220,30 @@ export function renderWaitForSsh(view: WaitForSshView): string {
   return renderTemplate("wait-for-ssh.sh.mustache", view);
 }
 
+/**
+ * What every container of the API runs under (colours, processes, the migration): no capabilities
+ * and no way to gain any, a read-only root with tmpfs where it writes, a uid that is not root, and
+ * the droplet's share of memory (no swap beyond it), CPU and pids. `--restart no`: supervisord
+ * restarts a colour that exits (the container runs in its foreground, `--rm`), docker never does,
+ * so the two never both start one. Values are the config's checked ones: no shell quoting needed.
+ */
+export function containerFlags(limits: ContainerLimits): string {
+  return [
+    "--restart no",
+    "--cap-drop ALL",
+    "--security-opt no-new-privileges",
+    "--read-only",
+    ...limits.tmpfs.map(
+      (mount) => `--tmpfs ${mount}:rw,noexec,nosuid,nodev,size=${limits.tmpfsSize}`,
+    ),
+    `--user ${limits.user}`,
+    `--memory ${limits.memoryMiB}m`,
+    `--memory-swap ${limits.memoryMiB}m`,
+    `--cpus ${limits.cpus}`,
+    `--pids-limit ${limits.pids}`,
+  ].join(" ");
+}
+
 export interface DockerRunView {
   /** Container name; any leftover container of that name is removed first. */
   readonly name: string;
@@ -229,6 +254,7 @@ export interface DockerRunView {
   readonly imageFile: string;
   /** File holding a command for the image's shell (a process's), instead of the image's own. */
   readonly commandFile?: string;
+  readonly limits: ContainerLimits;
 }
 
 /**
@@ -239,7 +265,7 @@ export interface DockerRunView {
 export function renderDockerRun(view: DockerRunView): string {
   const envFiles = view.envFiles.map((file) => ` --env-file ${file}`).join("");
   const publish = view.port === undefined ? "" : ` -p 127.0.0.1:${view.port}:${view.port}`;
-  const run = `docker run --rm --name ${view.name}${publish}${envFiles}`;
+  const run = `docker run --rm --name ${view.name} ${containerFlags(view.limits)}${publish}${envFiles}`;
   const start = `/bin/sh -c 'docker rm -f ${view.name} >/dev/null 2>&1; `;
   if (!view.commandFile) return `${start}exec ${run} "$(cat ${view.imageFile})"'`;
   // The file holds the command's words, each single-quoted (`quotedWords`): eval gives them back.
@@ -257,6 +283,8 @@ export interface ReleaseScriptView {
   readonly migrate?: { readonly command: string; readonly timeoutSeconds: number };
   /** The processes this droplet runs (`app.processes`; a singleton only on the first droplet). */
   readonly processes?: readonly { readonly name: string; readonly command: string }[];
+  /** What the migration's container runs under: the colours' own limits. */
+  readonly limits: ContainerLimits;
 }
 
 /** One word for sh, whatever the text holds: single-quoted, each ' written as '\''. */
@@ -277,6 +305,7 @@ export function renderReleaseScript(view: ReleaseScriptView): string {
     ...view,
     migrateCommand: shellWord(view.migrate ? quotedWords(view.migrate.command) : ""),
     migrateTimeoutSeconds: view.migrate?.timeoutSeconds ?? 0,
+    containerFlags: containerFlags(view.limits),
     processNames: (view.processes ?? []).map((p) => p.name).join(" "),
     processes: (view.processes ?? []).map((p) => ({
       name: p.name,

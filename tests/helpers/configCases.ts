@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "../../config";
+import { stackContainerLimits } from "../../config/containerLimits";
 import * as rules from "../../config/rules";
 import { setPath, toConfigMap } from "./configMaps";
 
@@ -114,3 +115,7 @@ export function useMockRuntime(): void {
     );
   });
 }
+
+/** The container limits a droplet of `size` gives when app.container is left to its defaults. */
+export const dropletLimits = (size: string, processes: Record<string, unknown> = {}) =>
+  stackContainerLimits({ droplet: { size }, app: { container: {}, processes } });

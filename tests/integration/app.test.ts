@@ -1,6 +1,7 @@
 // Black-box tests for the sample API in app/server.js: each test spawns the real
 // process (as the container would run it) on a free loopback port and talks HTTP.
 import { spawn, ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import path from "node:path";
@@ -218,6 +219,23 @@ describe("routes", () => {
       error: expect.stringMatching(/ECONNREFUSED|Connection is closed|max retries/i),
     });
     expect(JSON.stringify(body)).not.toContain("secret-pw");
+  });
+
+  test("POST /allocate holds what it is asked for only with ALLOCATE_ROUTE=true, and is a 404 without", async () => {
+    const off = await startApp();
+    expect((await fetch(`${off.base}/allocate?mb=16`, { method: "POST" })).status).toBe(404);
+    const on = await startApp({ ALLOCATE_ROUTE: "true" });
+    const rss = async () =>
+      Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${on.child.pid}/status`, "utf8"))![1]) /
+      1024;
+    const before = await rss();
+    const first = await fetch(`${on.base}/allocate?mb=40`, { method: "POST" });
+    expect(await first.json()).toEqual({ heldMiB: 40 });
+    const second = await fetch(`${on.base}/allocate?mb=24`, { method: "POST" });
+    expect(await second.json()).toEqual({ heldMiB: 64 });
+    // Written pages: the process really holds them (a lazy allocation would not show in RSS).
+    expect((await rss()) - before).toBeGreaterThan(60);
+    expect((await fetch(`${on.base}/allocate?mb=0`, { method: "POST" })).status).toBe(400);
   });
 
   test("HEALTH_STATUS=503 makes /health answer 503", async () => {

@@ -53,7 +53,12 @@ const ssh = (
 function narrowStackFile(): string {
   const dev = parse(readFileSync(stackFilePath("dev"), "utf8"));
   dev.config["dropstack:firewall"] = { sshSourceAddresses: ["203.0.113.0/24"] };
-  Object.assign(dev.config["dropstack:app"], { port: 9100, release: "v-narrow" });
+  // ALLOCATE_ROUTE: the sample API's test-only route that holds memory (the containment test).
+  Object.assign(dev.config["dropstack:app"], {
+    port: 9100,
+    release: "v-narrow",
+    env: { ...dev.config["dropstack:app"].env, ALLOCATE_ROUTE: "true" },
+  });
   dev.config["dropstack:hosts"] = ["api.narrow"];
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), "stack-")), `Pulumi.${NARROW}.yaml`);
   writeFileSync(file, stringify(dev));
@@ -218,6 +223,91 @@ describe("on the droplet", () => {
     }
     expect(after).not.toBe(before);
     expect(health).toContain("ok");
+  });
+});
+
+describe("the API's container is contained (app.container, from s-1vcpu-1gb)", () => {
+  const onNarrow = (...argv: string[]) => onDroplet(NARROW, ...argv);
+  const inspect = (format: string) =>
+    onNarrow("docker", "inspect", "--format", format, "api-green").stdout.trim();
+  const visitorNarrow = (urlPath: string, ...options: string[]) =>
+    visitorGet(NARROW, `http://api.narrow.example.com${urlPath}`, ...options);
+
+  test("docker inspect shows every bound: no capabilities, no new privileges, read-only root, not root, memory, CPU, pids, no restart policy", () => {
+    const hostConfig = JSON.parse(inspect("{{json .HostConfig}}"));
+    expect(hostConfig).toMatchObject({
+      CapDrop: ["ALL"],
+      SecurityOpt: ["no-new-privileges"],
+      ReadonlyRootfs: true,
+      Tmpfs: { "/tmp": "rw,noexec,nosuid,nodev,size=64m" },
+      Memory: 384 * 1024 * 1024,
+      MemorySwap: 384 * 1024 * 1024,
+      NanoCpus: 750000000,
+      PidsLimit: 256,
+      RestartPolicy: { Name: "no" },
+      AutoRemove: true,
+    });
+    expect(inspect("{{.Config.User}}")).toBe("10001:10001");
+  });
+
+  test("inside, the kernel holds it to them: its cgroup's limit, no capabilities, uid 10001, / read-only and /tmp writable", () => {
+    const inside = (script: string) => onNarrow("docker", "exec", "api-green", "sh", "-c", script);
+    // The cgroup docker made for it (v1 here, v2 on a droplet's own kernel): what the OOM killer reads.
+    expect(
+      inside(
+        "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max",
+      ).stdout.trim(),
+    ).toBe(String(384 * 1024 * 1024));
+    const status = inside("grep -E '^(Uid|CapEff|CapPrm|NoNewPrivs):' /proc/1/status").stdout;
+    expect(status).toMatch(/^Uid:\s+10001\s/m);
+    expect(status).toMatch(/^CapEff:\s+0{16}$/m);
+    expect(status).toMatch(/^CapPrm:\s+0{16}$/m);
+    expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+    const write = inside("touch /app/written; echo $?; touch /tmp/written && echo tmp-ok");
+    expect(write.stderr).toContain("Read-only file system");
+    expect(write.stdout).toBe("1\ntmp-ok\n");
+  });
+
+  test("allocating past its memory kills only the container: nginx and sshd answer throughout, supervisor brings it back", async () => {
+    const pid = (name: string) => onNarrow("pgrep", "-o", "-x", name).stdout.trim();
+    const [nginx, sshd, supervisord] = ["nginx", "sshd", "supervisord"].map(pid);
+    const container = inspect("{{.State.Pid}}");
+    // 1 GiB in 16 MiB steps: the cgroup's OOM killer ends it at 384 MiB; nginx answers the request.
+    const allocate = visitorNarrow(
+      "/allocate?mb=1024",
+      "-X",
+      "POST",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      "-m",
+      "60",
+    );
+    expect(allocate.stdout).toBe("502");
+    let back = "";
+    for (let i = 0; i < 60 && !back.includes("ok"); i++) {
+      // sshd and nginx answer while the API is down and as it comes back.
+      expect(ssh(NARROW, "operator", `deploy@${narrowIp}`, "true").status).toBe(0);
+      expect(visitorNarrow("/version", "-o", "/dev/null", "-w", "%{http_code}").stdout).toMatch(
+        /^(200|502)$/,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      back = visitorNarrow("/health").stdout;
+    }
+    expect(back).toContain("ok");
+    expect(inspect("{{.State.Pid}}")).not.toBe(container);
+    // supervisord's verdict: the container's node was killed (SIGKILL, 137), not stopped.
+    expect(
+      onNarrow(
+        "grep",
+        "-c",
+        "exited: api-green (exit status 137",
+        "/var/log/supervisor/supervisord.log",
+      ).stdout.trim(),
+    ).toBe("1");
+    // Nothing else was touched: the same nginx, sshd and supervisord processes.
+    expect(["nginx", "sshd", "supervisord"].map(pid)).toEqual([nginx, sshd, supervisord]);
   });
 });
 

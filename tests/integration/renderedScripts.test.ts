@@ -38,6 +38,7 @@ import {
   renderWaitForSsh,
 } from "../../templates";
 import { runAsync } from "../../tools/shared/runCommand";
+import { dropletLimits } from "../helpers/configCases";
 import { requireTools } from "../../tools/shared/systemTools";
 
 test("the placeholder makes a certificate once, keeps it, and replaces links left dangling", () => {
@@ -85,6 +86,7 @@ test("every rendered shell script passes shellcheck", () => {
     healthPath: "/health",
     healthTimeoutSeconds: 60,
     drainSeconds: 5,
+    limits: dropletLimits("s-1vcpu-1gb"),
   };
   const scripts = {
     "release.sh": renderReleaseScript(release),
@@ -148,6 +150,7 @@ test("a process's command runs the image from its file with the words as written
       envFiles: ["/etc/e.env"],
       imageFile: path.join(dir, "image"),
       commandFile: path.join(dir, "command"),
+      limits: dropletLimits("s-1vcpu-1gb"),
     });
     // supervisord splits `command=` with shlex, as python3 does here, then execs the words.
     const split = spawnSync(

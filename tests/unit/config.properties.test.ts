@@ -105,7 +105,8 @@ const envName = fc
 
 const validDroplet = fc.record(
   {
-    size: fc.stringMatching(rules.DROPLET_SIZE),
+    // A slug that says its vCPUs and memory (app.container's limits are derived from them).
+    size: fc.stringMatching(/^[a-z][a-z0-9]{0,3}-[1-9]vcpu-[1-9][0-9]?gb$/),
     image: fc.stringMatching(rules.DROPLET_IMAGE),
     count: intish(1, 20),
     sshKeys: validSshKeys,

@@ -42,6 +42,7 @@ describe("valid configs", () => {
       tags: [],
     });
     expect(plainApp).toEqual({
+      container: {},
       envIsSecret: false,
       name: "api",
       port: 8080,

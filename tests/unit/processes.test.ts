@@ -4,6 +4,8 @@
  * in the first droplet's release script only; droplets' user data untouched.
  */
 import { plannedFiles } from "../../tools/plan/planOutput";
+import { containerFlags } from "../../templates";
+import { dropletLimits } from "../helpers/configCases";
 import { T, committedStack, one, only, planStack, withConfig } from "../helpers/planHelpers";
 
 type Plan = Awaited<ReturnType<typeof planStack>>;
@@ -16,6 +18,8 @@ const EDITS = {
     cron: { command: "node cron.js --every 60", singleton: true },
   },
 };
+/** Both colours and both processes share what an s-1vcpu-2gb (staging's) leaves: 384 MiB each. */
+const FLAGS = containerFlags(dropletLimits("s-1vcpu-2gb", EDITS["app.processes"]));
 const file = (plan: Plan, path: string) => {
   const found = plannedFiles(plan).find((f) => f.path === path);
   if (!found) throw new Error(`no planned file ${path}`);
@@ -51,7 +55,7 @@ test("a process's program: its own files, no port, started by the release, TERM 
   const conf = file(plan, "staging-web-1/supervisor/api-worker.conf");
   expect(conf).toContain("[program:api-worker]");
   expect(conf).toContain(
-    `command=/bin/sh -c 'docker rm -f api-worker >/dev/null 2>&1; eval "exec docker run --rm --name api-worker --env-file /etc/dropstack/api-worker.env --env-file /etc/dropstack/api-worker.secret.env \\"\\$(cat /etc/dropstack/api-worker.image)\\" $(cat /etc/dropstack/api-worker.command)"'`,
+    `command=/bin/sh -c 'docker rm -f api-worker >/dev/null 2>&1; eval "exec docker run --rm --name api-worker ${FLAGS} --env-file /etc/dropstack/api-worker.env --env-file /etc/dropstack/api-worker.secret.env \\"\\$(cat /etc/dropstack/api-worker.image)\\" $(cat /etc/dropstack/api-worker.command)"'`,
   );
   expect(conf).not.toMatch(/ -p /);
   expect(conf).toMatch(/^autostart=false$/m);

@@ -12,6 +12,7 @@ import {
   renderBootstrapUpgrade,
   renderCloudInit,
   renderHostKeyInstall,
+  containerFlags,
   renderDockerRun,
   renderTlsDeployHook,
   renderEnvFile,
@@ -23,6 +24,7 @@ import {
   renderSupervisorProgram,
 } from "../../templates";
 import { inventedHostKey } from "../../tools/plan/inventedHostKey";
+import { dropletLimits } from "../helpers/configCases";
 
 /** The offline plan's made-up host key of `name`, as renderCloudInit takes one: the same each run. */
 function madeUpHostKey(name: string) {
@@ -218,6 +220,7 @@ describe("supervisor program", () => {
       port: 8080,
       envFiles: ["/etc/dropstack/api.env"],
       imageFile: "/etc/dropstack/api-blue.image",
+      limits: dropletLimits("s-1vcpu-1gb"),
     }),
     environment: { HOME: "/root", PCT: "100%", QUOTE: 'say "hi"' },
   });
@@ -241,7 +244,7 @@ describe("supervisor program", () => {
   });
   test("the container runs in the foreground, on loopback only, its image read from a file", () => {
     expect(conf).toContain(
-      `command=/bin/sh -c 'docker rm -f api >/dev/null 2>&1; exec docker run --rm --name api -p 127.0.0.1:8080:8080 --env-file /etc/dropstack/api.env "$(cat /etc/dropstack/api-blue.image)"'`,
+      `command=/bin/sh -c 'docker rm -f api >/dev/null 2>&1; exec docker run --rm --name api ${containerFlags(dropletLimits("s-1vcpu-1gb"))} -p 127.0.0.1:8080:8080 --env-file /etc/dropstack/api.env "$(cat /etc/dropstack/api-blue.image)"'`,
     );
   });
 });
@@ -432,6 +435,7 @@ describe("release script", () => {
     healthPath: "/health",
     healthTimeoutSeconds: 60,
     drainSeconds: 5,
+    limits: dropletLimits("s-1vcpu-1gb"),
   });
   test("snapshot", () => expect(script).toMatchSnapshot());
   test("colours on app.port and the next port; health gate and drain from config", () => {

@@ -101,12 +101,29 @@ describe("the providers' rules", () => {
     expect(wave("staging-web-3-leave-rotation")).toBeGreaterThan(
       Math.max(wave("staging-web-1-rejoin-rotation"), wave("staging-web-2-rejoin-rotation")),
     );
-    expect(t.steps).toHaveLength(9);
+    // The containers' limits follow the size (app.container): each droplet releases again with
+    // them, blue/green, once it has its new size.
+    for (const h of hosts)
+      expect(wave(`${h}-api-release-run`)).toBeGreaterThan(wave(`${h}-droplet`));
+    expect(
+      t.steps.filter(
+        (s) =>
+          !/-api-(release-script|blue-conf|green-conf)-install$|-api-release-run$/.test(s.name),
+      ),
+    ).toHaveLength(9);
+    expect(t.steps).toHaveLength(9 + 4 * 3);
   });
 
   test("droplet.size on one droplet: nothing to fail over to, and the plan says it powers off", async () => {
     const t = await edit("staging", {}, { "droplet.size": "s-2vcpu-4gb" });
-    expect(t.steps.map((s) => s.name)).toEqual(["staging-web-1-droplet"]);
+    // Then a release with the containers' new limits (a share of the new size).
+    expect(t.steps.map((s) => s.name)).toEqual([
+      "staging-web-1-droplet",
+      "staging-web-1-api-release-script-install",
+      "staging-web-1-api-blue-conf-install",
+      "staging-web-1-api-green-conf-install",
+      "staging-web-1-api-release-run",
+    ]);
     expect(step(t, "staging-web-1-droplet").effects.join()).toMatch(/powers the droplet off/);
   });
 

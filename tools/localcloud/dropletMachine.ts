@@ -54,6 +54,15 @@ export function dropletMachine(
 
 const rootOf = (m: DropletMachine) => path.join(m.dir, "root");
 
+/**
+ * Where the host's cgroup controllers are. On a cgroup v2 host the droplet gets the unified
+ * hierarchy; on a hybrid one (v1 controllers, a v2 tree holding none: this kind of machine) the
+ * unified tree would give docker no memory, CPU or pids controller, so `docker run --cpus` fails and
+ * --memory is dropped. There the droplet gets the v1 controllers, made writable after it boots
+ * (`grantControllers`), as a droplet's own kernel gives its docker.
+ */
+const hostIsUnified = () => existsSync("/sys/fs/cgroup/cgroup.controllers");
+
 const daemon = (m: DropletMachine): Daemon => ({
   what: `droplet ${m.name} (systemd-nspawn)`,
   command: "/usr/bin/systemd-nspawn",
@@ -77,12 +86,59 @@ const daemon = (m: DropletMachine): Daemon => ({
   logFile: path.join(m.dir, "console.log"),
   env: {
     ...process.env,
-    // Without these dockerd fails inside (seccomp denies its iptables calls; a hybrid cgroup v1
-    // host gives the container read-only controllers): ../shared/local-cloud-notes.md.
+    // Without it dockerd fails inside (seccomp denies its iptables calls):
+    // ../shared/local-cloud-notes.md.
     SYSTEMD_SECCOMP: "0",
-    SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1",
+    SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: hostIsUnified() ? "1" : "0",
   },
 });
+
+/** The droplet's docker waits (up to a minute) for writable controllers before it starts. */
+const DOCKER_WAITS_FOR_CGROUPS = `# Written by the local cloud (not the program): the host makes the droplet's cgroup controllers
+# writable just after boot; dockerd must not start before, or its containers get no limits.
+[Service]
+ExecStartPre=/bin/sh -c 'for i in $(seq 300); do [ -w /sys/fs/cgroup/memory ] && exit 0; sleep 0.2; done; exit 1'
+`;
+
+/**
+ * nspawn mounts the v1 controllers read-only in a droplet: remounts them writable in its mount
+ * namespace once its systemd runs, so its docker can bound each container (memory, CPU, pids).
+ */
+async function grantControllers(m: DropletMachine): Promise<void> {
+  if (hostIsUnified()) return;
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    const controllers = readOnlyControllers(m);
+    if (controllers) {
+      for (const dir of controllers.dirs)
+        runOrThrow("nsenter", [
+          ...["--target", String(controllers.leader), "--mount"],
+          ...["mount", "-o", "remount,bind,rw", dir],
+        ]);
+      return;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`droplet ${m.name}: its systemd did not start within 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Once its systemd runs (nspawn has mounted everything): the v1 controllers mounted read-only. */
+function readOnlyControllers(m: DropletMachine): { leader: number; dirs: string[] } | undefined {
+  let leader: number;
+  try {
+    leader = dropletLeader(m);
+    if (readFileSync(`/proc/${leader}/comm`, "utf8").trim() !== "systemd") return undefined;
+  } catch {
+    return undefined; // not started yet
+  }
+  // Its mount table as its systemd sees it (read from here: /proc inside is the droplet's).
+  const mounts = readFileSync(`/proc/${leader}/mounts`, "utf8");
+  const dirs = [...mounts.matchAll(/^cgroup (\/sys\/fs\/cgroup\/[^ ]+) cgroup ro,/gm)]
+    .map((mount) => mount[1])
+    .filter((dir) => !dir.endsWith("/systemd"));
+  return dirs.length > 0 ? { leader, dirs } : undefined;
+}
 
 function mountOverlay(m: DropletMachine): void {
   const [upper, work, root] = ["upper", "work", "root"].map((d) => path.join(m.dir, d));
@@ -163,8 +219,8 @@ function holdAptAtFirstBoot(root: string, seconds: number): void {
   symlinkSync(`/etc/systemd/system/${unit}`, path.join(wants, unit));
 }
 
-/** Prepares the droplet's disk and boots it; resolves once systemd-nspawn runs. */
-export function bootDroplet(boot: DropletBoot): number {
+/** Prepares the droplet's disk and boots it; resolves once its systemd runs, its controllers writable. */
+export async function bootDroplet(boot: DropletBoot): Promise<void> {
   mountOverlay(boot);
   const root = rootOf(boot);
   writeInto(root, "var/lib/cloud/seed/nocloud/user-data", boot.userData);
@@ -184,7 +240,14 @@ export function bootDroplet(boot: DropletBoot): number {
   writeInto(root, "usr/local/share/ca-certificates/dropstack-local-ca.crt", boot.registryCa);
   const bundle = path.join(root, "etc/ssl/certs/ca-certificates.crt");
   if (existsSync(bundle)) appendFileSync(bundle, `\n${boot.registryCa}`);
-  return startDaemon(daemon(boot));
+  if (!hostIsUnified())
+    writeInto(
+      root,
+      "etc/systemd/system/docker.service.d/local-cloud-cgroups.conf",
+      DOCKER_WAITS_FOR_CGROUPS,
+    );
+  startDaemon(daemon(boot));
+  await grantControllers(boot);
 }
 
 /**
@@ -196,6 +259,7 @@ export function bootDroplet(boot: DropletBoot): number {
 export async function powerCycleDroplet(m: DropletMachine, timeoutMs = 180000): Promise<void> {
   await stopDaemon(daemon(m).pidFile, 60000);
   startDaemon(daemon(m));
+  await grantControllers(m);
   await waitReady(
     daemon(m),
     () => {

@@ -76,7 +76,7 @@ export function standIns(context: StandInContext): StandIns {
       save();
       context.note(`  droplet ${name}: booting at ${address} from its user data`);
       const userData = context.userDataOverride ?? String(inputs.userData);
-      bootDroplet({
+      await bootDroplet({
         ...machine,
         userData,
         // DigitalOcean installs every key the droplet's sshKeys name; the local account holds one.
