@@ -239,7 +239,10 @@ export function containerFlags(limits: ContainerLimits): string {
     `--user ${limits.user}`,
     `--memory ${limits.memoryMiB}m`,
     `--memory-swap ${limits.memoryMiB}m`,
-    `--cpus ${limits.cpus}`,
+    // What `--cpus` sets, as the kernel's CFS quota per 100 ms period; `--cpus` itself is refused
+    // above the CPUs docker sees, which a local cloud's droplets (all on one machine) may lack.
+    "--cpu-period 100000",
+    `--cpu-quota ${Math.round(limits.cpus * 100000)}`,
     `--pids-limit ${limits.pids}`,
   ].join(" ");
 }

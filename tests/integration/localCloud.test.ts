@@ -242,7 +242,8 @@ describe("the API's container is contained (app.container, from s-1vcpu-1gb)", (
       Tmpfs: { "/tmp": "rw,noexec,nosuid,nodev,size=64m" },
       Memory: 384 * 1024 * 1024,
       MemorySwap: 384 * 1024 * 1024,
-      NanoCpus: 750000000,
+      CpuPeriod: 100000,
+      CpuQuota: 75000,
       PidsLimit: 256,
       RestartPolicy: { Name: "no" },
       AutoRemove: true,
@@ -250,7 +251,7 @@ describe("the API's container is contained (app.container, from s-1vcpu-1gb)", (
     expect(inspect("{{.Config.User}}")).toBe("10001:10001");
   });
 
-  test("inside, the kernel holds it to them: its cgroup's limit, no capabilities, uid 10001, / read-only and /tmp writable", () => {
+  test("inside, the kernel holds it to them: its cgroup's memory, CPU and pids limits, no capabilities, uid 10001, / read-only and /tmp writable", () => {
     const inside = (script: string) => onNarrow("docker", "exec", "api-green", "sh", "-c", script);
     // The cgroup docker made for it (v1 here, v2 on a droplet's own kernel): what the OOM killer reads.
     expect(
@@ -258,6 +259,16 @@ describe("the API's container is contained (app.container, from s-1vcpu-1gb)", (
         "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max",
       ).stdout.trim(),
     ).toBe(String(384 * 1024 * 1024));
+    expect(
+      inside(
+        "cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cut -d' ' -f1 /sys/fs/cgroup/cpu.max",
+      ).stdout.trim(),
+    ).toBe("75000");
+    expect(
+      inside(
+        "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max",
+      ).stdout.trim(),
+    ).toBe("256");
     const status = inside("grep -E '^(Uid|CapEff|CapPrm|NoNewPrivs):' /proc/1/status").stdout;
     expect(status).toMatch(/^Uid:\s+10001\s/m);
     expect(status).toMatch(/^CapEff:\s+0{16}$/m);

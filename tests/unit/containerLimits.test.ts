@@ -175,7 +175,8 @@ describe("the docker flags", () => {
       "user 10001:10001",
       "memory 384m",
       "memory-swap 384m",
-      "cpus 0.75",
+      "cpu-period 100000",
+      "cpu-quota 75000",
       "pids-limit 256",
     ]);
   });

@@ -57,7 +57,7 @@ export const STAGING_EDITS: readonly StagingEdit[] = [
     edits: { ...keptAll, "droplet.size": "s-2vcpu-4gb" },
     powersOff: "alone",
     paid: /powers the droplet off to resize it/,
-    runsNoRemoteScript: true,
+    // Then a release: the containers' limits are a share of the new size (app.container).
   },
   // The runbook's step before a move: resolvers follow it within 30 s instead of 300.
   { name: "dnsTtl 300 → 30", edits: resized, runsNoRemoteScript: true },
