@@ -130,7 +130,7 @@ export class ApiService extends pulumi.ComponentResource {
             envFiles: [`${CONFIG_DIR}/${program}.env`, `${CONFIG_DIR}/${program}.secret.env`],
             imageFile: `${CONFIG_DIR}/${program}.image`,
             commandFile: run.commandFile,
-            limits: args.limits,
+            flagsFile: `${CONFIG_DIR}/${program}.flags`,
           }),
           appliedBy: "release",
           removable: run.removable,

@@ -92,6 +92,8 @@ export function containerLimits(
     });
   let memoryMiB = settings.memory === undefined ? undefined : mebibytes(settings.memory);
   let cpus = settings.cpus;
+  if (memoryMiB !== undefined && memoryMiB < MIN_CONTAINER_MIB)
+    problems.push({ key: "memory", message: `must be at least ${MIN_CONTAINER_MIB}m` });
   if (droplet === undefined) {
     if (memoryMiB === undefined) unknown("memory");
     if (cpus === undefined) unknown("cpus");
@@ -104,10 +106,10 @@ export function containerLimits(
           key: "memory",
           message: `must be set: droplet.size ${size} leaves ${memoryMiB} MiB per container for 2 colours and ${processes} process(es), under ${MIN_CONTAINER_MIB} MiB (choose a larger droplet.size or fewer app.processes)`,
         });
-    } else if (memoryMiB > spare) {
+    } else if (memoryMiB * (2 + processes) > spare) {
       problems.push({
         key: "memory",
-        message: `must be at most ${spare}m on droplet.size ${size} (its ${droplet.memoryMiB} MiB less ${hostReserveMiB(droplet.memoryMiB)} MiB kept for nginx, sshd and the system)`,
+        message: `must be at most ${Math.floor(spare / (2 + processes))}m on droplet.size ${size}: 2 colours (both run during a release) and ${processes} process(es) share the ${spare} MiB it leaves after ${hostReserveMiB(droplet.memoryMiB)} MiB kept for nginx, sshd and the system`,
       });
     }
     if (cpus === undefined) cpus = Math.round(droplet.vcpus * CPU_SHARE * 100) / 100;

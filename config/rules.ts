@@ -45,10 +45,13 @@ export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const HEALTH_PATH = /^\/[A-Za-z0-9._~%/-]*(\?[A-Za-z0-9._~%&=+/-]*)?$/;
 /** A docker memory size in MiB or GiB (`app.container.memory`, `tmpfsSize`). */
 export const CONTAINER_MEMORY = /^[1-9][0-9]{0,5}[mg]$/;
-/** An absolute path inside the container, not / itself and without . or .. parts. */
-export const CONTAINER_PATH = /^(\/(?!\.\.?(\/|$))[A-Za-z0-9._-]+)+$/;
-/** uid:gid, neither of them 0 (root). */
-export const CONTAINER_USER = /^[1-9][0-9]{0,9}:[1-9][0-9]{0,9}$/;
+/**
+ * An absolute path inside the container: not / itself, nothing docker mounts itself (/proc, /sys,
+ * /dev), no . or .. parts.
+ */
+export const CONTAINER_PATH = /^(?!\/(proc|sys|dev)(\/|$))(\/(?!\.\.?(\/|$))[A-Za-z0-9._-]+)+$/;
+/** uid:gid, neither of them 0 (root), each below 2^31 (well inside the kernel's 32-bit ids). */
+export const CONTAINER_USER = /^[1-9][0-9]{0,8}:[1-9][0-9]{0,8}$/;
 export const NGINX_SIZE = /^[0-9]+[kKmMgG]?$/;
 /** An email address with a plain local part: it is quoted into a root shell command (certbot). */
 export const EMAIL = /^[A-Za-z0-9._%+-]+@([a-z0-9-]+\.)+[a-z]{2,63}$/i;

@@ -107,7 +107,7 @@ const container = z.strictObject(
     cpus: decimal(0.1, 64).optional(),
     pids: integer(32, 32768).optional(),
     tmpfs: list(
-      text(rules.CONTAINER_PATH, "an absolute path other than / such as /tmp"),
+      text(rules.CONTAINER_PATH, "an absolute path outside /proc, /sys and /dev, such as /tmp"),
       "absolute paths",
     )
       .min(1, { error: "must list at least one path (the root filesystem is read-only)" })
@@ -527,21 +527,26 @@ function containerProblems(size: unknown, app: Loose, fail: Fail): void {
   const given = asSection(app.container);
   const slug = size ?? DEFAULT_DROPLET_SIZE;
   if (typeof slug !== "string" || !rules.DROPLET_SIZE.test(slug)) return;
-  const memory =
-    typeof given.memory === "string" && rules.CONTAINER_MEMORY.test(given.memory)
-      ? given.memory
-      : undefined;
-  const cpus = Number(given.cpus);
+  // A value its field refuses has its own message already: judged as if it were not given.
+  const memory = container.shape.memory.safeParse(given.memory);
+  const cpus = container.shape.cpus.safeParse(given.cpus);
   const settings = {
-    memory,
-    cpus: Number.isFinite(cpus) && cpus >= 0.1 && cpus <= 64 ? cpus : undefined,
+    memory: memory.success ? memory.data : undefined,
+    cpus: cpus.success ? cpus.data : undefined,
   };
   const limits = containerLimits(slug, Object.keys(asSection(app.processes)).length, settings);
-  if (!("problems" in limits)) return;
-  for (const { key, message } of limits.problems)
-    // A value given but malformed has its own message already.
-    if (given[key] === undefined || settings[key as keyof typeof settings] !== undefined)
-      fail(["app", "container", key], message);
+  if ("problems" in limits)
+    for (const { key, message } of limits.problems)
+      if (given[key] === undefined || settings[key as keyof typeof settings] !== undefined)
+        fail(["app", "container", key], message);
+  const tmpfs = strings(given.tmpfs);
+  tmpfs.forEach((mount, i) => {
+    if (mount !== undefined && tmpfs.indexOf(mount) !== i)
+      fail(
+        ["app", "container", "tmpfs", i],
+        `duplicates app.container.tmpfs[${tmpfs.indexOf(mount)}]`,
+      );
+  });
 }
 
 /** The rules of `services` that span a service's keys, other services and app's environment. */

@@ -257,19 +257,22 @@ export interface DockerRunView {
   readonly imageFile: string;
   /** File holding a command for the image's shell (a process's), instead of the image's own. */
   readonly commandFile?: string;
-  readonly limits: ContainerLimits;
+  /** File holding the bounds it runs under (`containerFlags`), written by the release script. */
+  readonly flagsFile: string;
 }
 
 /**
  * A colour's supervisor command: its container in the foreground, published on loopback only.
- * The image is read from a file so a release never edits (and so never restarts) the program.
+ * The image and the bounds are read from files so a release never edits (and so never restarts)
+ * the program: a release writes them for the idle colour, and a change of either is blue/green.
  * `docker rm -f` first, because a container orphaned by a killed client would hold the name.
  */
 export function renderDockerRun(view: DockerRunView): string {
   const envFiles = view.envFiles.map((file) => ` --env-file ${file}`).join("");
   const publish = view.port === undefined ? "" : ` -p 127.0.0.1:${view.port}:${view.port}`;
-  const run = `docker run --rm --name ${view.name} ${containerFlags(view.limits)}${publish}${envFiles}`;
-  const start = `/bin/sh -c 'docker rm -f ${view.name} >/dev/null 2>&1; `;
+  const run = `docker run --rm --name ${view.name} $flags${publish}${envFiles}`;
+  // Never unbounded: without its flags file the container does not start.
+  const start = `/bin/sh -c 'docker rm -f ${view.name} >/dev/null 2>&1; flags=$(cat ${view.flagsFile}) || exit 1; `;
   if (!view.commandFile) return `${start}exec ${run} "$(cat ${view.imageFile})"'`;
   // The file holds the command's words, each single-quoted (`quotedWords`): eval gives them back.
   return `${start}eval "exec ${run} \\"\\$(cat ${view.imageFile})\\" $(cat ${view.commandFile})"'`;

@@ -3,7 +3,9 @@
  * real nginx (njs picks the colour), real supervisord, the sample API under load from autocannon.
  */
 import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { CONFIG_DIR } from "../../templates";
 import { Sandbox } from "../../tools/sandbox/sandbox";
 import { liveColour, programPid, runRelease } from "../../tools/sandbox/sandboxRelease";
 import { request } from "../../tools/sandbox/sandboxRequests";
@@ -92,4 +94,31 @@ test("two releases cannot interleave: a second run waits for the lock", async ()
   holder.kill();
   expect(waited.code).toBe(0);
   expect(waited.seconds).toBeGreaterThan(1.5);
+}, 60000);
+
+test("new container bounds alone are a release: blue/green, and the new colour's flags file holds them", async () => {
+  const colour = liveColour(sandbox);
+  const release = await version(sandbox);
+  const flagsOf = (c: string) =>
+    readFileSync(path.join(sandbox.root, CONFIG_DIR, `${sandbox.app}-${c}.flags`), "utf8");
+  expect(flagsOf(colour)).toMatch(/--memory \d+m/);
+  const script = readFileSync(sandbox.releaseScript, "utf8");
+  // What a resize or an app.container edit renders: the same release, other limits.
+  const bounded = script.replace(
+    /--memory \d+m --memory-swap \d+m/,
+    "--memory 200m --memory-swap 200m",
+  );
+  expect(bounded).not.toBe(script);
+  writeFileSync(sandbox.releaseScript, bounded);
+  try {
+    const run = await runRelease(sandbox, tools, { release });
+    expect(run.code).toBe(0);
+    expect(run.output).toMatch(/switched new requests to/);
+    const now = liveColour(sandbox);
+    expect(now).not.toBe(colour);
+    expect(flagsOf(now)).toContain("--memory 200m --memory-swap 200m");
+    expect(await version(sandbox)).toBe(release);
+  } finally {
+    writeFileSync(sandbox.releaseScript, script);
+  }
 }, 60000);

@@ -22,6 +22,7 @@ import {
   renderHostKeyInstall,
   renderCertbot,
   renderDnsDrain,
+  containerFlags,
   renderDockerRun,
   renderInstallFile,
   renderLeaveRotation,
@@ -145,12 +146,14 @@ test("a process's command runs the image from its file with the words as written
       path.join(dir, "command"),
       quotedWords(`node worker.js --label 'a b $HOME' "it's"`),
     );
+    const flags = containerFlags(dropletLimits("s-1vcpu-1gb"));
+    writeFileSync(path.join(dir, "flags"), `${flags}\n`);
     const command = renderDockerRun({
       name: "api-worker",
       envFiles: ["/etc/e.env"],
       imageFile: path.join(dir, "image"),
       commandFile: path.join(dir, "command"),
-      limits: dropletLimits("s-1vcpu-1gb"),
+      flagsFile: path.join(dir, "flags"),
     });
     // supervisord splits `command=` with shlex, as python3 does here, then execs the words.
     const split = spawnSync(
@@ -159,16 +162,19 @@ test("a process's command runs the image from its file with the words as written
       { encoding: "utf8" },
     );
     const words = JSON.parse(split.stdout) as string[];
-    const run = spawnSync(words[0], words.slice(1), {
-      encoding: "utf8",
-      env: { PATH: `${path.join(dir, "bin")}:/usr/bin:/bin`, HOME: "/nowhere" },
-    });
+    const runIt = () =>
+      spawnSync(words[0], words.slice(1), {
+        encoding: "utf8",
+        env: { PATH: `${path.join(dir, "bin")}:/usr/bin:/bin`, HOME: "/nowhere" },
+      });
+    const run = runIt();
     expect(run.stderr).toBe("");
     expect(run.stdout.split("\n").slice(0, -1)).toEqual([
       "run",
       "--rm",
       "--name",
       "api-worker",
+      ...flags.split(" "),
       "--env-file",
       "/etc/e.env",
       "registry.example/api@sha256:abc",
@@ -178,6 +184,11 @@ test("a process's command runs the image from its file with the words as written
       "a b $HOME",
       "it's",
     ]);
+    // Without its bounds it does not run at all (never unbounded).
+    rmSync(path.join(dir, "flags"));
+    const unbounded = runIt();
+    expect(unbounded.status).toBe(1);
+    expect(unbounded.stdout).toBe("");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -74,7 +74,7 @@ describe("derived limits", () => {
   test("given values are used as given", () => {
     const config = parse({
       "app.container": {
-        memory: "512m",
+        memory: "320m",
         cpus: "0.5",
         pids: 128,
         tmpfs: ["/tmp", "/app/cache"],
@@ -83,7 +83,7 @@ describe("derived limits", () => {
       },
     });
     expect(config.app.container).toEqual({
-      memory: "512m",
+      memory: "320m",
       cpus: 0.5,
       pids: 128,
       tmpfs: ["/tmp", "/app/cache"],
@@ -95,10 +95,28 @@ describe("derived limits", () => {
 
 const invalid: Case[] = [
   {
-    name: "memory more than the droplet leaves",
-    overrides: { "app.container.memory": "1g" },
+    name: "memory more than the droplet leaves each container (both colours run during a release)",
+    overrides: { "app.container.memory": "512m" },
     lines: [
-      'dropstack:app.container.memory: must be at most 768m on droplet.size s-1vcpu-1gb (its 1024 MiB less 256 MiB kept for nginx, sshd and the system), got "1g"',
+      'dropstack:app.container.memory: must be at most 384m on droplet.size s-1vcpu-1gb: 2 colours (both run during a release) and 0 process(es) share the 768 MiB it leaves after 256 MiB kept for nginx, sshd and the system, got "512m"',
+    ],
+  },
+  {
+    name: "memory too small to run in",
+    overrides: { "app.container.memory": "32m" },
+    lines: ['dropstack:app.container.memory: must be at least 64m, got "32m"'],
+  },
+  {
+    name: "a malformed number of CPUs has its own message only",
+    overrides: { "app.container.cpus": "0x2" },
+    lines: ['dropstack:app.container.cpus: must be a number from 0.1 to 64, got "0x2"'],
+  },
+  {
+    name: "a tmpfs twice, and on what docker mounts itself",
+    overrides: { "app.container.tmpfs": ["/tmp", "/proc/x", "/tmp"] },
+    lines: [
+      'dropstack:app.container.tmpfs[1]: must be an absolute path outside /proc, /sys and /dev, such as /tmp, got "/proc/x"',
+      'dropstack:app.container.tmpfs[2]: duplicates app.container.tmpfs[0], got "/tmp"',
     ],
   },
   {
@@ -141,8 +159,8 @@ const invalid: Case[] = [
     name: "the root filesystem as a tmpfs",
     overrides: { "app.container.tmpfs": ["/", "/app/../etc"] },
     lines: [
-      'dropstack:app.container.tmpfs[0]: must be an absolute path other than / such as /tmp, got "/"',
-      'dropstack:app.container.tmpfs[1]: must be an absolute path other than / such as /tmp, got "/app/../etc"',
+      'dropstack:app.container.tmpfs[0]: must be an absolute path outside /proc, /sys and /dev, such as /tmp, got "/"',
+      'dropstack:app.container.tmpfs[1]: must be an absolute path outside /proc, /sys and /dev, such as /tmp, got "/app/../etc"',
     ],
   },
   {

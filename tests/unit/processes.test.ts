@@ -55,13 +55,15 @@ test("a process's program: its own files, no port, started by the release, TERM 
   const conf = file(plan, "staging-web-1/supervisor/api-worker.conf");
   expect(conf).toContain("[program:api-worker]");
   expect(conf).toContain(
-    `command=/bin/sh -c 'docker rm -f api-worker >/dev/null 2>&1; eval "exec docker run --rm --name api-worker ${FLAGS} --env-file /etc/dropstack/api-worker.env --env-file /etc/dropstack/api-worker.secret.env \\"\\$(cat /etc/dropstack/api-worker.image)\\" $(cat /etc/dropstack/api-worker.command)"'`,
+    `command=/bin/sh -c 'docker rm -f api-worker >/dev/null 2>&1; flags=$(cat /etc/dropstack/api-worker.flags) || exit 1; eval "exec docker run --rm --name api-worker $flags --env-file /etc/dropstack/api-worker.env --env-file /etc/dropstack/api-worker.secret.env \\"\\$(cat /etc/dropstack/api-worker.image)\\" $(cat /etc/dropstack/api-worker.command)"'`,
   );
   expect(conf).not.toMatch(/ -p /);
   expect(conf).toMatch(/^autostart=false$/m);
   expect(conf).toMatch(/^stopsignal=TERM$/m);
   expect(conf).toMatch(/^stopwaitsecs=30$/m);
   const script = file(plan, "staging-web-1/bin/api-release");
+  // The bounds it runs under, which the release writes to its flags file.
+  expect(scriptLine(plan, "staging-web-1", "container_flags")).toBe(`container_flags='${FLAGS}'`);
   expect(script).toContain(
     `    cron) printf '%s\\n' ''\\''node'\\'' '\\''cron.js'\\'' '\\''--every'\\'' '\\''60'\\''' ;;`,
   );

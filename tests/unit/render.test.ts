@@ -12,7 +12,6 @@ import {
   renderBootstrapUpgrade,
   renderCloudInit,
   renderHostKeyInstall,
-  containerFlags,
   renderDockerRun,
   renderTlsDeployHook,
   renderEnvFile,
@@ -220,7 +219,7 @@ describe("supervisor program", () => {
       port: 8080,
       envFiles: ["/etc/dropstack/api.env"],
       imageFile: "/etc/dropstack/api-blue.image",
-      limits: dropletLimits("s-1vcpu-1gb"),
+      flagsFile: "/etc/dropstack/api-blue.flags",
     }),
     environment: { HOME: "/root", PCT: "100%", QUOTE: 'say "hi"' },
   });
@@ -242,9 +241,9 @@ describe("supervisor program", () => {
   test("environment is quoted, and % is escaped for supervisord's expansion", () => {
     expect(conf).toContain('environment=HOME="/root",PCT="100%%",QUOTE="say \\"hi\\""');
   });
-  test("the container runs in the foreground, on loopback only, its image read from a file", () => {
+  test("the container runs in the foreground, on loopback only, its image and bounds read from files", () => {
     expect(conf).toContain(
-      `command=/bin/sh -c 'docker rm -f api >/dev/null 2>&1; exec docker run --rm --name api ${containerFlags(dropletLimits("s-1vcpu-1gb"))} -p 127.0.0.1:8080:8080 --env-file /etc/dropstack/api.env "$(cat /etc/dropstack/api-blue.image)"'`,
+      `command=/bin/sh -c 'docker rm -f api >/dev/null 2>&1; flags=$(cat /etc/dropstack/api-blue.flags) || exit 1; exec docker run --rm --name api $flags -p 127.0.0.1:8080:8080 --env-file /etc/dropstack/api.env "$(cat /etc/dropstack/api-blue.image)"'`,
     );
   });
 });

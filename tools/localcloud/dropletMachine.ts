@@ -93,11 +93,14 @@ const daemon = (m: DropletMachine): Daemon => ({
   },
 });
 
+/** Made in the droplet once every controller is writable: what its docker waits for. */
+const CGROUPS_READY = "/run/local-cloud-cgroups-ready";
+
 /** The droplet's docker waits (up to a minute) for writable controllers before it starts. */
 const DOCKER_WAITS_FOR_CGROUPS = `# Written by the local cloud (not the program): the host makes the droplet's cgroup controllers
 # writable just after boot; dockerd must not start before, or its containers get no limits.
 [Service]
-ExecStartPre=/bin/sh -c 'for i in $(seq 300); do [ -w /sys/fs/cgroup/memory ] && exit 0; sleep 0.2; done; exit 1'
+ExecStartPre=/bin/sh -c 'for i in $(seq 300); do [ -e ${CGROUPS_READY} ] && exit 0; sleep 0.2; done; exit 1'
 `;
 
 /**
@@ -115,10 +118,16 @@ async function grantControllers(m: DropletMachine): Promise<void> {
           ...["--target", String(controllers.leader), "--mount"],
           ...["mount", "-o", "remount,bind,rw", dir],
         ]);
+      runOrThrow("nsenter", [
+        ...["--target", String(controllers.leader), "--mount"],
+        ...["touch", CGROUPS_READY],
+      ]);
       return;
     }
     if (Date.now() > deadline)
-      throw new Error(`droplet ${m.name}: its systemd did not start within 30 s`);
+      throw new Error(
+        `droplet ${m.name}: within 30 s its systemd did not start, or nspawn mounted no read-only cgroup controller to make writable`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
