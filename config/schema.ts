@@ -374,10 +374,7 @@ export function stackSchema(stack: string, secretKeys: ReadonlySet<string> = new
           fail(["tags", i], "must not start with dropstack (dropstack sets its own tags)");
       });
       const hosts = strings(c.hosts);
-      hosts.forEach((host, i) => {
-        const first = hosts.indexOf(host);
-        if (host !== undefined && first !== i) fail(["hosts", i], `duplicates hosts[${first}]`);
-      });
+      duplicateProblems(hosts, ["hosts"], fail);
       const app = asSection(c.app);
       if (app.image !== undefined && app.build !== undefined) {
         fail(["app", "build"], "must not be set together with app.image (choose one)");
@@ -539,13 +536,15 @@ function containerProblems(size: unknown, app: Loose, fail: Fail): void {
     for (const { key, message } of limits.problems)
       if (given[key] === undefined || settings[key as keyof typeof settings] !== undefined)
         fail(["app", "container", key], message);
-  const tmpfs = strings(given.tmpfs);
-  tmpfs.forEach((mount, i) => {
-    if (mount !== undefined && tmpfs.indexOf(mount) !== i)
-      fail(
-        ["app", "container", "tmpfs", i],
-        `duplicates app.container.tmpfs[${tmpfs.indexOf(mount)}]`,
-      );
+  duplicateProblems(strings(given.tmpfs), ["app", "container", "tmpfs"], fail);
+}
+
+/** Each item of a list at `key` that an earlier one already holds, named by that one's index. */
+function duplicateProblems(items: (string | undefined)[], key: string[], fail: Fail): void {
+  items.forEach((item, i) => {
+    const first = items.indexOf(item);
+    if (item !== undefined && first !== i)
+      fail([...key, i], `duplicates ${key.join(".")}[${first}]`);
   });
 }
 
