@@ -1,5 +1,16 @@
-// wrk's report as figures (tools/localcloud/visitorLoad.ts), from reports wrk 4.2 prints.
-import { parseWrk, socketErrorText, sumFigures } from "../../tools/localcloud/visitorLoad";
+// wrk's report as figures (tools/localcloud/visitorLoad.ts), from reports wrk 4.2 prints, and how
+// a run ends, with stand-in commands for wrk (a command that dies of SIGINT is a wrk stopped before
+// it took SIGINT over).
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import {
+  NO_FIGURES,
+  parseWrk,
+  runWrkCommand,
+  socketErrorText,
+  sumFigures,
+} from "../../tools/localcloud/visitorLoad";
 
 const CLEAN = `Running 1h test @ https://api.staging.example.com/health
   2 threads and 20 connections
@@ -65,4 +76,30 @@ test("runs one after another (a client following DNS) sum up, with the worst p99
     socketErrors: { connect: 0, read: 3, write: 0, timeout: 7 },
   });
   expect(sumFigures([])).toMatchObject({ requests: 0, requestsPerSecond: 0, p99Ms: null });
+});
+
+test("a run stopped before it took SIGINT over measured nothing: no figures, no error", async () => {
+  // CI once failed a whole transition here: a client following DNS had just started its next wrk.
+  const run = runWrkCommand(["sleep", "30"]);
+  await expect(run.stop()).resolves.toEqual(NO_FIGURES);
+  expect(NO_FIGURES).toMatchObject({ requests: 0, seconds: 0, non2xx: 0 });
+});
+
+test("a run that ends on its own without figures is an error, with what it said", async () => {
+  const run = runWrkCommand(["sh", "-c", "echo 'unable to connect to api' >&2; exit 1"]);
+  await expect(run.done).rejects.toThrow(/wrk printed no figures:\n\nunable to connect to api/);
+  await expect(runWrkCommand(["true"]).done).rejects.toThrow(/wrk printed no figures/);
+});
+
+test("a run stopped that printed its report gives its figures", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "wrk-"));
+  const ready = path.join(dir, "ready");
+  // Prints the report on SIGINT, as wrk does, and says when its handler is in place (a SIGINT
+  // before that would kill it).
+  const script = `process.on("SIGINT", () => { process.stdout.write(${JSON.stringify(CLEAN)}); process.exit(0); });
+    require("fs").writeFileSync(${JSON.stringify(ready)}, ""); setInterval(() => {}, 1000);`;
+  const run = runWrkCommand(["node", "-e", script]);
+  while (!existsSync(ready)) await new Promise((resolve) => setTimeout(resolve, 20));
+  await expect(run.stop()).resolves.toEqual(parseWrk(CLEAN));
+  rmSync(dir, { recursive: true });
 });

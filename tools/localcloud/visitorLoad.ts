@@ -118,30 +118,43 @@ export function startVisitorLoad(
 
 function startWrk(stack: string, url: string, options: LoadOptions): RunningLoad {
   const netns = names(readState(stack)!.index).visitor;
-  const child = spawn(
+  // `ip netns exec` execs wrk: the signal `stop()` sends reaches wrk itself.
+  return runWrkCommand([
     "ip",
-    [
-      "netns",
-      "exec",
-      netns,
-      "wrk",
-      "-t2",
-      `-c${options.connections ?? 20}`,
-      `-d${options.seconds ?? 3600}s`,
-      "--timeout",
-      "2s",
-      "--latency",
-      url,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+    "netns",
+    "exec",
+    netns,
+    "wrk",
+    "-t2",
+    `-c${options.connections ?? 20}`,
+    `-d${options.seconds ?? 3600}s`,
+    "--timeout",
+    "2s",
+    "--latency",
+    url,
+  ]);
+}
+
+/** What a run stopped before it began measuring has to show: nothing, in no time. */
+export const NO_FIGURES: LoadFigures = sumFigures([]);
+
+/**
+ * Runs a wrk command line; `stop()` sends SIGINT, on which wrk prints its figures. A SIGINT that
+ * lands before wrk has taken it over (while `ip netns exec` still runs, or in wrk's start-up; a
+ * client following DNS starts a wrk every few seconds, so a stop can fall there) kills it before
+ * it measured anything: that run is NO_FIGURES. Any other end without figures is an error.
+ */
+export function runWrkCommand(command: readonly string[]): RunningLoad {
+  const child = spawn(command[0], command.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
+  let stopping = false;
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   const done = new Promise<LoadFigures>((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", () => {
+    child.on("close", (_code, signal) => {
+      if (stopping && signal === "SIGINT" && stdout === "") return resolve(NO_FIGURES);
       try {
         resolve(parseWrk(stdout));
       } catch (error) {
@@ -151,8 +164,12 @@ function startWrk(stack: string, url: string, options: LoadOptions): RunningLoad
   });
   // Whoever stops it hears how it ended; until then an early end is no unhandled rejection.
   done.catch(() => undefined);
-  // `ip netns exec` execs wrk: the signal reaches wrk itself.
-  return { done, stop: () => (child.kill("SIGINT"), done) };
+  const stop = () => {
+    stopping = true;
+    child.kill("SIGINT");
+    return done;
+  };
+  return { done, stop };
 }
 
 /** wrk for `seconds` from the visitor of `stack`. */
